@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs everything (scripts/setup.sh), makes sure PostgreSQL runs, then lint + the full jest suite.
+# This is the README's test command; .ci/run calls exactly this.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/setup.sh
+
+log() { printf '[test] %s\n' "$*" >&2; }
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+# PostgreSQL on 127.0.0.1:5432: the integration tests use it (under CI=true they fail if it is down).
+if ! command -v pg_ctlcluster >/dev/null; then
+  log 'apt-get install postgresql'
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -q postgresql
+fi
+if ! pg_isready -q -h 127.0.0.1 -p 5432; then
+  log 'starting PostgreSQL'
+  as_root pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | sort -V | tail -1)" main start
+  for _ in $(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
+fi
+pg_isready -h 127.0.0.1 -p 5432
+
+log 'lint'
+npm run -s lint
+
+log 'jest'
+npx jest --coverage "$@"

@@ -1,0 +1,56 @@
+import pino, { type Logger, type LoggerOptions } from 'pino';
+
+export type { Logger } from 'pino';
+
+/** Keys whose values never reach a log line (credentials, connection strings). */
+export const REDACTED_KEYS = [
+  'password',
+  '*.password',
+  'database.url',
+  '*.database.url',
+  'url',
+  '*.url',
+  'token',
+  '*.token',
+  'headers.authorization',
+];
+
+export interface LoggerConfig {
+  level?: string;
+  /** Pretty output; defaults to stderr being a TTY. */
+  pretty?: boolean;
+}
+
+/**
+ * The process logger: pino, pretty-printed on a TTY, JSON lines otherwise; always on stderr so stdout
+ * stays free for command output (reports, JSON). URLs are passed through {@link redactUrl} by callers.
+ */
+export function createLogger(config: LoggerConfig = {}): Logger {
+  const options: LoggerOptions = {
+    level: config.level ?? process.env.RXVISION_LOG_LEVEL ?? 'info',
+    redact: { paths: REDACTED_KEYS, censor: '[redacted]' },
+    base: undefined,
+  };
+  const pretty = config.pretty ?? process.stderr.isTTY === true;
+  if (pretty) {
+    return pino(
+      options,
+      // pino-pretty as a stream (not a transport) keeps logging synchronous with the process.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      require('pino-pretty')({ destination: 2, colorize: true, translateTime: 'HH:MM:ss.l', sync: true }),
+    );
+  }
+  return pino(options, pino.destination({ dest: 2, sync: true }));
+}
+
+let rootLogger: Logger | undefined;
+
+/** The shared logger; {@link setLogger} replaces it (the CLI does, from --log-level). */
+export function logger(): Logger {
+  rootLogger ??= createLogger();
+  return rootLogger;
+}
+
+export function setLogger(l: Logger): void {
+  rootLogger = l;
+}
