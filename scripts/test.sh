@@ -25,4 +25,4 @@ log 'lint'
 npm run -s lint
 
 log 'jest'
-npx jest --coverage "$@"
+NODE_OPTIONS="--experimental-vm-modules ${NODE_OPTIONS:-}" npx jest --coverage "$@"

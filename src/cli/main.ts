@@ -10,7 +10,11 @@ export function buildProgram(): Command {
   const program = new Command('pipeline')
     .description('rxvision: camera face analytics and image deduplication as RxJS pipelines')
     .version(packageVersion(), '-V, --version')
-    .option('--log-level <level>', 'trace | debug | info | warn | error | silent', process.env.RXVISION_LOG_LEVEL ?? 'info')
+    .option(
+      '--log-level <level>',
+      'trace | debug | info | warn | error | silent',
+      process.env.RXVISION_LOG_LEVEL ?? 'info',
+    )
     .showHelpAfterError()
     .hook('preAction', (cmd) => {
       const level = cmd.opts<{ logLevel: string }>().logLevel;

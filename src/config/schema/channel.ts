@@ -1,0 +1,135 @@
+import { z } from 'zod';
+import { detectorConfigSchema } from '../../pipelines/camera/detectors/config';
+
+const bufferSchema = z
+  .strictObject({
+    capacity: z.number().int().min(1).default(2).describe('Frames held between the reader and detection'),
+    policy: z
+      .enum(['wait', 'drop-oldest', 'drop-newest', 'max-age'])
+      .optional()
+      .describe(
+        'Full buffer: wait (pull the source only when there is room; files), drop-oldest (keep the latest frames; ' +
+          'default for live and paced sources), drop-newest, max-age',
+      ),
+    maxAgeMs: z.number().int().positive().optional().describe('Policy max-age: drop frames older than this'),
+  })
+  .describe('Bounded frame buffer (default: latest 2 frames, drop-oldest)');
+
+const trackerSchema = z
+  .strictObject({
+    iouThreshold: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(0.3)
+      .describe('Minimum IoU to match a detection to a track'),
+    minHits: z.number().int().min(1).default(3).describe('Matches before a track is confirmed'),
+    maxAge: z
+      .number()
+      .int()
+      .min(0)
+      .default(30)
+      .describe('Frames a confirmed track may be missed before it ends'),
+    kalman: z.boolean().default(false).describe('Predict boxes with a constant-velocity Kalman filter'),
+  })
+  .describe('IoU tracker (SORT-style)');
+
+const reconnectSchema = z
+  .strictObject({
+    baseMs: z.number().int().positive().default(500),
+    maxMs: z.number().int().positive().default(30_000),
+    maxAttempts: z
+      .number()
+      .int()
+      .min(0)
+      .optional()
+      .describe('Give up after this many failed attempts (default: never)'),
+  })
+  .describe('Reconnect with exponential backoff');
+
+/** Channel settings that `channelDefaults` may set for every channel. */
+const channelSettings = {
+  pace: z
+    .union([z.literal('native'), z.literal('asap'), z.number().positive()])
+    .optional()
+    .describe(
+      'native: the source frame rate (default for files); asap: as fast as possible; a number: frames per second',
+    ),
+  loop: z.boolean().default(false).describe('Restart a file at its end'),
+  maxFrames: z.number().int().positive().optional().describe('Stop after this many frames'),
+  stallTimeoutMs: z
+    .number()
+    .int()
+    .positive()
+    .default(10_000)
+    .describe('No frame for this long: stalled, reconnect'),
+  reconnect: reconnectSchema.prefault({}),
+  buffer: bufferSchema.prefault({}),
+  detector: detectorConfigSchema.prefault({ type: 'blazeface' }),
+  detectConcurrency: z
+    .number()
+    .int()
+    .min(1)
+    .default(2)
+    .describe('Frames of this channel in the detect pool at once'),
+  tracker: trackerSchema.prefault({}),
+  detections: z
+    .union([z.enum(['all', 'none']), z.strictObject({ every: z.number().int().min(1) })])
+    .default('all')
+    .describe('Which detections to store: all, none, or those of every Nth frame'),
+};
+
+/** One camera channel. */
+export const channelSchema = z
+  .strictObject({
+    id: z
+      .string()
+      .min(1)
+      .regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, "_", "." or "-"')
+      .describe('Channel id, unique in the file'),
+    source: z
+      .string()
+      .min(1)
+      .describe(
+        'Video file, rtsp:// or http(s):// URL (credentials via ${ENV}), /dev/videoN, or a folder of images',
+      ),
+    enabled: z.boolean().default(true),
+    ...channelSettings,
+  })
+  .describe('A camera channel');
+
+/** Settings applied to every channel unless the channel sets them (merged before validation). */
+export const channelDefaultsSchema = channelSchema
+  .omit({ id: true, source: true })
+  .partial()
+  .describe('Defaults for every channel: any channel setting except id and source');
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/**
+ * Merges `channelDefaults` into every entry of `channels` in the raw (unvalidated) config, one level deep
+ * for object settings (so a channel may override `detector.scoreThreshold` alone).
+ */
+export function applyChannelDefaults(raw: unknown): unknown {
+  if (!isPlainObject(raw) || !isPlainObject(raw.channelDefaults) || !Array.isArray(raw.channels)) return raw;
+  const defaults = raw.channelDefaults;
+  const channels = raw.channels.map((ch) => {
+    if (!isPlainObject(ch)) return ch;
+    const merged: Record<string, unknown> = { ...defaults, ...ch };
+    for (const [k, v] of Object.entries(defaults)) {
+      if (isPlainObject(v) && isPlainObject(ch[k])) {
+        // A different detector type shares no settings with the default one.
+        const sameKind =
+          k !== 'detector' || (ch[k] as Record<string, unknown>).type === undefined || ch[k].type === v.type;
+        merged[k] = sameKind ? { ...v, ...ch[k] } : ch[k];
+      }
+    }
+    return merged;
+  });
+  return { ...raw, channels };
+}
+
+export type ChannelConfig = z.infer<typeof channelSchema>;
+export type ChannelConfigInput = z.input<typeof channelSchema>;

@@ -1,0 +1,135 @@
+import { z } from 'zod';
+import { channelSchema, channelDefaultsSchema } from './channel';
+import { dedupJobSchema } from './dedup';
+
+/** Where PGlite keeps its files when `database.dataDir` is not given (relative to the working directory). */
+export const DEFAULT_DATA_DIR = './data/db';
+
+/** Log levels accepted by `log.level` (pino's levels plus `silent`). */
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+
+export const databaseSchema = z
+  .strictObject({
+    url: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'a postgres:// or postgresql:// URL')
+      .optional()
+      .describe(
+        'PostgreSQL connection URL (postgres://user:password@host:5432/db). Put credentials in the environment: "${DATABASE_URL}". When absent, the embedded PGlite database is used.',
+      ),
+    dataDir: z
+      .string()
+      .min(1)
+      .optional()
+      .meta({ default: DEFAULT_DATA_DIR })
+      .describe(
+        'PGlite data directory, relative to this config file. When absent: ./data/db under the working directory. Ignored when url is set.',
+      ),
+    poolSize: z.int().min(1).optional().describe('Maximum PostgreSQL connections (pg Pool size).'),
+  })
+  .describe('Database: PostgreSQL when url is set, otherwise embedded PGlite');
+
+export const poolSchema = z
+  .strictObject({
+    size: z
+      .int()
+      .min(1)
+      .optional()
+      .describe('Worker threads in this pool (default: chosen from the CPU count).'),
+    taskTimeoutMs: z
+      .int()
+      .positive()
+      .optional()
+      .describe('A task running longer than this is failed with a timeout and its worker replaced.'),
+  })
+  .describe('Settings of one worker pool');
+
+export const poolsSchema = z
+  .record(
+    z
+      .string()
+      .regex(/^[a-z][a-z0-9-]*$/, 'a lowercase pool kind such as detect, embed, classify, hash or decode'),
+    poolSchema,
+  )
+  .describe('Worker pools by kind: detect, embed, classify, hash, decode');
+
+export const logSchema = z
+  .strictObject({
+    level: z.enum(LOG_LEVELS).optional().describe('Log level (the --log-level option overrides it).'),
+  })
+  .describe('Logging');
+
+export const webSchema = z
+  .strictObject({
+    enabled: z.boolean().optional().describe('Serve the web UI and API.'),
+    host: z.string().min(1).default('127.0.0.1').describe('Address to listen on.'),
+    port: z.int().min(0).max(65535).default(8080).describe('TCP port to listen on.'),
+    token: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('Bearer token required by the API. Keep it in the environment: "${RXVISION_WEB_TOKEN}".'),
+  })
+  .describe('Web UI and HTTP API');
+
+export const metricsSchema = z
+  .strictObject({
+    enabled: z.boolean().optional().describe('Expose Prometheus metrics.'),
+  })
+  .describe('Prometheus metrics');
+
+/** Adds an issue at `[index].id` for every item whose `id` repeats an earlier one. */
+function uniqueIds(what: string) {
+  return (items: unknown[], ctx: z.RefinementCtx<unknown[]>): void => {
+    if (!Array.isArray(items)) return; // runs after a failed type check too (see alwaysCheck)
+    const firstIndex = new Map<string, number>();
+    items.forEach((item, index) => {
+      const id = (item as { id?: unknown } | null)?.id;
+      if (typeof id !== 'string') return;
+      const first = firstIndex.get(id);
+      if (first === undefined) firstIndex.set(id, index);
+      else
+        ctx.addIssue({
+          code: 'custom',
+          path: [index, 'id'],
+          message: `expected a unique ${what} id, found "${id}" which is also the id of [${first}]`,
+        });
+    });
+  };
+}
+
+// Runs even when other items failed, so a duplicate id is reported together with every other issue.
+const alwaysCheck = { when: () => true };
+
+export const rxvisionConfigSchema = z
+  .strictObject({
+    $schema: z.string().optional().describe('JSON Schema for editors, e.g. "./rxvision.schema.json".'),
+    database: databaseSchema.optional(),
+    pools: poolsSchema.optional(),
+    log: logSchema.optional(),
+    channelDefaults: channelDefaultsSchema.optional(),
+    channels: z
+      .array(channelSchema)
+      .superRefine(uniqueIds('channel'), alwaysCheck)
+      .optional()
+      .describe('Camera channels; ids must be unique'),
+    dedup: z
+      .array(dedupJobSchema)
+      .superRefine(uniqueIds('dedup job'), alwaysCheck)
+      .optional()
+      .describe('Image dedup jobs; ids must be unique'),
+    web: webSchema.optional(),
+    metrics: metricsSchema.optional(),
+  })
+  .describe('rxvision pipeline configuration');
+
+/** A validated rxvision config (defaults applied). */
+export type RxvisionConfig = z.infer<typeof rxvisionConfigSchema>;
+/** A config as written in a file, before defaults. */
+export type RxvisionConfigInput = z.input<typeof rxvisionConfigSchema>;
+export type DatabaseConfig = z.infer<typeof databaseSchema>;
+export type PoolConfig = z.infer<typeof poolSchema>;
+export type PoolsConfig = z.infer<typeof poolsSchema>;
+export type LogConfig = z.infer<typeof logSchema>;
+export type WebConfig = z.infer<typeof webSchema>;
+export type MetricsConfig = z.infer<typeof metricsSchema>;

@@ -1,0 +1,15 @@
+import type { Migration } from 'kysely';
+import * as m0001 from './0001_core';
+import * as m0002 from './0002_camera';
+import * as m0003 from './0003_dedup';
+
+/**
+ * Every migration, in the order they run. Names sort in that order; add one line per new migration
+ * module (e.g. `'0002_camera': m0002,`). Imported modules rather than a folder scan, so the same list
+ * works from ts-jest (src/*.ts) and from dist/ (compiled *.js).
+ */
+export const migrations: Record<string, Migration> = {
+  '0001_core': m0001,
+  '0002_camera': m0002,
+  '0003_dedup': m0003,
+};

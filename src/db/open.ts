@@ -1,0 +1,128 @@
+import fs from 'node:fs/promises';
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import { redactUrl, scrubSecrets } from '../util/redact';
+import { logger } from '../util/logger';
+import { isMemoryDataDir, pgliteDataDir, type DatabaseConfig } from './config';
+import { DatabaseError } from './errors';
+import {
+  createMigrator,
+  migrateToLatest,
+  migrationStatus,
+  type MigrationReport,
+  type MigrationStatus,
+} from './migrator';
+import { PGliteDialect } from './pglite-dialect';
+import { createPostgresPool } from './postgres-pool';
+import type { DB } from './types';
+
+/** An open database: the Kysely instance plus schema management. */
+export interface Database {
+  db: Kysely<DB>;
+  dialect: 'pglite' | 'postgres';
+  /** Where it is: the redacted URL or the PGlite data directory (safe to log). */
+  target: string;
+  /** Applies pending migrations; running it again is a no-op. */
+  migrate(): Promise<MigrationReport>;
+  /** Every known migration, applied or pending. */
+  status(): Promise<MigrationStatus[]>;
+  /** Closes the pool or the PGlite instance. Idempotent. */
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the database described by `config`: PostgreSQL through a pg Pool when `url` is set, otherwise
+ * embedded PGlite in `dataDir` (default ./data/db, created if missing). The connection is checked
+ * before returning; failures throw {@link DatabaseError} with the URL redacted.
+ */
+export async function openDatabase(config: DatabaseConfig = {}): Promise<Database> {
+  return config.url ? openPostgres(config.url, config.poolSize) : openPGlite(config.dataDir);
+}
+
+async function openPostgres(url: string, poolSize: number | undefined): Promise<Database> {
+  const target = redactUrl(url);
+  const secrets = urlSecrets(url);
+  const clean = (err: unknown): string =>
+    scrubSecrets(err instanceof Error ? err.message : String(err), secrets);
+  let pool;
+  try {
+    pool = createPostgresPool(url, poolSize);
+  } catch (err) {
+    throw new DatabaseError(`invalid PostgreSQL URL ${target}: ${clean(err)}`);
+  }
+  // An idle client losing its server must not crash the process; the next query reports it.
+  pool.on('error', (err) =>
+    logger().warn({ target, error: clean(err) }, 'idle PostgreSQL connection failed'),
+  );
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  try {
+    await sql`select 1`.execute(db);
+  } catch (err) {
+    await db.destroy().catch(() => undefined);
+    // The cause is left off on purpose: pg errors can carry the connection parameters.
+    throw new DatabaseError(`cannot connect to PostgreSQL at ${target}: ${clean(err) || describeCode(err)}`);
+  }
+  logger().debug({ target }, 'connected to PostgreSQL');
+  return wrap(db, 'postgres', target);
+}
+
+async function openPGlite(dataDir: string | undefined): Promise<Database> {
+  const dir = pgliteDataDir(dataDir);
+  const target = isMemoryDataDir(dir) ? 'PGlite (in memory)' : `PGlite at ${dir}`;
+  try {
+    if (!isMemoryDataDir(dir)) await fs.mkdir(dir, { recursive: true });
+    // Loaded lazily: the WASM module is only needed when the embedded database is used.
+    const { PGlite } = await import('@electric-sql/pglite');
+    const client = await PGlite.create({ dataDir: dir });
+    const db = new Kysely<DB>({ dialect: new PGliteDialect(client) });
+    logger().debug({ target }, 'opened PGlite');
+    return wrap(db, 'pglite', target);
+  } catch (err) {
+    throw new DatabaseError(`cannot open ${target}: ${describePGliteFailure(err)}`, { cause: err });
+  }
+}
+
+function wrap(db: Kysely<DB>, dialect: Database['dialect'], target: string): Database {
+  const migrator = createMigrator(db as Kysely<unknown>);
+  let closed: Promise<void> | undefined;
+  return {
+    db,
+    dialect,
+    target,
+    migrate: () => migrateToLatest(migrator, target),
+    status: () => migrationStatus(migrator),
+    close: () => (closed ??= db.destroy()),
+  };
+}
+
+/**
+ * PGlite's CommonJS build loads parts of itself with dynamic import(), which jest's module sandbox only
+ * allows with Node's --experimental-vm-modules flag (the project .npmrc sets it for npm and npx).
+ */
+function describePGliteFailure(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  const code = (err as { code?: unknown })?.code;
+  if (typeof code === 'string' && code.startsWith('ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING')) {
+    return `${message} (inside jest, PGlite needs NODE_OPTIONS=--experimental-vm-modules; run tests with npx jest / npm test, which set it from .npmrc)`;
+  }
+  return message;
+}
+
+/** The password of a URL, raw and percent-decoded, for scrubbing library messages. */
+function urlSecrets(url: string): string[] {
+  const match = /^[a-z][a-z0-9+.-]*:\/\/[^:@/]*:([^@/]*)@/i.exec(url);
+  const fromQuery = /[?&]password=([^&#]*)/i.exec(url);
+  const raw = [match?.[1], fromQuery?.[1]].filter((s): s is string => !!s);
+  return raw.flatMap((s) => {
+    try {
+      return [s, decodeURIComponent(s)];
+    } catch {
+      return [s];
+    }
+  });
+}
+
+/** Node network errors (e.g. AggregateError from ECONNREFUSED) can have an empty message. */
+function describeCode(err: unknown): string {
+  const code = (err as { code?: unknown })?.code;
+  return typeof code === 'string' ? code : 'unknown error';
+}

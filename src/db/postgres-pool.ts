@@ -1,0 +1,33 @@
+import { Pool, types as pgTypes, type CustomTypesConfig, type PoolConfig } from 'pg';
+
+/** Postgres type OID of int8 / bigint (also what `count(*)` returns). */
+const INT8_OID = 20;
+
+/**
+ * int8 as a JS number when it fits, a bigint otherwise: the same rule PGlite applies, so rows look
+ * alike on both dialects (pg's default would be a string).
+ */
+export function parseInt8(text: string): number | bigint {
+  const value = BigInt(text);
+  return value > BigInt(Number.MAX_SAFE_INTEGER) || value < BigInt(Number.MIN_SAFE_INTEGER)
+    ? value
+    : Number(value);
+}
+
+/** pg's parsers, except int8 (text format) which goes through {@link parseInt8}. */
+const poolTypes = {
+  getTypeParser: (oid: number, format?: 'text' | 'binary') =>
+    oid === INT8_OID && format !== 'binary' ? parseInt8 : pgTypes.getTypeParser(oid, format),
+} as CustomTypesConfig;
+
+/** A pg Pool for `url` with our type parsing; does not connect until first used. */
+export function createPostgresPool(url: string, poolSize: number | undefined): Pool {
+  const config: PoolConfig = {
+    connectionString: url,
+    max: poolSize ?? 10,
+    // An unreachable host should fail the command, not hang it.
+    connectionTimeoutMillis: 10_000,
+    types: poolTypes,
+  };
+  return new Pool(config);
+}

@@ -1,0 +1,33 @@
+import type { ColumnType, Generated } from 'kysely';
+
+/** A JSON object as stored in a jsonb column. */
+export type JsonObject = { [key: string]: JsonValue };
+/** Any JSON value. */
+export type JsonValue = string | number | boolean | null | JsonValue[] | JsonObject;
+
+/** What a pipeline run is. */
+export type PipelineKind = 'camera' | 'dedup';
+/** Lifecycle of a pipeline run. */
+export type PipelineRunStatus = 'running' | 'succeeded' | 'failed' | 'interrupted';
+
+/** Timestamps read back as Date, written as Date or ISO string; optional on insert when defaulted. */
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+
+/** One run of `pipeline camera` or `pipeline dedup` (migration 0001_core). */
+export interface PipelineRunsTable {
+  id: Generated<number>;
+  kind: PipelineKind;
+  /** The config file the run was started with, if any. */
+  config_file: ColumnType<string | null, string | null | undefined, string | null>;
+  started_at: Timestamp;
+  ended_at: NullableTimestamp;
+  status: ColumnType<PipelineRunStatus, PipelineRunStatus | undefined, PipelineRunStatus>;
+  /** Counters and timings at the end of the run; write it with `jsonb(value)` from src/db/json.ts. */
+  stats: ColumnType<JsonObject, JsonObject | undefined, JsonObject>;
+}
+
+/** Tables created by 0001_core. */
+export interface CoreTables {
+  pipeline_runs: PipelineRunsTable;
+}

@@ -1,0 +1,159 @@
+/**
+ * One camera channel as an Observable: frame source -> bounded buffer -> detection in the shared pool ->
+ * IoU tracking -> extension stages (Re-ID, gender/age) -> results. Sinks subscribe to the results; the
+ * channel itself never writes anywhere, so it can be embedded and composed freely.
+ */
+import { from, map, Observable, type OperatorFunction } from 'rxjs';
+import type { ChannelConfig } from '../../config/schema/channel';
+import { boundedBuffer, type BufferPolicy } from '../../operators/bounded-buffer';
+import { inPool } from '../../operators/in-pool';
+import { pullFrom } from '../../operators/pull-from';
+import type { Detection, Frame } from './frame';
+import { readFrames, type ChannelStatusEvent } from './sources/frame-source';
+import { parseSource } from './sources/source-uri';
+import { createTracker, type TrackUpdate } from './tracker';
+
+/** What one processed frame yields: its identity and timing, the faces found and the tracker's view. */
+export interface FrameResult {
+  channel: string;
+  seq: number;
+  capturedAt: number;
+  width: number;
+  height: number;
+  /** When detection finished (ms, Date.now()). */
+  detectedAt: number;
+  detections: Detection[];
+  /** Tracks after this frame and the lifecycle events it caused; `trackIds[i]` belongs to `detections[i]`. */
+  tracking: TrackUpdate;
+  /** Free-form per-track attributes added by extension stages (identity, gender, age...), by track id. */
+  attributes?: Record<number, Record<string, unknown>>;
+}
+
+/** Detects faces in one frame; in production a call into the shared `detect` pool. */
+export type DetectFn = (frame: Frame) => Promise<Detection[]>;
+
+/** What a channel needs from its surroundings. */
+export interface ChannelDeps {
+  detect: DetectFn;
+  /** Source lifecycle events (connecting, live, stalled, reconnecting, ended, failed). */
+  onStatus?: (event: ChannelStatusEvent) => void;
+  /** Called for every frame dropped by the buffer. */
+  onDrop?: (frame: Frame, reason: string) => void;
+  /** Called for every frame whose detection failed (it is skipped; the channel goes on). */
+  onFrameError?: (error: Error, frame: Frame) => void;
+  /** Aborting stops the source; frames already read still flow through. */
+  signal?: AbortSignal;
+  /** Extension stages after tracking (Re-ID, gender/age...). */
+  stages?: Array<OperatorFunction<FrameResult, FrameResult>>;
+  /** Overrides `config.maxFrames` (the CLI's --frames). */
+  maxFrames?: number;
+}
+
+/** Live sources and paced files keep the latest frames; files read as fast as possible wait. */
+export function defaultBufferPolicy(config: ChannelConfig): BufferPolicy {
+  if (config.buffer.policy) return config.buffer.policy;
+  const kind = parseSource(config.source).kind;
+  const live = kind === 'stream' || kind === 'device';
+  return !live && config.pace === 'asap' ? 'wait' : 'drop-oldest';
+}
+
+/** The frames of a channel as a stream: pulled on demand under `wait`, pushed otherwise. */
+export function channelSource(
+  config: ChannelConfig,
+  deps: Pick<ChannelDeps, 'onStatus' | 'signal' | 'maxFrames'>,
+) {
+  const frames = () =>
+    readFrames({
+      channel: config.id,
+      source: config.source,
+      pace: config.pace,
+      loop: config.loop,
+      stallTimeoutMs: config.stallTimeoutMs,
+      reconnect: config.reconnect,
+      maxFrames: deps.maxFrames ?? config.maxFrames,
+      onStatus: deps.onStatus,
+      signal: deps.signal,
+    });
+  return defaultBufferPolicy(config) === 'wait' ? pullFrom(frames()) : from(frames());
+}
+
+/**
+ * Builds one channel's pipeline. Subscribing starts the source; the Observable completes when the source
+ * ends (or `signal` aborts and the frames in flight are done) and errors only when the source fails
+ * for good (missing file, exhausted reconnects). A frame whose detection fails is skipped and reported.
+ */
+export function createChannel(config: ChannelConfig, deps: ChannelDeps): Observable<FrameResult> {
+  const labels = { channel: config.id };
+  const tracker = createTracker({
+    iouThreshold: config.tracker.iouThreshold,
+    minHits: config.tracker.minHits,
+    maxAge: config.tracker.maxAge,
+    useKalman: config.tracker.kalman,
+  });
+  const policy = defaultBufferPolicy(config);
+  let last: FrameResult | undefined;
+
+  const results$ = channelSource(config, deps).pipe(
+    boundedBuffer<Frame>({
+      capacity: config.buffer.capacity,
+      policy,
+      maxAgeMs: config.buffer.maxAgeMs,
+      stage: 'frame-buffer',
+      labels,
+      onDrop: deps.onDrop ? (frame, reason) => deps.onDrop?.(frame, reason) : undefined,
+    }),
+    inPool(
+      async (frame: Frame) => {
+        const meta = {
+          channel: frame.channel,
+          seq: frame.seq,
+          capturedAt: frame.capturedAt,
+          width: frame.width,
+          height: frame.height,
+        };
+        const detections = await deps.detect(frame);
+        return { ...meta, detections, detectedAt: Date.now() };
+      },
+      {
+        concurrency: config.detectConcurrency,
+        ordered: true, // the tracker needs frames in order
+        onError: 'skip',
+        stage: 'detect',
+        labels,
+        identify: (frame) => `${frame.channel}#${frame.seq}`,
+        onSkip: (err, frame) => deps.onFrameError?.(err, frame),
+      },
+    ),
+    map((r): FrameResult => {
+      const tracking = tracker.update(r.detections, r.seq, r.capturedAt);
+      last = { ...r, tracking };
+      return last;
+    }),
+  );
+
+  const withStages = (deps.stages ?? []).reduce<Observable<FrameResult>>(
+    (acc, stage) => acc.pipe(stage),
+    results$,
+  );
+  return new Observable<FrameResult>((subscriber) =>
+    withStages.subscribe({
+      next: (r) => subscriber.next(r),
+      error: (e) => subscriber.error(e),
+      complete: () => {
+        // End every live track so its final row (ended_at, frames) is written.
+        if (last) {
+          const events = tracker.finish(last.seq + 1, Date.now());
+          if (events.length > 0) {
+            subscriber.next({
+              ...last,
+              detections: [],
+              tracking: { seq: last.seq + 1, timestamp: Date.now(), tracks: [], events, trackIds: [] },
+              attributes: undefined,
+            });
+          }
+        }
+        subscriber.complete();
+      },
+    }),
+  );
+}

@@ -1,0 +1,83 @@
+import { z } from 'zod';
+
+const sharedOptions = {
+  scoreThreshold: z.number().min(0).max(1).optional().describe('Drop detections scoring below this'),
+  nmsIouThreshold: z
+    .number()
+    .min(0)
+    .max(1)
+    .optional()
+    .describe('IoU above which overlapping detections merge'),
+  minFaceSize: z.number().min(0).optional().describe('Smallest face side kept, in source-frame pixels'),
+  roi: z
+    .tuple([z.number().min(0), z.number().min(0), z.number().positive(), z.number().positive()])
+    .optional()
+    .describe('Region of interest [x, y, width, height] in source pixels; detect only inside it'),
+  maxFaces: z.number().int().positive().optional().describe('Keep at most this many faces per frame'),
+};
+
+const inputSize = z
+  .object({
+    width: z.number().int().positive().multipleOf(32),
+    height: z.number().int().positive().multipleOf(32),
+  })
+  .optional()
+  .describe('Input size for models with a dynamic input');
+
+/** Detector settings of a camera channel; `type` picks the family. */
+export const detectorConfigSchema = z
+  .discriminatedUnion('type', [
+    z
+      .object({
+        type: z.literal('blazeface'),
+        variant: z
+          .enum(['front', 'back'])
+          .default('front')
+          .describe('front: 128 px, near faces; back: 256 px, small faces'),
+        modelPath: z.string().min(1).optional().describe('Model file; default from the blazeface asset'),
+        ...sharedOptions,
+      })
+      .describe('MediaPipe BlazeFace (ONNX, bundled asset)'),
+    z
+      .object({
+        type: z.literal('haar'),
+        cascadePath: z
+          .string()
+          .min(1)
+          .optional()
+          .describe('Cascade XML; default haarcascade_frontalface_default'),
+        scaleFactor: z.number().gt(1).optional(),
+        minNeighbors: z.number().int().min(0).optional(),
+        maxInputSide: z
+          .number()
+          .int()
+          .positive()
+          .optional()
+          .describe('Shrink so the longer side is at most this'),
+        equalizeHist: z.boolean().optional(),
+        ...sharedOptions,
+      })
+      .describe('OpenCV Haar cascade'),
+    z
+      .object({
+        type: z.literal('yunet'),
+        modelPath: z.string().min(1).describe('YuNet ONNX file (OpenCV zoo 2023mar layout)'),
+        inputSize,
+        ...sharedOptions,
+      })
+      .describe('User-supplied YuNet model'),
+    z
+      .object({
+        type: z.literal('scrfd'),
+        modelPath: z.string().min(1).describe('SCRFD ONNX file (InsightFace det_*)'),
+        inputSize,
+        ...sharedOptions,
+      })
+      .describe('User-supplied SCRFD model'),
+  ])
+  .describe('Face detector');
+
+/** Detector settings (input form: defaults not yet applied). */
+export type DetectorConfigInput = z.input<typeof detectorConfigSchema>;
+/** Detector settings after parsing. */
+export type DetectorConfig = z.infer<typeof detectorConfigSchema>;

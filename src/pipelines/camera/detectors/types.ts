@@ -1,0 +1,43 @@
+import type { Detection, FrameImage } from '../frame';
+
+/** [x, y, width, height] in source-frame pixels. */
+export type Roi = [x: number, y: number, width: number, height: number];
+
+/** Options every detector understands; each detector documents its own defaults. */
+export interface DetectorOptions {
+  /** Drop detections scoring below this (0..1). */
+  scoreThreshold?: number;
+  /** IoU above which overlapping detections are merged/suppressed. */
+  nmsIouThreshold?: number;
+  /** Drop faces whose box is narrower or lower than this, in source-frame pixels. */
+  minFaceSize?: number;
+  /** Detect only inside this region; boxes come back in whole-frame coordinates. */
+  roi?: Roi;
+  /** Keep at most this many faces (highest scores first). */
+  maxFaces?: number;
+}
+
+/** Resolved shared options (defaults applied). */
+export interface ResolvedDetectorOptions {
+  scoreThreshold: number;
+  nmsIouThreshold: number;
+  minFaceSize: number;
+  roi?: Roi;
+  maxFaces: number;
+}
+
+/**
+ * A face detector. `detect` is asynchronous for every detector (onnxruntime-node only runs sessions
+ * asynchronously; the Haar detector does its work synchronously and resolves at once). Boxes are in
+ * source-frame pixels, sorted by descending score. Usable in-process (bench, tests) or inside the detect
+ * worker (workers/detect.ts).
+ */
+export interface FaceDetector {
+  /** Detector family and variant, e.g. "blazeface-front". */
+  readonly name: string;
+  /** The size the frame (or ROI) is letterboxed to before inference (Haar: the largest processing size). */
+  readonly inputSize: { width: number; height: number };
+  detect(frame: FrameImage): Promise<Detection[]>;
+  /** Releases the model session. */
+  dispose(): Promise<void>;
+}

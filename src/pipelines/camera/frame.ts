@@ -1,0 +1,66 @@
+/** A box in source-frame pixels: [x1, y1, x2, y2] (x2/y2 exclusive edge, may be fractional). */
+export type Box = [x1: number, y1: number, x2: number, y2: number];
+
+/** One decoded video frame of a camera channel. */
+export interface Frame {
+  /** Channel id from the config. */
+  channel: string;
+  /** Frame number within the channel, from 0, increasing by one per frame read. */
+  seq: number;
+  /** Wall-clock time of the read (Date.now(), ms). */
+  capturedAt: number;
+  width: number;
+  height: number;
+  /** BGR24 packed pixels, row-major, width * height * 3 bytes, no row padding. */
+  data: Uint8Array;
+}
+
+/** The pixels a detector needs; a {@link Frame} satisfies it. */
+export interface FrameImage {
+  width: number;
+  height: number;
+  /** BGR24 packed, width * height * 3 bytes. */
+  data: Uint8Array;
+}
+
+/** One detected face in source-frame pixels. */
+export interface Detection {
+  box: Box;
+  /** Confidence in [0, 1] (detector-specific meaning, see each detector). */
+  score: number;
+  /** Facial keypoints in source pixels when the detector gives them (BlazeFace: eyes, nose, mouth, ears). */
+  landmarks?: Array<[number, number]>;
+}
+
+/** Checks that a frame's buffer matches its declared size; the message names the field. */
+export function assertFrameImage(image: FrameImage, what = 'frame'): void {
+  if (
+    !Number.isInteger(image.width) ||
+    !Number.isInteger(image.height) ||
+    image.width <= 0 ||
+    image.height <= 0
+  ) {
+    throw new Error(`${what}: width/height must be positive integers, got ${image.width}x${image.height}`);
+  }
+  const expected = image.width * image.height * 3;
+  if (image.data.byteLength !== expected) {
+    throw new Error(
+      `${what}: data has ${image.data.byteLength} bytes, expected ${expected} (BGR24 ${image.width}x${image.height})`,
+    );
+  }
+}
+
+/** Area of a box (0 for degenerate boxes). */
+export function boxArea(b: Box): number {
+  return Math.max(0, b[2] - b[0]) * Math.max(0, b[3] - b[1]);
+}
+
+/** Intersection over union of two boxes, 0 when either is empty. */
+export function iou(a: Box, b: Box): number {
+  const ix = Math.min(a[2], b[2]) - Math.max(a[0], b[0]);
+  const iy = Math.min(a[3], b[3]) - Math.max(a[1], b[1]);
+  if (ix <= 0 || iy <= 0) return 0;
+  const inter = ix * iy;
+  const union = boxArea(a) + boxArea(b) - inter;
+  return union > 0 ? inter / union : 0;
+}

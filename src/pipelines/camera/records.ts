@@ -1,0 +1,132 @@
+/**
+ * Pure mapping from channel results to database rows. Kept apart from the sinks so the same rows go to
+ * Postgres, PGlite or JSON Lines.
+ */
+import type { ChannelConfig } from '../../config/schema/channel';
+import type { Track } from './tracker';
+import type { FrameResult } from './channel';
+import type { ChannelStatusEvent } from './sources/frame-source';
+
+export interface DetectionRow {
+  run_id: number;
+  channel_id: string;
+  frame_seq: number;
+  idx: number;
+  track_id: number | null;
+  captured_at: Date;
+  x1: number;
+  y1: number;
+  x2: number;
+  y2: number;
+  score: number;
+}
+
+export interface TrackRow {
+  run_id: number;
+  channel_id: string;
+  track_id: number;
+  state: string;
+  started_at: Date;
+  ended_at: Date | null;
+  first_frame: number;
+  last_frame: number;
+  frames: number;
+  best_x1: number;
+  best_y1: number;
+  best_x2: number;
+  best_y2: number;
+  best_score: number;
+  attributes: string;
+}
+
+export interface StatusRow {
+  run_id: number | null;
+  channel_id: string;
+  state: string;
+  detail: string | null;
+  at: Date;
+}
+
+const round = (v: number) => Math.round(v * 10) / 10;
+
+/** Whether this frame's detections are stored under the channel's `detections` setting. */
+export function storesDetections(setting: ChannelConfig['detections'], seq: number): boolean {
+  if (setting === 'all') return true;
+  if (setting === 'none') return false;
+  return seq % setting.every === 0;
+}
+
+/** Detection rows of one frame (all, none or sampled, per the channel's setting). */
+export function detectionRows(
+  runId: number,
+  r: FrameResult,
+  setting: ChannelConfig['detections'],
+): DetectionRow[] {
+  if (r.detections.length === 0 || !storesDetections(setting, r.seq)) return [];
+  const capturedAt = new Date(r.capturedAt);
+  return r.detections.map((d, idx) => ({
+    run_id: runId,
+    channel_id: r.channel,
+    frame_seq: r.seq,
+    idx,
+    track_id: r.tracking.trackIds[idx] ?? null,
+    captured_at: capturedAt,
+    x1: round(d.box[0]),
+    y1: round(d.box[1]),
+    x2: round(d.box[2]),
+    y2: round(d.box[3]),
+    score: d.score,
+  }));
+}
+
+function trackRow(
+  runId: number,
+  channel: string,
+  t: Track,
+  attributes: Record<string, unknown> | undefined,
+): TrackRow {
+  return {
+    run_id: runId,
+    channel_id: channel,
+    track_id: t.id,
+    state: t.state,
+    started_at: new Date(t.firstSeen),
+    ended_at: t.state === 'ended' ? new Date(t.lastSeen) : null,
+    first_frame: t.firstSeq,
+    last_frame: t.lastSeq,
+    frames: t.frames,
+    best_x1: round(t.best.box[0]),
+    best_y1: round(t.best.box[1]),
+    best_x2: round(t.best.box[2]),
+    best_y2: round(t.best.box[3]),
+    best_score: t.best.score,
+    attributes: JSON.stringify(attributes ?? {}),
+  };
+}
+
+/**
+ * Track rows written by one frame: a row when a track is confirmed (so live tracks are visible while they
+ * last) and its final state when it ends. Tracks that never got confirmed are noise and are not stored.
+ * Rows of the same track upsert on (run_id, channel_id, track_id).
+ */
+export function trackRows(runId: number, r: FrameResult, minHits: number): TrackRow[] {
+  const rows: TrackRow[] = [];
+  for (const e of r.tracking.events) {
+    const confirmedOnce = e.track.hits >= minHits;
+    if (e.type === 'confirmed' || (e.type === 'ended' && confirmedOnce)) {
+      rows.push(trackRow(runId, r.channel, e.track, r.attributes?.[e.track.id]));
+    }
+  }
+  return rows;
+}
+
+/** A channel status event as a row (its detail is already free of credentials). */
+export function statusRow(runId: number | null, e: ChannelStatusEvent): StatusRow {
+  return {
+    run_id: runId,
+    channel_id: e.channel,
+    state: e.state,
+    detail: e.detail ?? null,
+    at: new Date(e.at),
+  };
+}

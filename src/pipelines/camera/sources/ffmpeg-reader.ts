@@ -1,0 +1,163 @@
+import { existsSync } from 'node:fs';
+import { spawn, execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import type { Readable } from 'node:stream';
+import { scrubSecrets } from '../../../util/redact';
+import { SourceError, type RawFrameReader, type SourceInfo } from './raw-reader';
+import type { SourceSpec } from './source-uri';
+
+const execFileAsync = promisify(execFile);
+
+export interface FfmpegReaderOptions {
+  /** Network read/open timeout; FFmpeg gives up on a silent stream after this long. */
+  timeoutMs?: number;
+  /** Extra input options placed before `-i` (e.g. ['-re']). */
+  inputArgs?: string[];
+}
+
+function secretsOf(uri: string): string[] {
+  const m = /^[a-z][a-z0-9+.-]*:\/\/([^@/]*)@/i.exec(uri);
+  if (!m) return [];
+  const [user, pass] = m[1].split(':');
+  return [m[1], pass ?? '', decodeURIComponent(pass ?? ''), user ?? ''].filter((s) => s.length >= 3);
+}
+
+function networkArgs(spec: SourceSpec, timeoutMs: number): string[] {
+  if (spec.kind === 'device') return ['-f', 'v4l2'];
+  if (spec.kind !== 'stream') return [];
+  const us = String(timeoutMs * 1000);
+  if (/^rtsps?:/i.test(spec.uri)) return ['-rtsp_transport', 'tcp', '-timeout', us];
+  return ['-rw_timeout', us];
+}
+
+function classify(stderr: string): boolean {
+  // Permanent: retrying cannot help.
+  return /No such file|Invalid data found|401 Unauthorized|403 Forbidden|404 Not Found|Protocol not found|does not contain any stream/i.test(
+    stderr,
+  );
+}
+
+function parseRate(rate: string | undefined): number | undefined {
+  if (!rate) return undefined;
+  const [n, d] = rate.split('/').map(Number);
+  const fps = d ? n / d : n;
+  return Number.isFinite(fps) && fps > 0 && fps < 1000 ? fps : undefined;
+}
+
+/** Reads width, height and rate with ffprobe (a child process: never blocks the event loop). */
+export async function probe(spec: SourceSpec, timeoutMs = 10_000): Promise<SourceInfo> {
+  const args = [
+    '-v',
+    'error',
+    ...networkArgs(spec, timeoutMs),
+    '-select_streams',
+    'v:0',
+    '-show_entries',
+    'stream=width,height,avg_frame_rate,r_frame_rate,nb_frames',
+    '-of',
+    'json',
+    spec.uri,
+  ];
+  try {
+    const { stdout } = await execFileAsync('ffprobe', args, {
+      timeout: timeoutMs + 2000,
+      maxBuffer: 1 << 20,
+    });
+    const stream = (JSON.parse(stdout).streams ?? [])[0];
+    if (!stream?.width || !stream?.height) {
+      throw new SourceError(`${spec.display}: no video stream found`, true);
+    }
+    const frames = Number(stream.nb_frames);
+    return {
+      width: stream.width,
+      height: stream.height,
+      fps: parseRate(stream.avg_frame_rate) ?? parseRate(stream.r_frame_rate),
+      frames: Number.isFinite(frames) && frames > 0 ? frames : undefined,
+    };
+  } catch (err) {
+    if (err instanceof SourceError) throw err;
+    const e = err as { stderr?: string; killed?: boolean; message: string };
+    const detail = scrubSecrets(
+      (e.stderr || e.message).trim().split('\n').slice(-2).join(' '),
+      secretsOf(spec.uri),
+    );
+    if (e.killed) throw new SourceError(`${spec.display}: timed out opening the source`, false);
+    throw new SourceError(`${spec.display}: cannot open: ${detail}`, classify(detail));
+  }
+}
+
+/**
+ * Decodes any source FFmpeg can read into raw BGR24 frames through a pipe. The decoder is a separate
+ * process: a dead stream never blocks the event loop, and closing kills it outright. Pipe backpressure
+ * pauses FFmpeg when nobody reads.
+ */
+export async function openFfmpegReader(
+  spec: SourceSpec,
+  options: FfmpegReaderOptions = {},
+): Promise<RawFrameReader> {
+  if (spec.kind === 'file' && !existsSync(spec.uri)) throw new SourceError(`${spec.display}: file not found`, true);
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  const info = await probe(spec, timeoutMs);
+  const frameBytes = info.width * info.height * 3;
+  const proc = spawn(
+    'ffmpeg',
+    [
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-nostdin',
+      ...networkArgs(spec, timeoutMs),
+      ...(options.inputArgs ?? []),
+      '-i',
+      spec.uri,
+      '-an',
+      '-sn',
+      '-f',
+      'rawvideo',
+      '-pix_fmt',
+      'bgr24',
+      'pipe:1',
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let stderr = '';
+  proc.stderr.on('data', (d: Buffer) => {
+    stderr = (stderr + d.toString()).slice(-4096);
+  });
+  const exited = new Promise<number | null>((resolve) => proc.once('close', (code) => resolve(code)));
+  const chunks = (proc.stdout as Readable)[Symbol.asyncIterator]();
+  let leftover: Buffer | undefined;
+  let closed = false;
+
+  async function read(): Promise<Uint8Array | null> {
+    const frame = new Uint8Array(frameBytes);
+    let filled = 0;
+    while (filled < frameBytes) {
+      let chunk = leftover;
+      leftover = undefined;
+      if (!chunk) {
+        const next = await chunks.next();
+        if (next.done) break;
+        chunk = next.value as Buffer;
+      }
+      const take = Math.min(chunk.length, frameBytes - filled);
+      frame.set(chunk.subarray(0, take), filled);
+      filled += take;
+      if (take < chunk.length) leftover = chunk.subarray(take);
+    }
+    if (filled === frameBytes) return frame;
+    const code = await exited;
+    if (closed || code === 0) return null;
+    const detail = scrubSecrets(stderr.trim().split('\n').slice(-2).join(' '), secretsOf(spec.uri));
+    throw new SourceError(`${spec.display}: decoder exited with code ${code}: ${detail}`, classify(detail));
+  }
+
+  async function close(): Promise<void> {
+    if (closed) return;
+    closed = true;
+    if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
+    await exited;
+  }
+
+  return { info, read, close };
+}

@@ -1,0 +1,173 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Frame } from '../frame';
+import { openFfmpegReader } from './ffmpeg-reader';
+import { openImageFolderReader } from './image-folder-reader';
+import { SourceError, type RawFrameReader, type SourceInfo } from './raw-reader';
+import { parseSource, type SourceSpec } from './source-uri';
+
+/** Lifecycle of a channel's source, logged and stored as channel status events. */
+export type ChannelState = 'connecting' | 'live' | 'stalled' | 'reconnecting' | 'ended' | 'failed';
+
+export interface ChannelStatusEvent {
+  channel: string;
+  state: ChannelState;
+  at: number;
+  /** Why (errors are already free of credentials). */
+  detail?: string;
+  info?: SourceInfo;
+}
+
+export interface FrameSourceOptions {
+  channel: string;
+  source: string;
+  /**
+   * Pacing: a number (frames per second), `native` (the source's own rate; the default for files and image
+   * folders, 25 FPS when unknown) or `asap` (as fast as possible). Live sources are never slowed down.
+   */
+  pace?: number | 'native' | 'asap';
+  /** Restart a file or image sequence at its end. */
+  loop?: boolean;
+  /** A read that takes longer than this marks the source stalled and reconnects. */
+  stallTimeoutMs?: number;
+  reconnect?: { baseMs?: number; maxMs?: number; maxAttempts?: number };
+  /** Stop after this many frames. */
+  maxFrames?: number;
+  onStatus?: (event: ChannelStatusEvent) => void;
+  signal?: AbortSignal;
+}
+
+/**
+ * Opens the reader of a source: image folders are decoded with sharp; every video source (file, network
+ * stream, V4L2 device) by an FFmpeg child process, so decoding runs on another core and the main thread
+ * holds no native decoder. (OpenCV's VideoCapture is not used: @u4/opencv4nodejs works in one thread per
+ * process only, and that thread belongs to the detect workers that need it.)
+ */
+export function openReader(spec: SourceSpec, timeoutMs = 10_000) {
+  return spec.kind === 'images' ? openImageFolderReader(spec) : openFfmpegReader(spec, { timeoutMs });
+}
+
+class StallError extends Error {}
+
+async function readWithWatchdog(reader: RawFrameReader, ms: number): Promise<Uint8Array | null> {
+  let timer: NodeJS.Timeout | undefined;
+  const stall = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new StallError(`no frame for ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([reader.read(), stall]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Exponential backoff with full jitter, capped. */
+export function backoffMs(attempt: number, baseMs: number, maxMs: number, random = Math.random): number {
+  return Math.round(Math.min(maxMs, baseMs * 2 ** attempt) * (0.5 + random() / 2));
+}
+
+/**
+ * Reads a channel's frames as an async iterable: pulled one at a time, so a consumer that pulls only
+ * when it has room (boundedBuffer 'wait') never lets a file run ahead, while a live consumer pulls
+ * continuously. Streams reconnect with exponential backoff; a read that hangs longer than
+ * `stallTimeoutMs` is abandoned (the decoder is closed and reopened). Status changes go to `onStatus`.
+ * Ends when the source ends (files without `loop`), on `signal` abort, after `maxFrames`, or with a
+ * {@link SourceError} when the source is permanently unusable or reconnects are exhausted.
+ */
+export async function* readFrames(options: FrameSourceOptions): AsyncGenerator<Frame> {
+  const spec = parseSource(options.source);
+  const stallMs = options.stallTimeoutMs ?? 10_000;
+  const { baseMs = 500, maxMs = 30_000, maxAttempts = Infinity } = options.reconnect ?? {};
+  const live = spec.kind === 'stream' || spec.kind === 'device';
+  const status = (state: ChannelState, detail?: string, info?: SourceInfo) =>
+    options.onStatus?.({ channel: options.channel, state, at: Date.now(), detail, info });
+
+  let seq = 0;
+  let attempt = 0;
+  let clockStart = 0;
+  let clockFrames = 0;
+  status('connecting', spec.display);
+  try {
+    outer: while (!options.signal?.aborted) {
+      let reader: RawFrameReader;
+      try {
+        reader = await openReader(spec, stallMs);
+      } catch (err) {
+        const permanent = err instanceof SourceError ? err.permanent : false;
+        if (permanent || attempt >= maxAttempts) throw err;
+        status('reconnecting', (err as Error).message);
+        await sleep(backoffMs(attempt++, baseMs, maxMs), undefined, { signal: options.signal }).catch(
+          () => undefined,
+        );
+        continue;
+      }
+      // Files and image sequences play at their own rate unless told otherwise; a live source paces itself.
+      const fps =
+        options.pace === 'asap'
+          ? undefined
+          : typeof options.pace === 'number'
+            ? options.pace
+            : live
+              ? undefined
+              : (reader.info.fps ?? 25);
+      let wentLive = false;
+      let ended = false;
+      try {
+        while (!options.signal?.aborted) {
+          const data = await readWithWatchdog(reader, stallMs);
+          if (data === null) {
+            ended = true;
+            break;
+          }
+          if (!wentLive) {
+            wentLive = true;
+            attempt = 0;
+            status('live', undefined, reader.info);
+          }
+          if (fps) {
+            // Schedule against a clock so pacing does not drift with processing time.
+            if (clockFrames === 0) clockStart = performance.now();
+            const due = clockStart + (clockFrames++ * 1000) / fps;
+            const wait = due - performance.now();
+            if (wait > 1) await sleep(wait, undefined, { signal: options.signal }).catch(() => undefined);
+            if (options.signal?.aborted) break;
+          }
+          yield {
+            channel: options.channel,
+            seq: seq++,
+            capturedAt: Date.now(),
+            width: reader.info.width,
+            height: reader.info.height,
+            data,
+          };
+          if (options.maxFrames !== undefined && seq >= options.maxFrames) break outer;
+        }
+      } catch (err) {
+        if (err instanceof SourceError && err.permanent) throw err;
+        if (attempt >= maxAttempts) throw err;
+        status(err instanceof StallError ? 'stalled' : 'reconnecting', (err as Error).message);
+        await sleep(backoffMs(attempt++, baseMs, maxMs), undefined, { signal: options.signal }).catch(
+          () => undefined,
+        );
+        continue;
+      } finally {
+        void reader.close().catch(() => undefined);
+      }
+      if (!ended) break; // aborted
+      if (live) {
+        // A live stream that ends has dropped: reconnect.
+        if (attempt >= maxAttempts)
+          throw new SourceError(`${spec.display}: stream ended, reconnects exhausted`, false);
+        status('reconnecting', 'stream ended');
+        await sleep(backoffMs(attempt++, baseMs, maxMs), undefined, { signal: options.signal }).catch(
+          () => undefined,
+        );
+        continue;
+      }
+      if (!options.loop) break;
+    }
+    status('ended');
+  } catch (err) {
+    status('failed', (err as Error).message);
+    throw err;
+  }
+}

@@ -1,0 +1,107 @@
+/**
+ * Worker entry of the shared `detect` pool: a long-lived thread holding face detectors for every camera
+ * channel. Detectors are created lazily, once per distinct config, and reused for all frames; each model
+ * loads once per worker.
+ *
+ * The ONNX detectors (BlazeFace, YuNet, SCRFD) need no OpenCV and run in any number of workers. The Haar
+ * detector needs OpenCV, which works in only one thread per process (@u4/opencv4nodejs is not
+ * context-aware): use Haar only with a detect pool of size 1 and no OpenCV use in any other thread.
+ */
+import {
+  createDetector,
+  type DetectorConfigInput,
+  type FaceDetector,
+} from '../src/pipelines/camera/detectors';
+import type { Detection } from '../src/pipelines/camera/frame';
+import { exposeWorker } from '../src/pools/expose';
+
+/** `init` argument: detector configs by name; frames may also name a detector by its {@link detectorKey}. */
+export interface DetectWorkerConfig {
+  detectors?: Record<string, DetectorConfigInput>;
+  /** Open these detectors during init so the first frames do not pay for model loading. */
+  preload?: string[];
+}
+
+/** One frame of a {@link DetectApi.detectBatch} call. */
+export interface DetectBatchItem {
+  detectorKey: string;
+  width: number;
+  height: number;
+  /** BGR24 bytes; an ArrayBuffer when transferred. */
+  data: ArrayBuffer | Uint8Array;
+}
+
+const named = new Map<string, DetectorConfigInput>();
+const open = new Map<string, Promise<FaceDetector>>();
+
+function configFor(key: string): DetectorConfigInput {
+  const config = named.get(key);
+  if (config) return config;
+  if (key.startsWith('{')) {
+    try {
+      return JSON.parse(key) as DetectorConfigInput;
+    } catch {
+      // fall through to the error below
+    }
+  }
+  throw new Error(
+    `detect worker: unknown detector "${key}" (not in init's detectors, not a detectorKey() JSON)`,
+  );
+}
+
+function detectorFor(key: string): Promise<FaceDetector> {
+  let detector = open.get(key);
+  if (!detector) {
+    detector = createDetector(configFor(key));
+    // A failed open is not cached: a later frame retries (e.g. after `pipeline assets fetch`).
+    detector.catch(() => open.delete(key));
+    open.set(key, detector);
+  }
+  return detector;
+}
+
+function bytes(data: ArrayBuffer | Uint8Array): Uint8Array {
+  return data instanceof Uint8Array ? data : new Uint8Array(data);
+}
+
+const api = {
+  async init(config: DetectWorkerConfig = {}): Promise<void> {
+    for (const [name, c] of Object.entries(config.detectors ?? {})) named.set(name, c);
+    for (const key of config.preload ?? []) await detectorFor(key);
+  },
+
+  /** Detects faces in one BGR24 frame with the detector named by `key` (a name from init or a detectorKey). */
+  async detect(
+    key: string,
+    width: number,
+    height: number,
+    data: ArrayBuffer | Uint8Array,
+  ): Promise<Detection[]> {
+    const detector = await detectorFor(key);
+    return detector.detect({ width, height, data: bytes(data) });
+  },
+
+  /**
+   * Detects faces in several frames (of any channels) in one call, saving a round trip per frame. The
+   * frames run one after another: the BlazeFace exports have a fixed batch dimension of 1, so ORT cannot
+   * batch them into one inference.
+   */
+  async detectBatch(items: DetectBatchItem[]): Promise<Detection[][]> {
+    const results: Detection[][] = [];
+    for (const item of items) {
+      const detector = await detectorFor(item.detectorKey);
+      results.push(await detector.detect({ width: item.width, height: item.height, data: bytes(item.data) }));
+    }
+    return results;
+  },
+
+  /** Names/keys of the detectors open in this worker (diagnostics). */
+  openDetectors(): string[] {
+    return [...open.keys()];
+  },
+};
+
+/** The detect worker's API, for `createPool<DetectApi>(...)`. */
+export type DetectApi = typeof api;
+
+exposeWorker(api);
