@@ -53,6 +53,9 @@ async function openPostgres(url: string, poolSize: number | undefined): Promise<
   pool.on('error', (err) =>
     logger().warn({ target, error: clean(err) }, 'idle PostgreSQL connection failed'),
   );
+  // A checked-out client that loses its server emits 'error' with no listener (pg-pool only listens on idle
+  // ones), which would crash the process; the failed query still rejects, so callers retry or spool.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   try {
     await sql`select 1`.execute(db);

@@ -25,6 +25,11 @@ export interface FrameResult {
   detections: Detection[];
   /** Tracks after this frame and the lifecycle events it caused; `trackIds[i]` belongs to `detections[i]`. */
   tracking: TrackUpdate;
+  /**
+   * Set on the one extra result emitted when the source ends: no frame, only the `ended` events of the
+   * tracks still alive (so their final rows are written).
+   */
+  endOfStream?: boolean;
   /** Free-form per-track attributes added by extension stages (identity, gender, age...), by track id. */
   attributes?: Record<number, Record<string, unknown>>;
 }
@@ -47,6 +52,11 @@ export interface ChannelDeps {
   stages?: Array<OperatorFunction<FrameResult, FrameResult>>;
   /** Overrides `config.maxFrames` (the CLI's --frames). */
   maxFrames?: number;
+  /**
+   * Sees each frame just before detection, while its pixels are still on this thread (detection transfers
+   * them away). Must be cheap and must not keep `frame.data` (copy what it needs): the live view uses it.
+   */
+  tapFrame?: (frame: Frame) => void;
 }
 
 /** Live sources and paced files keep the latest frames; files read as fast as possible wait. */
@@ -111,6 +121,7 @@ export function createChannel(config: ChannelConfig, deps: ChannelDeps): Observa
           width: frame.width,
           height: frame.height,
         };
+        deps.tapFrame?.(frame);
         const detections = await deps.detect(frame);
         return { ...meta, detections, detectedAt: Date.now() };
       },
@@ -149,6 +160,7 @@ export function createChannel(config: ChannelConfig, deps: ChannelDeps): Observa
               detections: [],
               tracking: { seq: last.seq + 1, timestamp: Date.now(), tracks: [], events, trackIds: [] },
               attributes: undefined,
+              endOfStream: true,
             });
           }
         }

@@ -57,6 +57,12 @@ export interface RunChannelsOptions {
   detect?: (channel: ChannelConfig) => DetectFn;
   /** Results of every channel as they are produced (library users, the live view). */
   onResult?: (result: FrameResult) => void;
+  /** Each frame just before detection (see `ChannelDeps.tapFrame`; the live view copies pixels here). */
+  tapFrame?: (frame: Frame) => void;
+  /** Source lifecycle events of every channel (the live view's event log). */
+  onStatus?: (event: ChannelStatusEvent) => void;
+  /** Called once the run is set up, before frames flow: its id, live per-channel totals, the database. */
+  onStart?: (run: RunStarted) => void;
   /** Spool directory for rows while the database is unreachable (default ./data/spool). */
   spoolDir?: string;
   log?: Logger;
@@ -72,6 +78,13 @@ export interface ChannelSummary {
   tracks: number;
   state: string;
   error?: string;
+}
+
+/** What `onStart` gets: the per-channel totals are updated in place as the run goes on. */
+export interface RunStarted {
+  runId: number;
+  channels: ReadonlyMap<string, Readonly<ChannelSummary>>;
+  database?: Database;
 }
 
 export interface RunChannelsSummary {
@@ -150,6 +163,7 @@ export async function runChannels(
     const stopSubscription = options.shutdown?.shutdown$.subscribe(() => abort.abort());
     if (options.durationMs) durationTimer = setTimeout(() => abort.abort(), options.durationMs);
 
+    options.onStart?.({ runId, channels: summaries, database });
     const results$ = merge(
       ...channels.map((c) => {
         const summary = summaries.get(c.id)!;
@@ -159,6 +173,7 @@ export async function runChannels(
           signal: abort.signal,
           maxFrames: options.maxFrames,
           stages: options.stages?.(c),
+          tapFrame: options.tapFrame,
           onStatus: (e) => {
             summary.state = e.state;
             log[e.state === 'failed' || e.state === 'stalled' ? 'warn' : 'info'](
@@ -166,6 +181,7 @@ export async function runChannels(
               `channel ${e.channel}: ${e.state}`,
             );
             status$.next(e);
+            options.onStatus?.(e);
           },
           onDrop: () => summary.dropped++,
           onFrameError: (err) => {
@@ -174,10 +190,11 @@ export async function runChannels(
           },
         }).pipe(
           tap((r) => {
+            options.onResult?.(r);
+            if (r.endOfStream) return;
             summary.frames++;
             summary.faces += r.detections.length;
             summary.tracks += r.tracking.events.filter((e) => e.type === 'confirmed').length;
-            options.onResult?.(r);
           }),
           catchError((err: Error) => {
             summary.state = 'failed';
@@ -224,7 +241,9 @@ export async function runChannels(
               : undefined,
           });
 
+    // Status rows first: merge subscribes in order, and the sources report 'connecting' as they start.
     const written = merge(
+      statusRows$.pipe(sinkOf('channel_status_events'), count('statusEvents')),
       detections$.pipe(sinkOf('detections'), count('detections')),
       tracks$.pipe(
         sinkOf('tracks', {
@@ -244,7 +263,6 @@ export async function runChannels(
         }),
         count('tracks'),
       ),
-      statusRows$.pipe(sinkOf('channel_status_events'), count('statusEvents')),
     );
     statusLine.start();
     await lastValueFrom(written, { defaultValue: undefined });

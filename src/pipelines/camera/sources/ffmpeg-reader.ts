@@ -95,7 +95,8 @@ export async function openFfmpegReader(
   spec: SourceSpec,
   options: FfmpegReaderOptions = {},
 ): Promise<RawFrameReader> {
-  if (spec.kind === 'file' && !existsSync(spec.uri)) throw new SourceError(`${spec.display}: file not found`, true);
+  if (spec.kind === 'file' && !existsSync(spec.uri))
+    throw new SourceError(`${spec.display}: file not found`, true);
   const timeoutMs = options.timeoutMs ?? 10_000;
   const info = await probe(spec, timeoutMs);
   const frameBytes = info.width * info.height * 3;

@@ -1,0 +1,195 @@
+import { ReplaySubject, isObservable, lastValueFrom, type Observable } from 'rxjs';
+import { logger, type Logger } from '../util/logger';
+import { ExitCode } from '../cli/exit-codes';
+
+/**
+ * Stop phases, run in this order: stop sources (they also `takeUntil(shutdown$)`), wait for in-flight work,
+ * flush sinks, close worker pools, close the database.
+ */
+export const STOP_PHASES = ['sources', 'drain', 'sinks', 'pools', 'database'] as const;
+export type StopPhase = (typeof STOP_PHASES)[number];
+
+/** Why the stop sequence started. */
+export interface ShutdownReason {
+  /** 'SIGINT', 'SIGTERM', 'completed', 'failed' or whatever {@link Shutdown.request} was given. */
+  reason: string;
+  /** Set when a signal started it. */
+  signal?: NodeJS.Signals;
+}
+
+/** Options of {@link createShutdown}. */
+export interface ShutdownOptions {
+  /** Time the stop sequence may take, counted from the first signal/request (default 10 s). */
+  deadlineMs?: number;
+  /** Minimum time each phase gets even after the deadline passed, so pools and the database still close (default 1 s). */
+  graceMs?: number;
+  /** Signals that start a graceful stop; a second one forces exit (default SIGINT and SIGTERM). */
+  signals?: NodeJS.Signals[];
+  /** Called once with the exit code when the stop sequence ends, or at once on a second signal (default `process.exit`). */
+  exit?: (code: number) => void;
+  log?: Logger;
+}
+
+/** A stop hook: runs once in its phase; may return a promise the phase waits for (until its budget runs out). */
+export type StopHook = () => unknown;
+
+/** The graceful-shutdown controller returned by {@link createShutdown}. */
+export interface Shutdown {
+  /** Emits once (and completes) when the stop sequence starts; late subscribers get it too. */
+  readonly shutdown$: Observable<ShutdownReason>;
+  /** Resolves with the exit code once every phase ran. */
+  readonly done: Promise<number>;
+  /** True once a signal or request started the stop sequence. */
+  readonly stopping: boolean;
+  /** Registers a hook for a phase (default 'sinks'); returns a function that unregisters it. */
+  onStop(name: string, hook: StopHook, phase?: StopPhase): () => void;
+  /** Work the 'drain' phase waits for (e.g. `lastValueFrom(pipeline)`); its failure makes the exit code 1. */
+  track(work: Promise<unknown> | Observable<unknown>): void;
+  /**
+   * Tracks `work` and starts the stop sequence when it settles (exit code 0, or 1 if it failed), unless a
+   * signal started it first (then 130). Resolves like {@link done}.
+   */
+  run(work?: Promise<unknown> | Observable<unknown>): Promise<number>;
+  /** Starts the stop sequence from code (for example when a frame limit is reached). */
+  request(reason: string, exitCode?: number): Promise<number>;
+  /** Removes the signal handlers. */
+  dispose(): void;
+}
+
+interface RegisteredHook {
+  name: string;
+  hook: StopHook;
+  phase: StopPhase;
+}
+
+const sleep = (ms: number): Promise<'timeout'> =>
+  new Promise((resolve) => setTimeout(() => resolve('timeout'), Math.max(0, ms)).unref());
+
+/**
+ * Creates the process's graceful-shutdown controller. The first SIGINT/SIGTERM (or {@link Shutdown.request})
+ * fires `shutdown$`, then runs the stop hooks phase by phase ({@link STOP_PHASES}); the process then exits
+ * with 130 after a signal. A second signal exits with 130 at once, without waiting for the phases.
+ */
+export function createShutdown(options: ShutdownOptions = {}): Shutdown {
+  const deadlineMs = options.deadlineMs ?? 10_000;
+  const graceMs = options.graceMs ?? 1_000;
+  const signals = options.signals ?? ['SIGINT', 'SIGTERM'];
+  const exit = options.exit ?? ((code: number) => process.exit(code));
+  const log = (options.log ?? logger()).child({ component: 'shutdown' });
+
+  const subject = new ReplaySubject<ShutdownReason>(1);
+  const hooks: RegisteredHook[] = [];
+  const tracked: Promise<unknown>[] = [];
+  let workFailed = false;
+  let stopping = false;
+  let exited = false;
+  let resolveDone!: (code: number) => void;
+  const done = new Promise<number>((resolve) => (resolveDone = resolve));
+
+  const exitOnce = (code: number): void => {
+    if (exited) return;
+    exited = true;
+    exit(code);
+  };
+
+  const runPhase = async (phase: StopPhase, until: number): Promise<boolean> => {
+    const waits: Promise<unknown>[] = hooks
+      .filter((h) => h.phase === phase)
+      .map(async (h) => {
+        try {
+          await h.hook();
+        } catch (err) {
+          log.error({ err, hook: h.name, phase }, `stop hook ${h.name} (${phase}) failed`);
+          throw err;
+        }
+      });
+    if (phase === 'drain') waits.push(...tracked.map((work) => work.catch(() => undefined)));
+    if (waits.length === 0) return true;
+    const all = Promise.allSettled(waits);
+    const outcome = await Promise.race([all, sleep(until - Date.now())]);
+    if (outcome === 'timeout') {
+      log.warn({ phase }, `stop phase ${phase} did not finish in time; moving on`);
+      return false;
+    }
+    return outcome.every((r) => r.status === 'fulfilled');
+  };
+
+  const stop = (reason: ShutdownReason, exitCode: number): Promise<number> => {
+    if (stopping) return done;
+    stopping = true;
+    const deadline = Date.now() + deadlineMs;
+    log.info({ reason: reason.reason, deadlineMs }, 'stopping');
+    subject.next(reason);
+    subject.complete();
+    void (async () => {
+      let clean = true;
+      for (const phase of STOP_PHASES) {
+        clean = (await runPhase(phase, Math.max(deadline, Date.now() + graceMs))) && clean;
+      }
+      let code = exitCode;
+      if (code === ExitCode.ok && (workFailed || !clean)) code = ExitCode.failure;
+      log.info({ reason: reason.reason, code, clean }, 'stopped');
+      resolveDone(code);
+      exitOnce(code);
+    })();
+    return done;
+  };
+
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (stopping) {
+      log.warn({ signal }, 'second signal: exiting now');
+      exitOnce(ExitCode.interrupted);
+      return;
+    }
+    void stop({ reason: signal, signal }, ExitCode.interrupted);
+  };
+  for (const signal of signals) process.on(signal, onSignal);
+
+  const asPromise = (work: Promise<unknown> | Observable<unknown>): Promise<unknown> =>
+    isObservable(work) ? lastValueFrom(work, { defaultValue: undefined }) : work;
+
+  const track = (work: Promise<unknown> | Observable<unknown>): Promise<unknown> => {
+    const promise = asPromise(work).catch((err: unknown) => {
+      workFailed = true;
+      log.error({ err }, 'pipeline failed');
+      throw err;
+    });
+    promise.catch(() => undefined);
+    tracked.push(promise);
+    return promise;
+  };
+
+  return {
+    shutdown$: subject.asObservable(),
+    done,
+    get stopping() {
+      return stopping;
+    },
+    onStop(name, hook, phase = 'sinks') {
+      const entry: RegisteredHook = { name, hook, phase };
+      hooks.push(entry);
+      return () => {
+        const i = hooks.indexOf(entry);
+        if (i >= 0) hooks.splice(i, 1);
+      };
+    },
+    track(work) {
+      track(work);
+    },
+    run(work) {
+      if (work !== undefined) {
+        track(work).then(
+          () => stop({ reason: 'completed' }, ExitCode.ok),
+          () => stop({ reason: 'failed' }, ExitCode.failure),
+        );
+      }
+      return done;
+    },
+    request(reason, exitCode = ExitCode.ok) {
+      return stop({ reason }, exitCode);
+    },
+    dispose() {
+      for (const signal of signals) process.off(signal, onSignal);
+    },
+  };
+}

@@ -1,0 +1,379 @@
+import type { Kysely } from 'kysely';
+import {
+  catchError,
+  concatMap,
+  defer,
+  endWith,
+  finalize,
+  from,
+  map,
+  mergeMap,
+  of,
+  startWith,
+  type OperatorFunction,
+} from 'rxjs';
+import { batch } from '../operators/batch';
+import { counter, gauge, histogram } from '../metrics/registry';
+import type { Shutdown } from '../runtime/shutdown';
+import { logger, type Logger } from '../util/logger';
+import { SinkWriteError, isTransientDbError, messageOf } from './errors';
+import { PG_MAX_PARAMS, chunk, columnsOf, dedupeByKey, rowsPerStatement } from './rows';
+import { Spool } from './spool';
+import type { SinkAck } from './types';
+
+/** Retry policy for transient database errors: exponential backoff from `baseMs`, capped at `maxMs`. */
+export interface RetryOptions {
+  /** Total attempts per write, including the first (default 5). */
+  attempts: number;
+  baseMs: number;
+  maxMs: number;
+}
+
+/** ON CONFLICT behaviour: skip rows whose key exists, or update the listed columns from the new row. */
+export interface ConflictOptions {
+  columns: string[];
+  action: 'nothing' | { update: string[] };
+}
+
+/** Options of {@link kyselySink}. */
+export interface KyselySinkOptions {
+  /** Target table, optionally schema-qualified ("analytics.faces"). */
+  table: string;
+  /** Rows per batch (default 200). */
+  batchSize?: number;
+  /** Write a partial batch this long after its first row (default 500 ms). */
+  flushMs?: number;
+  conflict?: ConflictOptions;
+  retry?: Partial<RetryOptions>;
+  /** Keep rows in `<dir>/<table>.jsonl` while the database is unreachable; replayed when it answers. */
+  spool?: { dir: string };
+  /** Shorthand for `spool: { dir }`. */
+  spoolDir?: string;
+  /** Columns that identify a row in error messages (default: the conflict columns, else `id`). */
+  keyColumns?: string[];
+  /**
+   * While rows are spooled, how often a new batch may probe the database (one attempt) before being
+   * appended to the spool too (default `retry.maxMs`).
+   */
+  probeMs?: number;
+  /** Bind parameters allowed per statement (default Postgres's 65535). */
+  maxParams?: number;
+  /** Sink name for metrics and logs (default the table). */
+  name?: string;
+  /** When given, the 'sinks' stop phase waits until this sink has flushed and completed. */
+  shutdown?: Shutdown;
+  log?: Logger;
+}
+
+const DEFAULT_RETRY: RetryOptions = { attempts: 5, baseMs: 100, maxMs: 2000 };
+
+const metrics = {
+  batches: counter('rxvision_sink_batches_total', 'Batches written (or spooled) by sinks', ['sink', 'table']),
+  rows: counter('rxvision_sink_rows_total', 'Rows written by sinks (database rows, file lines)', [
+    'sink',
+    'table',
+  ]),
+  retries: counter('rxvision_sink_retries_total', 'Write attempts retried after transient errors', [
+    'sink',
+    'table',
+  ]),
+  spoolRows: gauge('rxvision_sink_spool_rows', 'Rows waiting in the local spool', ['sink', 'table']),
+  latency: histogram('rxvision_sink_batch_seconds', 'Time to write one batch, retries included', [
+    'sink',
+    'table',
+  ]),
+};
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Backoff before attempt `attempt + 1`: base * 2^(attempt-1), capped, with up to 25% jitter. */
+export function backoffMs(attempt: number, retry: RetryOptions, random = Math.random): number {
+  const exp = Math.min(retry.maxMs, retry.baseMs * 2 ** (attempt - 1));
+  return Math.round(exp * (0.75 + 0.25 * random()));
+}
+
+type Job<Row> =
+  | { kind: 'startup' }
+  | { kind: 'batch'; rows: Row[] }
+  | { kind: 'finish' }
+  | { kind: 'fail'; error: unknown };
+
+/**
+ * The one writer of a sink: every database write and spool access goes through it, one at a time.
+ */
+class TableWriter<Row extends object> {
+  private readonly retry: RetryOptions;
+  private readonly labels: { sink: string; table: string };
+  private readonly keyColumns: string[];
+  private lastProbe = 0;
+
+  constructor(
+    private readonly db: Kysely<any>, // eslint-disable-line @typescript-eslint/no-explicit-any
+    private readonly options: KyselySinkOptions,
+    private readonly spool: Spool<Row> | undefined,
+    private readonly log: Logger,
+  ) {
+    this.retry = { ...DEFAULT_RETRY, ...options.retry };
+    this.labels = { sink: options.name ?? options.table, table: options.table };
+    this.keyColumns = options.keyColumns ?? options.conflict?.columns ?? ['id'];
+    metrics.spoolRows.set(this.labels, spool?.rows ?? 0);
+  }
+
+  async run(job: Job<Row>): Promise<SinkAck[]> {
+    switch (job.kind) {
+      case 'startup':
+        return this.replay(this.retry.attempts, 'startup');
+      case 'batch':
+        return this.write(job.rows);
+      case 'finish':
+        return this.replay(this.retry.attempts, 'finish');
+      case 'fail': {
+        await this.replay(this.retry.attempts, 'finish').catch(() => undefined);
+        throw job.error;
+      }
+    }
+  }
+
+  /** Writes a batch; spools it when the database stays unreachable (and a spool is configured). */
+  private async write(rows: Row[]): Promise<SinkAck[]> {
+    const acks: SinkAck[] = [];
+    if (this.spool && this.spool.rows > 0) {
+      // Older rows wait in the spool: they go first, so newer rows never overtake them.
+      const probeMs = this.options.probeMs ?? this.retry.maxMs;
+      if (Date.now() - this.lastProbe >= probeMs) acks.push(...(await this.replay(1, 'probe')));
+      if (this.spool.rows > 0) {
+        acks.push(await this.toSpool(rows, 0));
+        return acks;
+      }
+    }
+    const started = process.hrtime.bigint();
+    try {
+      const { attempt, written, duplicates } = await this.insertWithRetry(rows, this.retry.attempts);
+      metrics.batches.inc(this.labels);
+      metrics.rows.inc(this.labels, written);
+      metrics.latency.observe(this.labels, Number(process.hrtime.bigint() - started) / 1e9);
+      acks.push({ ...this.ackBase(), rows: written, spooled: false, attempt, duplicates });
+    } catch (err) {
+      if (!(err instanceof SinkWriteError && err.transient && this.spool)) throw err;
+      this.log.warn({ err: messageOf(err), rows: rows.length }, 'database unreachable; spooling batch');
+      this.lastProbe = Date.now();
+      acks.push(await this.toSpool(rows, this.retry.attempts));
+    }
+    return acks;
+  }
+
+  private async toSpool(rows: Row[], attempt: number): Promise<SinkAck> {
+    const spool = this.spool!;
+    await spool.append(rows);
+    metrics.batches.inc(this.labels);
+    metrics.spoolRows.set(this.labels, spool.rows);
+    return { ...this.ackBase(), rows: rows.length, spooled: true, attempt };
+  }
+
+  /**
+   * Writes the spooled rows in order inside one transaction, then empties the spool. A transient failure
+   * leaves the spool as it is (returns no ack); a permanent one is thrown.
+   */
+  private async replay(attempts: number, why: 'startup' | 'probe' | 'finish'): Promise<SinkAck[]> {
+    const spool = this.spool;
+    if (!spool || spool.rows === 0) return [];
+    this.lastProbe = Date.now();
+    const rows = await spool.read();
+    try {
+      const { attempt, written, duplicates } = await this.insertWithRetry(rows, attempts);
+      await spool.clear();
+      metrics.spoolRows.set(this.labels, 0);
+      metrics.rows.inc(this.labels, written);
+      this.log.info({ rows: rows.length, why }, 'replayed spool');
+      return [{ ...this.ackBase(), rows: written, spooled: false, attempt, replayed: true, duplicates }];
+    } catch (err) {
+      if (!(err instanceof SinkWriteError && err.transient)) throw err;
+      if (why !== 'probe') {
+        this.log.warn(
+          { rows: spool.rows, spool: spool.file, why, err: messageOf(err) },
+          why === 'finish'
+            ? 'database still unreachable: rows stay in the spool and are replayed on the next start'
+            : 'database unreachable: spool kept for later',
+        );
+      }
+      return [];
+    }
+  }
+
+  private async insertWithRetry(
+    rows: Row[],
+    attempts: number,
+  ): Promise<{ attempt: number; written: number; duplicates: number }> {
+    const prepared = this.prepare(rows);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.insert(prepared);
+        return { attempt, written: prepared.length, duplicates: rows.length - prepared.length };
+      } catch (err) {
+        if (!isTransientDbError(err)) throw await this.permanentError(prepared, err);
+        if (attempt >= attempts) {
+          throw new SinkWriteError(
+            `sink ${this.labels.sink}: table ${this.options.table} unreachable after ${attempt} attempt(s): ${messageOf(err)}`,
+            this.options.table,
+            true,
+            undefined,
+            { cause: err },
+          );
+        }
+        metrics.retries.inc(this.labels);
+        const waitMs = backoffMs(attempt, this.retry);
+        this.log.debug({ attempt, waitMs, err: messageOf(err) }, 'transient database error; retrying');
+        await sleep(waitMs);
+      }
+    }
+  }
+
+  /** De-duplicates by the conflict key (Postgres cannot touch one row twice in a statement). */
+  private prepare(rows: Row[]): Row[] {
+    const conflict = this.options.conflict;
+    if (!conflict) return rows;
+    return dedupeByKey(rows, conflict.columns, conflict.action === 'nothing' ? 'first' : 'last');
+  }
+
+  /** One transaction per write, chunked so no statement exceeds the bind-parameter limit. */
+  private async insert(rows: Row[]): Promise<void> {
+    if (rows.length === 0) return;
+    const perStatement = rowsPerStatement(columnsOf(rows).length, this.options.maxParams ?? PG_MAX_PARAMS);
+    const chunks = chunk(rows, perStatement);
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    const insertChunk = async (db: Kysely<any>, part: Row[]): Promise<void> => {
+      await this.statement(db, part).execute();
+    };
+    if (chunks.length === 1) return insertChunk(this.db, chunks[0]);
+    await this.db.transaction().execute(async (trx) => {
+      for (const part of chunks) await insertChunk(trx, part);
+    });
+  }
+
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  private statement(db: Kysely<any>, rows: Row[]) {
+    const query = db.insertInto(this.options.table).values(rows);
+    const conflict = this.options.conflict;
+    if (!conflict) return query;
+    const { columns, action } = conflict;
+    if (action === 'nothing') return query.onConflict((oc) => oc.columns(columns).doNothing());
+    return query.onConflict((oc) =>
+      oc
+        .columns(columns)
+        .doUpdateSet((eb) => Object.fromEntries(action.update.map((c) => [c, eb.ref(`excluded.${c}`)]))),
+    );
+  }
+
+  /** Builds the error for a permanent failure, naming the first row Postgres rejects when it is a row's fault. */
+  private async permanentError(rows: Row[], err: unknown): Promise<SinkWriteError> {
+    // Only data (22xxx) and constraint (23xxx) errors belong to a row; a missing table fails every row.
+    const code = String((err as { code?: unknown }).code ?? '');
+    const bad = code.startsWith('22') || code.startsWith('23') ? await this.findFirstBadRow(rows) : undefined;
+    const where = bad
+      ? `; first bad row ${JSON.stringify(bad.key)} (row ${bad.index + 1} of ${rows.length})`
+      : '';
+    const detail = (err as { detail?: unknown }).detail;
+    return new SinkWriteError(
+      `sink ${this.labels.sink}: insert into ${this.options.table} failed: ${messageOf(bad?.error ?? err)}` +
+        (typeof detail === 'string' ? ` (${detail})` : '') +
+        where,
+      this.options.table,
+      false,
+      bad?.key,
+      { cause: err },
+    );
+  }
+
+  /** Re-inserts the rows one by one in a transaction that is always rolled back; returns the first rejected. */
+  private async findFirstBadRow(
+    rows: Row[],
+  ): Promise<{ index: number; key: Record<string, unknown>; error: unknown } | undefined> {
+    let bad: { index: number; key: Record<string, unknown>; error: unknown } | undefined;
+    const rollback = new Error('rollback');
+    await this.db
+      .transaction()
+      .execute(async (trx) => {
+        for (let i = 0; i < rows.length && !bad; i++) {
+          try {
+            await this.statement(trx, [rows[i]]).execute();
+          } catch (rowErr) {
+            bad = { index: i, key: this.keyOf(rows[i], i), error: rowErr };
+          }
+        }
+        throw rollback;
+      })
+      .catch(() => undefined);
+    return bad;
+  }
+
+  private keyOf(row: Row, index: number): Record<string, unknown> {
+    const record = row as Record<string, unknown>;
+    const present = this.keyColumns.filter((c) => c in record);
+    if (present.length === 0) return { row: index + 1 };
+    return Object.fromEntries(present.map((c) => [c, record[c]]));
+  }
+
+  private ackBase(): Pick<SinkAck, 'sink' | 'table'> {
+    return { sink: this.labels.sink, table: this.options.table };
+  }
+}
+
+/**
+ * Writes rows to a table through Kysely, in batches of `batchSize` (or every `flushMs`), one batch at a
+ * time, and emits a {@link SinkAck} per write. Each batch is one transaction, chunked under Postgres's
+ * bind-parameter limit; with `conflict` it is de-duplicated by the conflict key and uses ON CONFLICT.
+ * Transient errors are retried with exponential backoff; when the database stays unreachable and `spool`
+ * is set, batches go to an fsync'd JSON Lines spool and are replayed, in order and before newer batches,
+ * as soon as the database answers (and on the next start). Permanent errors end the stream with a
+ * {@link SinkWriteError} naming the table and the first bad row. On completion (or a source error) the
+ * pending batch is written before the stream completes (or errors).
+ */
+export function kyselySink<Row extends object>(
+  db: Kysely<any>, // eslint-disable-line @typescript-eslint/no-explicit-any
+  options: KyselySinkOptions,
+): OperatorFunction<Row, SinkAck> {
+  const batchSize = options.batchSize ?? 200;
+  const flushMs = options.flushMs ?? 500;
+  const name = options.name ?? options.table;
+  return (source) =>
+    defer(() => {
+      const log = (options.log ?? logger()).child({ component: 'sink', sink: name, table: options.table });
+      let spool: Spool<Row> | undefined;
+      let markDone!: () => void;
+      const completed = new Promise<void>((resolve) => (markDone = resolve));
+      const unregister = options.shutdown?.onStop(`sink ${name}`, () => completed, 'sinks');
+
+      const open = async (): Promise<TableWriter<Row>> => {
+        const spoolDir = options.spool?.dir ?? options.spoolDir;
+        if (spoolDir) spool = await Spool.open<Row>(spoolDir, options.table);
+        if (spool && spool.rows > 0) log.info({ rows: spool.rows, spool: spool.file }, 'found spooled rows');
+        return new TableWriter<Row>(db, options, spool, log);
+      };
+
+      return from(open()).pipe(
+        mergeMap((writer) =>
+          source.pipe(
+            batch<Row>({ size: batchSize, timeMs: flushMs }),
+            map((rows): Job<Row> => ({ kind: 'batch', rows })),
+            // A failing source still gets its last rows written: the error travels as a job.
+            catchError((error: unknown) => of<Job<Row>>({ kind: 'fail', error })),
+            startWith<Job<Row>>({ kind: 'startup' }),
+            endWith<Job<Row>>({ kind: 'finish' }),
+            concatMap((job) => from(writer.run(job)).pipe(mergeMap((acks) => acks))),
+          ),
+        ),
+        finalize(() => {
+          spool?.release();
+          unregister?.();
+          markDone();
+        }),
+      );
+    });
+}
+
+/** Type guard helper for callers that only count rows that reached the database. */
+export function isWritten(ack: SinkAck): boolean {
+  return !ack.spooled;
+}
+
+export type { SinkAck };
