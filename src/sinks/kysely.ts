@@ -19,6 +19,7 @@ import { logger, type Logger } from '../util/logger';
 import { SinkWriteError, isTransientDbError, messageOf } from './errors';
 import { PG_MAX_PARAMS, chunk, columnsOf, dedupeByKey, rowsPerStatement } from './rows';
 import { Spool } from './spool';
+import { backoffMs } from '../util/backoff';
 import type { SinkAck } from './types';
 
 /** Retry policy for transient database errors: exponential backoff from `baseMs`, capped at `maxMs`. */
@@ -85,12 +86,6 @@ const metrics = {
 };
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Backoff before attempt `attempt + 1`: base * 2^(attempt-1), capped, with up to 25% jitter. */
-export function backoffMs(attempt: number, retry: RetryOptions, random = Math.random): number {
-  const exp = Math.min(retry.maxMs, retry.baseMs * 2 ** (attempt - 1));
-  return Math.round(exp * (0.75 + 0.25 * random()));
-}
 
 type Job<Row> =
   | { kind: 'startup' }

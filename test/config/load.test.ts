@@ -42,7 +42,7 @@ describe('parseConfig', () => {
       ['cam1', true],
       ['cam2', false],
     ]);
-    expect(config.web).toEqual({ enabled: true, host: '127.0.0.1', port: 8080 });
+    expect(config.web).toMatchObject({ enabled: true, host: '127.0.0.1', port: 8080 });
     expect(config.pools?.detect).toEqual({ size: 2, taskTimeoutMs: 5000 });
     expect(config.database?.dataDir).toBe('db'); // parseConfig leaves paths as written
   });

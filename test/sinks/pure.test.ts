@@ -1,6 +1,6 @@
 import { chunk, columnsOf, dedupeByKey, rowsPerStatement, PG_MAX_PARAMS } from '../../src/sinks/rows';
 import { isTransientDbError } from '../../src/sinks/errors';
-import { backoffMs } from '../../src/sinks/kysely';
+import { backoffMs } from '../../src/util/backoff';
 import { decodeSpoolLine, encodeSpoolLine } from '../../src/sinks/spool';
 
 describe('row helpers', () => {

@@ -5,11 +5,7 @@ import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { assetPath } from '../../../src/assets';
 import sharp from 'sharp';
-import {
-  readFrames,
-  backoffMs,
-  type ChannelStatusEvent,
-} from '../../../src/pipelines/camera/sources/frame-source';
+import { readFrames, type ChannelStatusEvent } from '../../../src/pipelines/camera/sources/frame-source';
 import { parseSource } from '../../../src/pipelines/camera/sources/source-uri';
 import { SourceError } from '../../../src/pipelines/camera/sources/raw-reader';
 
@@ -54,15 +50,6 @@ describe('parseSource', () => {
     expect(parseSource('0')).toMatchObject({ kind: 'device', deviceIndex: 0 });
     expect(parseSource(os.tmpdir()).kind).toBe('images');
     expect(parseSource('/no/such/video.mp4').kind).toBe('file');
-  });
-});
-
-describe('backoffMs', () => {
-  it('grows exponentially and is capped', () => {
-    const mid = () => 1; // no jitter reduction
-    expect(backoffMs(0, 500, 30_000, mid)).toBe(500);
-    expect(backoffMs(3, 500, 30_000, mid)).toBe(4000);
-    expect(backoffMs(20, 500, 30_000, mid)).toBe(30_000);
   });
 });
 

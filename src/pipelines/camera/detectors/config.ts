@@ -16,8 +16,7 @@ const sharedOptions = {
   maxFaces: z.number().int().positive().optional().describe('Keep at most this many faces per frame'),
 };
 
-const inputSize = z
-  .object({
+const inputSize = z.strictObject({
     width: z.number().int().positive().multipleOf(32),
     height: z.number().int().positive().multipleOf(32),
   })
@@ -27,8 +26,7 @@ const inputSize = z
 /** Detector settings of a camera channel; `type` picks the family. */
 export const detectorConfigSchema = z
   .discriminatedUnion('type', [
-    z
-      .object({
+    z.strictObject({
         type: z.literal('blazeface'),
         variant: z
           .enum(['front', 'back'])
@@ -38,8 +36,7 @@ export const detectorConfigSchema = z
         ...sharedOptions,
       })
       .describe('MediaPipe BlazeFace (ONNX, bundled asset)'),
-    z
-      .object({
+    z.strictObject({
         type: z.literal('haar'),
         cascadePath: z
           .string()
@@ -58,16 +55,14 @@ export const detectorConfigSchema = z
         ...sharedOptions,
       })
       .describe('OpenCV Haar cascade'),
-    z
-      .object({
+    z.strictObject({
         type: z.literal('yunet'),
         modelPath: z.string().min(1).describe('YuNet ONNX file (OpenCV zoo 2023mar layout)'),
         inputSize,
         ...sharedOptions,
       })
       .describe('User-supplied YuNet model'),
-    z
-      .object({
+    z.strictObject({
         type: z.literal('scrfd'),
         modelPath: z.string().min(1).describe('SCRFD ONNX file (InsightFace det_*)'),
         inputSize,

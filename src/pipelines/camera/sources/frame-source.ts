@@ -4,6 +4,7 @@ import { openFfmpegReader } from './ffmpeg-reader';
 import { openImageFolderReader } from './image-folder-reader';
 import { SourceError, type RawFrameReader, type SourceInfo } from './raw-reader';
 import { parseSource, type SourceSpec } from './source-uri';
+import { backoffMs } from '../../../util/backoff';
 
 /** Lifecycle of a channel's source, logged and stored as channel status events. */
 export type ChannelState = 'connecting' | 'live' | 'stalled' | 'reconnecting' | 'ended' | 'failed';
@@ -60,11 +61,6 @@ async function readWithWatchdog(reader: RawFrameReader, ms: number): Promise<Uin
   }
 }
 
-/** Exponential backoff with full jitter, capped. */
-export function backoffMs(attempt: number, baseMs: number, maxMs: number, random = Math.random): number {
-  return Math.round(Math.min(maxMs, baseMs * 2 ** attempt) * (0.5 + random() / 2));
-}
-
 /**
  * Reads a channel's frames as an async iterable: pulled one at a time, so a consumer that pulls only
  * when it has room (boundedBuffer 'wait') never lets a file run ahead, while a live consumer pulls
@@ -83,6 +79,10 @@ export async function* readFrames(options: FrameSourceOptions): AsyncGenerator<F
 
   let seq = 0;
   let attempt = 0;
+  const retryPause = () =>
+    sleep(backoffMs(++attempt, { baseMs, maxMs }), undefined, { signal: options.signal }).catch(
+      () => undefined,
+    );
   let clockStart = 0;
   let clockFrames = 0;
   status('connecting', spec.display);
@@ -95,9 +95,7 @@ export async function* readFrames(options: FrameSourceOptions): AsyncGenerator<F
         const permanent = err instanceof SourceError ? err.permanent : false;
         if (permanent || attempt >= maxAttempts) throw err;
         status('reconnecting', (err as Error).message);
-        await sleep(backoffMs(attempt++, baseMs, maxMs), undefined, { signal: options.signal }).catch(
-          () => undefined,
-        );
+        await retryPause();
         continue;
       }
       // Files and image sequences play at their own rate unless told otherwise; a live source paces itself.
@@ -145,9 +143,7 @@ export async function* readFrames(options: FrameSourceOptions): AsyncGenerator<F
         if (err instanceof SourceError && err.permanent) throw err;
         if (attempt >= maxAttempts) throw err;
         status(err instanceof StallError ? 'stalled' : 'reconnecting', (err as Error).message);
-        await sleep(backoffMs(attempt++, baseMs, maxMs), undefined, { signal: options.signal }).catch(
-          () => undefined,
-        );
+        await retryPause();
         continue;
       } finally {
         void reader.close().catch(() => undefined);
@@ -158,9 +154,7 @@ export async function* readFrames(options: FrameSourceOptions): AsyncGenerator<F
         if (attempt >= maxAttempts)
           throw new SourceError(`${spec.display}: stream ended, reconnects exhausted`, false);
         status('reconnecting', 'stream ended');
-        await sleep(backoffMs(attempt++, baseMs, maxMs), undefined, { signal: options.signal }).catch(
-          () => undefined,
-        );
+        await retryPause();
         continue;
       }
       if (!options.loop) break;
