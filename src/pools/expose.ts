@@ -1,0 +1,61 @@
+/**
+ * Worker side of src/pools: every worker entry (workers/*.ts) ends with `exposeWorker(api)`.
+ *
+ * Conventions for worker authors:
+ * - Export the api's type (`export type XApi = typeof api`) so callers get `createPool<XApi>(...)` typing;
+ *   the main thread imports it with `import type` only.
+ * - Put one-time setup (loading OpenCV via `loadOpenCV()`, creating onnxruntime sessions, reading
+ *   cascades) in an optional `init(...initArgs)` method: the pool runs it once per worker before the worker
+ *   takes tasks. Workers are long-lived; a worker is only replaced when it dies or times out, and its
+ *   replacement is a fresh thread that runs `init` again.
+ * - onnxruntime: create sessions with {@link ortSessionOptions} (1 intra-op and 1 inter-op thread). The
+ *   pool already runs one worker per core; ORT's own thread pools on top would oversubscribe the CPU.
+ * - Return large results with {@link transferResult} so their buffers move instead of being copied.
+ * - Arguments listed in `transfer` by the caller arrive as ArrayBuffers: re-wrap them
+ *   (`new Float32Array(buffer)`).
+ * - Throwing (or rejecting) fails only that task (`TaskError` kind 'failed'). An uncaught exception outside
+ *   a task makes the pool treat the worker as dead and replace it.
+ */
+
+interface ThreadsWorkerModule {
+  expose(api: object): void;
+  Transfer(payload: unknown, transferables: ArrayBuffer[]): unknown;
+}
+
+function threadsWorker(): ThreadsWorkerModule {
+  // Loaded lazily (and through `require`, see src/pools/threads.ts for why) so that importing this module
+  // from the main thread, for types or helpers, does not load threads.js's worker runtime.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('threads/worker') as ThreadsWorkerModule;
+}
+
+/** Exposes `api`'s methods to the pool. Call exactly once, at the end of the worker module. */
+export function exposeWorker<Api extends object>(api: Api): void {
+  threadsWorker().expose(api);
+}
+
+/** Wraps a worker method's result so that `buffers` are moved to the main thread rather than copied. */
+export function transferResult<T>(value: T, buffers: ArrayBuffer[]): T {
+  return threadsWorker().Transfer(value, buffers) as T;
+}
+
+/** Session options for onnxruntime-node inside a pool worker (see the conventions above). */
+export interface OrtWorkerSessionOptions {
+  intraOpNumThreads: number;
+  interOpNumThreads: number;
+  executionMode: 'sequential';
+  graphOptimizationLevel: 'all';
+  /** 3 = errors only: hides ORT's "unused initializer" warnings on model load. */
+  logSeverityLevel: 3;
+}
+
+/** onnxruntime session options for one pool worker: single-threaded, fully optimised, quiet. */
+export function ortSessionOptions(): OrtWorkerSessionOptions {
+  return {
+    intraOpNumThreads: 1,
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+    graphOptimizationLevel: 'all',
+    logSeverityLevel: 3,
+  };
+}

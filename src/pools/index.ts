@@ -1,0 +1,34 @@
+/** Worker pools: our layer over threads.js (nothing else imports `threads`). */
+export { createPool } from './pool';
+export type {
+  PoolEvent,
+  PoolOptions,
+  PoolStats,
+  RunOptions,
+  TaskArgs,
+  TaskMethod,
+  TaskResult,
+  WorkerApi,
+  WorkerPool,
+} from './pool';
+export { TaskError, PoolClosedError, PoolQueueFullError, isTaskError } from './errors';
+export type { TaskErrorKind, TaskErrorDetails } from './errors';
+export { toTransferable } from './transfer';
+export type { BinaryView } from './transfer';
+export { exposeWorker, transferResult, ortSessionOptions } from './expose';
+export type { OrtWorkerSessionOptions } from './expose';
+export { getPool, sharedPools, closeAllPools, configurePools, resolvePoolSize } from './registry';
+export type { PoolOverrides, PoolSpec } from './registry';
+export {
+  autoConfigure,
+  detectSystem,
+  formatAutoConfig,
+  POOL_KINDS,
+  KIND_PROFILES,
+  parseCgroupCpuMax,
+  parseCgroupMemoryMax,
+  parseCgroupV1Quota,
+} from './autoconfig';
+export type { AutoConfig, PoolKind, SizedPool, SystemInfo } from './autoconfig';
+export { LatencyWindow, quantile } from './latency';
+export type { LatencySummary } from './latency';

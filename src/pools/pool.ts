@@ -1,0 +1,647 @@
+import type { ResourceLimits } from 'node:worker_threads';
+import { Observable, Subject } from 'rxjs';
+import { logger } from '../util/logger';
+import { PoolClosedError, PoolQueueFullError, TaskError, type TaskErrorKind } from './errors';
+import { LatencyWindow, type LatencySummary } from './latency';
+import { poolMetrics, type PoolMetrics } from './metrics';
+import { createThreadsWorker, spawnThread, threads, type ThreadProxy, type ThreadsWorker } from './threads';
+
+/** The methods a worker exposes (see `exposeWorker`). `init` is run by the pool, never by callers. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type WorkerApi = { [method: string]: (...args: any[]) => unknown };
+
+/** Methods callers may `run` (everything but `init`). */
+export type TaskMethod<Api> = Exclude<Extract<keyof Api, string>, 'init'>;
+/** Argument tuple of a worker method. */
+export type TaskArgs<Api, M extends keyof Api> = Api[M] extends (...args: infer A) => unknown ? A : never;
+/** Resolved result of a worker method. */
+export type TaskResult<Api, M extends keyof Api> = Api[M] extends (...args: never[]) => infer R
+  ? Awaited<R>
+  : never;
+
+export interface PoolOptions {
+  /** The pool's kind/name (detect, embed, classify, hash, decode, ...): labels logs, metrics and errors. */
+  name: string;
+  /** Absolute path of the compiled worker entry, usually `workerPath('<name>')`. */
+  worker: string;
+  /** Number of worker threads. */
+  size: number;
+  /** Tasks one worker runs at the same time (default 1; >1 only for workers that await I/O). */
+  concurrency?: number;
+  /** Default per-task timeout (default 30 s). A timed-out worker is terminated and replaced. */
+  taskTimeoutMs?: number;
+  /** Most tasks allowed to wait for a worker; `run` rejects with `PoolQueueFullError` beyond it (default no limit). */
+  maxQueued?: number;
+  /** Passed to every worker as `workerData`. */
+  workerData?: unknown;
+  /** Arguments for the worker's `init` method, run once per worker before it takes tasks. */
+  initArgs?: unknown[];
+  /** How long a worker may take to load and run `init` (default 60 s). */
+  initTimeoutMs?: number;
+  /** How often a task is re-run after its worker died under it (default 1). */
+  maxRetries?: number;
+  /** Consecutive failed worker starts after which the pool gives up (default 3). */
+  maxStartFailures?: number;
+  /** V8 heap limits per worker. */
+  resourceLimits?: ResourceLimits;
+}
+
+export interface RunOptions {
+  /** ArrayBuffers moved (not copied) to the worker; see `toTransferable`. The sender must not touch them after. */
+  transfer?: ArrayBuffer[];
+  /** What the task is about ("cam1#frame42", a file path): carried by `TaskError`. */
+  identity?: string;
+  /** Overrides the pool's `taskTimeoutMs` for this task. */
+  timeoutMs?: number;
+}
+
+/** Lifecycle events of a pool's workers. */
+export type PoolEvent =
+  | { type: 'worker-started'; pool: string; workerId: number; threadId: number }
+  | { type: 'worker-replaced'; pool: string; workerId: number; reason: string; lostTasks: number }
+  | { type: 'worker-start-failed'; pool: string; workerId: number; reason: string }
+  | { type: 'task-retried'; pool: string; method: string; identity?: string; reason: string };
+
+export interface PoolStats {
+  name: string;
+  /** Configured number of workers. */
+  size: number;
+  /** Workers currently able to take tasks. */
+  workers: number;
+  queued: number;
+  active: number;
+  completed: number;
+  failed: number;
+  retried: number;
+  restarts: number;
+  /** Latency (ms, dispatch to result) over the last 1024 completed tasks. */
+  latency: LatencySummary;
+}
+
+/** A fixed-size set of long-lived worker threads with a bounded task queue. */
+export interface WorkerPool<Api = WorkerApi> {
+  readonly name: string;
+  readonly size: number;
+  /** Worker starts, deaths (with reason) and task retries. Completes on `terminate`. */
+  readonly events$: Observable<PoolEvent>;
+  /** Resolves once all `size` workers have started (and run `init`); rejects if the pool cannot start. */
+  ready(): Promise<void>;
+  /** Runs `method(...args)` in a worker. Rejects with `TaskError`, `PoolQueueFullError` or `PoolClosedError`. */
+  run<M extends TaskMethod<Api>>(
+    method: M,
+    args: TaskArgs<Api, M>,
+    options?: RunOptions,
+  ): Promise<TaskResult<Api, M>>;
+  stats(): PoolStats;
+  /** Resolves when nothing is queued or running. */
+  drain(): Promise<void>;
+  /** Kills one worker as if it had crashed (diagnostics and tests); it is replaced. False if unknown. */
+  killWorker(workerId: number): boolean;
+  /** Ids of the live workers. */
+  workerIds(): number[];
+  /** Rejects queued and running tasks, terminates every worker. Idempotent. */
+  terminate(): Promise<void>;
+}
+
+interface Task {
+  method: string;
+  args: unknown[];
+  transfer: ArrayBuffer[];
+  identity: string | undefined;
+  timeoutMs: number;
+  resolve: (value: unknown) => void;
+  reject: (error: Error) => void;
+  deaths: number;
+  transferSent: boolean;
+  startedAt: number;
+  timer?: NodeJS.Timeout;
+  settled: boolean;
+}
+
+type SlotState = 'starting' | 'ready' | 'retiring' | 'dead';
+
+interface WorkerSlot {
+  id: number;
+  native: ThreadsWorker;
+  thread?: ThreadProxy;
+  state: SlotState;
+  running: Set<Task>;
+  lastError?: string;
+  /** Gives up on a start in progress: settles threads.js's spawn and our init wait, clearing their timers. */
+  abandonStart?: () => void;
+}
+
+const DEFAULTS = {
+  concurrency: 1,
+  taskTimeoutMs: 30_000,
+  initTimeoutMs: 60_000,
+  maxRetries: 1,
+  maxStartFailures: 3,
+  terminateWaitMs: 5_000,
+};
+
+/**
+ * Creates a pool of `size` long-lived worker threads (threads.js `spawn` + `Worker`, with our own queue so
+ * that dead workers are replaced and every task has a timeout). Workers start right away; tasks queue
+ * until one is ready.
+ *
+ * - Workers are never recycled after successful tasks (native libraries such as OpenCV and onnxruntime
+ *   must not be reloaded into a thread of a terminated worker); a worker that dies is replaced by a
+ *   fresh spawn.
+ * - A task whose worker dies is re-run once on another worker (unless it transferred buffers), then
+ *   rejected with `TaskError('worker-died')`.
+ * - A task that times out is rejected with `TaskError('timeout')`; its worker is terminated (a stuck
+ *   native call cannot be interrupted otherwise) and replaced; other tasks on it are re-run.
+ */
+export function createPool<Api = WorkerApi>(options: PoolOptions): WorkerPool<Api> {
+  return new ThreadsPool<Api>(options);
+}
+
+class ThreadsPool<Api> implements WorkerPool<Api> {
+  readonly name: string;
+  readonly size: number;
+  private readonly opts: Required<Omit<PoolOptions, 'workerData' | 'resourceLimits' | 'maxQueued'>> &
+    Pick<PoolOptions, 'workerData' | 'resourceLimits'> & { maxQueued: number };
+  private readonly events = new Subject<PoolEvent>();
+  readonly events$ = this.events.asObservable();
+  private readonly queue: Task[] = [];
+  private readonly slots = new Set<WorkerSlot>();
+  private readonly exits = new Set<Promise<unknown>>();
+  private readonly respawnTimers = new Set<NodeJS.Timeout>();
+  private readonly latency = new LatencyWindow();
+  private readonly metrics: PoolMetrics;
+  private readonly counts = { completed: 0, failed: 0, retried: 0, restarts: 0 };
+  private nextWorkerId = 1;
+  private startFailures = 0;
+  private everReady = 0;
+  /** Set when the pool stops taking tasks: terminated, or no worker could start. */
+  private closedReason: string | undefined;
+  private terminated = false;
+  private idleWaiters: Array<() => void> = [];
+  private readyDeferred: { promise: Promise<void>; resolve: () => void; reject: (e: Error) => void };
+
+  constructor(options: PoolOptions) {
+    validate(options);
+    this.name = options.name;
+    this.size = options.size;
+    this.opts = {
+      ...DEFAULTS,
+      initArgs: [],
+      maxQueued: Number.POSITIVE_INFINITY,
+      ...stripUndefined(options),
+    };
+    this.metrics = poolMetrics(this.name);
+    this.readyDeferred = deferred();
+    this.readyDeferred.promise.catch(() => undefined); // callers who never await ready() see errors via run()
+    for (let i = 0; i < this.size; i++) this.startWorker();
+  }
+
+  ready(): Promise<void> {
+    return this.readyDeferred.promise;
+  }
+
+  run<M extends TaskMethod<Api>>(
+    method: M,
+    args: TaskArgs<Api, M>,
+    options: RunOptions = {},
+  ): Promise<TaskResult<Api, M>> {
+    if (this.closedReason) return Promise.reject(new PoolClosedError(this.name, this.closedReason));
+    if (this.queue.length >= this.opts.maxQueued) {
+      return Promise.reject(new PoolQueueFullError(this.name, this.opts.maxQueued));
+    }
+    const transfer = options.transfer ?? [];
+    if (transfer.length > 0 && args.length === 0) {
+      return Promise.reject(
+        new Error(`pool ${this.name}: ${method} has no argument to carry transferred buffers`),
+      );
+    }
+    return new Promise<TaskResult<Api, M>>((resolve, reject) => {
+      this.queue.push({
+        method,
+        args: args as unknown[],
+        transfer,
+        identity: options.identity,
+        timeoutMs: options.timeoutMs ?? this.opts.taskTimeoutMs,
+        resolve: resolve as (value: unknown) => void,
+        reject,
+        deaths: 0,
+        transferSent: false,
+        startedAt: 0,
+        settled: false,
+      });
+      this.pump();
+    });
+  }
+
+  stats(): PoolStats {
+    return {
+      name: this.name,
+      size: this.size,
+      workers: this.readySlots().length,
+      queued: this.queue.length,
+      active: this.activeCount(),
+      ...this.counts,
+      latency: this.latency.summary(),
+    };
+  }
+
+  drain(): Promise<void> {
+    if (this.isIdle()) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  workerIds(): number[] {
+    return [...this.slots].filter((s) => s.state === 'starting' || s.state === 'ready').map((s) => s.id);
+  }
+
+  killWorker(workerId: number): boolean {
+    const slot = [...this.slots].find(
+      (s) => s.id === workerId && (s.state === 'ready' || s.state === 'starting'),
+    );
+    if (!slot) return false;
+    // Terminated from outside: the 'exit' handler treats it like a crash (replace, retry its tasks).
+    slot.lastError = 'worker was terminated';
+    void slot.native.terminate();
+    return true;
+  }
+
+  async terminate(): Promise<void> {
+    if (!this.terminated) {
+      this.terminated = true;
+      this.closedReason = 'terminated';
+      for (const timer of this.respawnTimers) clearTimeout(timer);
+      this.respawnTimers.clear();
+      for (const task of this.queue.splice(0)) task.reject(new PoolClosedError(this.name, 'terminated'));
+      for (const slot of [...this.slots]) {
+        for (const task of slot.running) this.settleError(task, 'worker-died', 'pool terminated');
+        slot.running.clear();
+        this.retire(slot);
+      }
+      this.readyDeferred.reject(new PoolClosedError(this.name, 'terminated before its workers started'));
+      this.events.complete();
+      this.updateGauges();
+      this.notifyIdle();
+    }
+    await waitAtMost(Promise.all(this.exits), DEFAULTS.terminateWaitMs).then((done) => {
+      if (!done)
+        logger().warn({ pool: this.name }, 'pool workers did not exit in time (stuck in native code?)');
+    });
+  }
+
+  // --- workers -------------------------------------------------------------------------------------------
+
+  private startWorker(): void {
+    const id = this.nextWorkerId++;
+    let native: ThreadsWorker;
+    try {
+      native = createThreadsWorker(this.opts.worker, {
+        workerData: this.opts.workerData,
+        resourceLimits: this.opts.resourceLimits,
+      });
+    } catch (error) {
+      // e.g. the worker file does not exist (threads.js resolves the path synchronously).
+      this.onStartFailure(undefined, id, `cannot load worker ${this.opts.worker}: ${messageOf(error)}`);
+      return;
+    }
+    const slot: WorkerSlot = { id, native, state: 'starting', running: new Set() };
+    this.slots.add(slot);
+    const exited = new Promise<void>((resolve) => {
+      native.once('exit', (code) => {
+        this.onExit(slot, code);
+        resolve();
+      });
+    });
+    this.exits.add(exited);
+    void exited.then(() => this.exits.delete(exited));
+    native.on('error', (error) => {
+      slot.lastError = `worker threw: ${messageOf(error)}`;
+    });
+    native.on('message', (message: unknown) => {
+      // threads.js keeps a worker alive after an uncaught exception and reports it 250 ms later. A worker in
+      // that state cannot be trusted (Node itself would have killed it): treat it as dead. This listener
+      // runs before spawn()'s, so a failed start is handled here, where its init timer can still be released.
+      if (!isUncaughtErrorMessage(message)) return;
+      const reason = `uncaught error in worker: ${message.error?.message ?? 'unknown'}`;
+      if (slot.state === 'ready') this.onWorkerLost(slot, reason);
+      else if (slot.state === 'starting') this.onStartFailure(slot, id, reason);
+    });
+
+    const pending = spawnThread(native, this.opts.initTimeoutMs);
+    const abandoned = new Promise<void>((resolve) => {
+      slot.abandonStart = () => {
+        pending.release();
+        resolve();
+      };
+    });
+    pending.thread
+      .then(async (thread) => {
+        if (slot.state !== 'starting') return;
+        if (typeof thread.init === 'function') {
+          const init = Promise.resolve(thread.init(...this.opts.initArgs));
+          const done = await waitAtMost(Promise.race([init, abandoned]), this.opts.initTimeoutMs);
+          if (slot.state !== 'starting') return;
+          if (!done) throw new Error(`init did not finish within ${this.opts.initTimeoutMs} ms`);
+        }
+        if (slot.state !== 'starting') return;
+        slot.thread = thread;
+        slot.state = 'ready';
+        this.startFailures = 0;
+        this.events.next({
+          type: 'worker-started',
+          pool: this.name,
+          workerId: id,
+          threadId: native.threadId,
+        });
+        if (++this.everReady === this.size) this.readyDeferred.resolve();
+        this.pump();
+      })
+      .catch((error: unknown) => {
+        if (slot.state !== 'starting') return;
+        this.onStartFailure(slot, id, messageOf(error));
+      });
+  }
+
+  private onExit(slot: WorkerSlot, code: number): void {
+    const previous = slot.state;
+    const reason = slot.lastError ?? `worker exited with code ${code}`;
+    if (previous === 'starting') {
+      this.onStartFailure(slot, slot.id, `${reason} while starting`);
+      return;
+    }
+    slot.state = 'dead';
+    this.slots.delete(slot);
+    if (previous === 'ready') this.lose(slot, reason);
+  }
+
+  /** The worker is unusable (timed out or reported an uncaught error): terminate it and replace it. */
+  private onWorkerLost(slot: WorkerSlot, reason: string): void {
+    this.retire(slot);
+    this.lose(slot, reason);
+  }
+
+  /** Re-queues or rejects the tasks a dead worker was running, then starts its replacement. */
+  private lose(slot: WorkerSlot, reason: string): void {
+    const lost = [...slot.running];
+    slot.running.clear();
+    this.counts.restarts++;
+    this.metrics.restarted();
+    logger().warn({ pool: this.name, worker: slot.id, reason, lostTasks: lost.length }, 'pool worker died');
+    this.events.next({
+      type: 'worker-replaced',
+      pool: this.name,
+      workerId: slot.id,
+      reason,
+      lostTasks: lost.length,
+    });
+    for (const task of lost.reverse()) this.requeueOrReject(task, reason);
+    if (!this.closedReason) this.startWorker();
+    this.pump();
+  }
+
+  private requeueOrReject(task: Task, reason: string): void {
+    clearTimeout(task.timer);
+    task.deaths++;
+    if (task.transferSent) {
+      this.settleError(
+        task,
+        'worker-died',
+        `${reason} (not retried: its transferred buffers went with the worker)`,
+      );
+    } else if (task.deaths > this.opts.maxRetries) {
+      this.settleError(task, 'worker-died', reason);
+    } else {
+      this.counts.retried++;
+      this.metrics.retried();
+      this.events.next({
+        type: 'task-retried',
+        pool: this.name,
+        method: task.method,
+        identity: task.identity,
+        reason,
+      });
+      this.queue.unshift(task);
+    }
+  }
+
+  private onStartFailure(slot: WorkerSlot | undefined, id: number, reason: string): void {
+    if (slot) {
+      if (slot.state === 'starting') slot.abandonStart?.();
+      slot.state = 'dead';
+      this.slots.delete(slot);
+      void slot.native.terminate();
+    }
+    if (this.closedReason) return;
+    this.startFailures++;
+    const live = [...this.slots].filter((s) => s.state === 'starting' || s.state === 'ready').length;
+    logger().error({ pool: this.name, worker: id, reason }, 'pool worker failed to start');
+    this.events.next({ type: 'worker-start-failed', pool: this.name, workerId: id, reason });
+    if (this.startFailures < this.opts.maxStartFailures) {
+      const delay = Math.min(100 * 2 ** (this.startFailures - 1), 5_000);
+      const timer = setTimeout(() => {
+        this.respawnTimers.delete(timer);
+        if (!this.closedReason) this.startWorker();
+      }, delay);
+      this.respawnTimers.add(timer);
+    } else if (live === 0) {
+      this.breakPool(`worker ${this.opts.worker} failed to start ${this.startFailures} times: ${reason}`);
+    } else {
+      logger().warn({ pool: this.name, workers: live }, 'pool runs with fewer workers than configured');
+    }
+  }
+
+  /** No worker can start: fail everything waiting and refuse new tasks. */
+  private breakPool(reason: string): void {
+    this.closedReason = reason;
+    for (const task of this.queue.splice(0)) this.settleError(task, 'worker-died', reason);
+    this.readyDeferred.reject(new PoolClosedError(this.name, reason));
+    this.updateGauges();
+    this.notifyIdle();
+  }
+
+  private retire(slot: WorkerSlot): void {
+    if (slot.state === 'retiring' || slot.state === 'dead') return;
+    if (slot.state === 'starting') slot.abandonStart?.();
+    slot.state = 'retiring';
+    // Not awaited: a worker stuck in native code may take long to stop; its replacement starts meanwhile.
+    Promise.resolve(slot.native.terminate()).catch(() => undefined);
+  }
+
+  // --- tasks ---------------------------------------------------------------------------------------------
+
+  private pump(): void {
+    while (this.queue.length > 0) {
+      const slot = this.freestSlot();
+      if (!slot) break;
+      this.dispatch(slot, this.queue.shift() as Task);
+    }
+    this.updateGauges();
+    this.notifyIdle();
+  }
+
+  private freestSlot(): WorkerSlot | undefined {
+    let best: WorkerSlot | undefined;
+    for (const slot of this.readySlots()) {
+      if (slot.running.size < this.opts.concurrency && (!best || slot.running.size < best.running.size))
+        best = slot;
+    }
+    return best;
+  }
+
+  private dispatch(slot: WorkerSlot, task: Task): void {
+    const thread = slot.thread as ThreadProxy;
+    const fn = thread[task.method];
+    if (typeof fn !== 'function' || task.method === 'init') {
+      this.settleError(
+        task,
+        'failed',
+        `worker ${this.opts.worker} does not expose a method "${task.method}"`,
+      );
+      return;
+    }
+    slot.running.add(task);
+    task.startedAt = performance.now();
+    task.timer = setTimeout(() => this.onTimeout(slot, task), task.timeoutMs);
+    let args = task.args;
+    if (task.transfer.length > 0) {
+      args = [threads().Transfer(args[0], task.transfer), ...args.slice(1)];
+      task.transferSent = true;
+    }
+    Promise.resolve()
+      .then(() => fn(...args))
+      .then(
+        (value) => this.onSettled(slot, task, () => this.settleValue(task, value)),
+        (error: unknown) =>
+          this.onSettled(slot, task, () =>
+            this.settleError(task, 'failed', messageOf(error), stackOf(error)),
+          ),
+      );
+  }
+
+  private onSettled(slot: WorkerSlot, task: Task, settle: () => void): void {
+    if (task.settled || !slot.running.has(task)) return; // timed out or re-queued meanwhile
+    slot.running.delete(task);
+    clearTimeout(task.timer);
+    settle();
+    this.pump();
+  }
+
+  private onTimeout(slot: WorkerSlot, task: Task): void {
+    if (task.settled || !slot.running.has(task)) return;
+    slot.running.delete(task);
+    this.settleError(task, 'timeout', `no result within ${task.timeoutMs} ms; worker ${slot.id} replaced`);
+    this.onWorkerLost(slot, `task ${task.method} timed out after ${task.timeoutMs} ms`);
+  }
+
+  private settleValue(task: Task, value: unknown): void {
+    task.settled = true;
+    const ms = performance.now() - task.startedAt;
+    this.counts.completed++;
+    this.latency.record(ms);
+    this.metrics.completed(ms / 1000);
+    task.resolve(value);
+  }
+
+  private settleError(task: Task, kind: TaskErrorKind, cause: string, workerStack?: string): void {
+    if (task.settled) return;
+    task.settled = true;
+    clearTimeout(task.timer);
+    this.counts.failed++;
+    this.metrics.failed();
+    task.reject(
+      new TaskError({
+        kind,
+        pool: this.name,
+        method: task.method,
+        identity: task.identity,
+        cause,
+        workerStack,
+      }),
+    );
+  }
+
+  // --- helpers -------------------------------------------------------------------------------------------
+
+  private readySlots(): WorkerSlot[] {
+    return [...this.slots].filter((s) => s.state === 'ready');
+  }
+
+  private activeCount(): number {
+    let n = 0;
+    for (const slot of this.slots) n += slot.running.size;
+    return n;
+  }
+
+  private isIdle(): boolean {
+    return this.queue.length === 0 && this.activeCount() === 0;
+  }
+
+  private notifyIdle(): void {
+    if (this.idleWaiters.length === 0 || !this.isIdle()) return;
+    for (const resolve of this.idleWaiters.splice(0)) resolve();
+  }
+
+  private updateGauges(): void {
+    this.metrics.setQueued(this.queue.length);
+    this.metrics.setActive(this.activeCount());
+  }
+}
+
+function validate(options: PoolOptions): void {
+  const where = `pool ${options.name}`;
+  if (!options.name) throw new Error('createPool: name is required');
+  if (!options.worker) throw new Error(`${where}: worker path is required`);
+  if (!Number.isInteger(options.size) || options.size < 1) {
+    throw new Error(`${where}: size must be a positive integer, got ${options.size}`);
+  }
+  if (
+    options.concurrency !== undefined &&
+    (!Number.isInteger(options.concurrency) || options.concurrency < 1)
+  ) {
+    throw new Error(`${where}: concurrency must be a positive integer, got ${options.concurrency}`);
+  }
+  for (const key of ['taskTimeoutMs', 'initTimeoutMs'] as const) {
+    const value = options[key];
+    if (value !== undefined && !(value > 0)) throw new Error(`${where}: ${key} must be > 0, got ${value}`);
+  }
+}
+
+function stripUndefined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}
+
+function deferred(): { promise: Promise<void>; resolve: () => void; reject: (e: Error) => void } {
+  let resolve!: () => void;
+  let reject!: (e: Error) => void;
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+/** Resolves true when `promise` settles within `ms`, false otherwise (rejections propagate). */
+function waitAtMost(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  return Promise.race([promise.then(() => true), timeout]).finally(() => clearTimeout(timer));
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function stackOf(error: unknown): string | undefined {
+  return error instanceof Error ? error.stack : undefined;
+}
+
+function isUncaughtErrorMessage(
+  message: unknown,
+): message is { type: 'uncaughtError'; error?: { message?: string } } {
+  return (
+    typeof message === 'object' &&
+    message !== null &&
+    (message as { type?: unknown }).type === 'uncaughtError'
+  );
+}
