@@ -16,6 +16,8 @@ export function buildProgram(): Command {
       process.env.RXVISION_LOG_LEVEL ?? 'info',
     )
     .showHelpAfterError()
+    // Before the sub-commands are added, so they inherit it: commander then throws instead of exiting.
+    .exitOverride()
     .hook('preAction', (cmd) => {
       const level = cmd.opts<{ logLevel: string }>().logLevel;
       setLogger(createLogger({ level }));
@@ -27,7 +29,6 @@ export function buildProgram(): Command {
 /** Runs the CLI with the given argv and returns the exit code (never calls process.exit itself). */
 export async function runCli(argv: string[]): Promise<number> {
   const program = buildProgram();
-  program.exitOverride();
   try {
     await program.parseAsync(argv, { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : ExitCode.ok;
