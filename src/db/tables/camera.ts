@@ -39,8 +39,10 @@ export interface TracksTable {
   best_x2: number;
   best_y2: number;
   best_score: number;
-  /** Extension point (identity, gender, age...) for later stages. */
-  attributes: Defaulted<JsonObject>;
+  /** Extension point (identity, gender, age...) for later stages; JSON text is accepted on insert. */
+  attributes: ColumnType<JsonObject, JsonObject | string | undefined, JsonObject | string>;
+  /** The track's identity (column added by migration 0004_identities). */
+  identity_id: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 /** One detected face in one frame. */

@@ -2,50 +2,19 @@
  * Pure mapping from channel results to database rows. Kept apart from the sinks so the same rows go to
  * Postgres, PGlite or JSON Lines.
  */
+import type { Insertable } from 'kysely';
 import type { ChannelConfig } from '../../config/schema/channel';
+import type { ChannelStatusEventsTable, DetectionsTable, TracksTable } from '../../db/tables/camera';
 import type { Track } from './tracker';
 import type { FrameResult } from './channel';
 import type { ChannelStatusEvent } from './sources/frame-source';
 
-export interface DetectionRow {
-  run_id: number;
-  channel_id: string;
-  frame_seq: number;
-  idx: number;
-  track_id: number | null;
-  captured_at: Date;
-  x1: number;
-  y1: number;
-  x2: number;
-  y2: number;
-  score: number;
-}
-
-export interface TrackRow {
-  run_id: number;
-  channel_id: string;
-  track_id: number;
-  state: string;
-  started_at: Date;
-  ended_at: Date | null;
-  first_frame: number;
-  last_frame: number;
-  frames: number;
-  best_x1: number;
-  best_y1: number;
-  best_x2: number;
-  best_y2: number;
-  best_score: number;
-  attributes: string;
-}
-
-export interface StatusRow {
-  run_id: number | null;
-  channel_id: string;
-  state: string;
-  detail: string | null;
-  at: Date;
-}
+/** A `detections` row as inserted (written_at is set by the database). */
+export type DetectionRow = Omit<Insertable<DetectionsTable>, 'written_at'>;
+/** A `tracks` row as inserted or upserted. */
+export type TrackRow = Insertable<TracksTable>;
+/** A `channel_status_events` row as inserted. */
+export type StatusRow = Omit<Insertable<ChannelStatusEventsTable>, 'id'>;
 
 const round = (v: number) => Math.round(v * 10) / 10;
 
@@ -101,6 +70,7 @@ function trackRow(
     best_y2: round(t.best.box[3]),
     best_score: t.best.score,
     attributes: JSON.stringify(attributes ?? {}),
+    identity_id: typeof attributes?.identityId === 'string' ? attributes.identityId : null,
   };
 }
 
