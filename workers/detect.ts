@@ -13,7 +13,8 @@ import {
   type FaceDetector,
 } from '../src/pipelines/camera/detectors';
 import type { Detection } from '../src/pipelines/camera/frame';
-import { exposeWorker } from '../src/pools/expose';
+import { attachCrops, cropBuffers, type CropRequest } from '../src/pipelines/camera/reid/face-crop';
+import { exposeWorker, transferResult } from '../src/pools/expose';
 
 /** `init` argument: detector configs by name; frames may also name a detector by its {@link detectorKey}. */
 export interface DetectWorkerConfig {
@@ -70,15 +71,25 @@ const api = {
     for (const key of config.preload ?? []) await detectorFor(key);
   },
 
-  /** Detects faces in one BGR24 frame with the detector named by `key` (a name from init or a detectorKey). */
+  /**
+   * Detects faces in one BGR24 frame with the detector named by `key` (a name from init or a detectorKey).
+   * With `crops`, every face (up to its limits) also gets aligned RGB crops for the Re-ID and age/gender
+   * models (`Detection.crops`, see src/pipelines/camera/reid/face-crop.ts), transferred back, not copied:
+   * the frame itself never returns to the main thread.
+   */
   async detect(
     key: string,
     width: number,
     height: number,
     data: ArrayBuffer | Uint8Array,
+    crops?: CropRequest,
   ): Promise<Detection[]> {
     const detector = await detectorFor(key);
-    return detector.detect({ width, height, data: bytes(data) });
+    const frame = { width, height, data: bytes(data) };
+    const detections = await detector.detect(frame);
+    if (!crops) return detections;
+    const withCrops = attachCrops(frame, detections, crops);
+    return transferResult(withCrops, cropBuffers(withCrops));
   },
 
   /**

@@ -7,6 +7,7 @@ import { interpolateEnv } from './interpolate';
 import { toConfigIssues } from './issues';
 import { findJsonSyntaxError } from './json-syntax';
 import { rxvisionConfigSchema, type RxvisionConfig } from './schema/root';
+import { resolveDedupJobPaths } from './schema/dedup';
 
 /** Options shared by the config loaders. */
 export interface ConfigLoadOptions {
@@ -47,6 +48,7 @@ export function resolveConfigPaths(config: RxvisionConfig, configFile: string): 
       return { ...c, source, detector: detector as typeof d };
     });
   }
+  if (config.dedup) resolved.dedup = config.dedup.map((j) => resolveDedupJobPaths(j, resolve));
   return resolved;
 }
 

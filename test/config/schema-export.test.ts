@@ -29,7 +29,19 @@ describe('config JSON Schema', () => {
       required?: string[];
     };
     expect(Object.keys(schema.properties).sort()).toEqual(
-      ['$schema', 'channelDefaults', 'channels', 'database', 'dedup', 'log', 'metrics', 'pools', 'web'].sort(),
+      [
+        '$schema',
+        'channelDefaults',
+        'channels',
+        'database',
+        'dedup',
+        'log',
+        'metrics',
+        'pools',
+        'web',
+        'identities',
+        'demographics',
+      ].sort(),
     );
     expect(schema.additionalProperties).toBe(false);
     expect(schema.required ?? []).toEqual([]);

@@ -4,6 +4,7 @@ import { registerAssetsCommand } from './assets';
 import { registerDbCommand } from './db';
 import { registerDoctorCommand } from './doctor';
 import { registerRunCommand } from './run';
+import { registerDedupCommand } from './dedup';
 
 /**
  * Each sub-command lives in its own module and registers itself here; keeping the list in one place
@@ -15,4 +16,5 @@ export function registerCommands(program: Command): void {
   registerAssetsCommand(program);
   registerDbCommand(program);
   registerDoctorCommand(program);
+  registerDedupCommand(program);
 }

@@ -1,11 +1,13 @@
 import path from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
-import { loadConfig, type RxvisionConfig } from '../../config';
+import { loadConfig, webSchema, type RxvisionConfig } from '../../config';
 import { runChannels, type RunChannelsSummary } from '../../pipelines/camera/run-channels';
 import { closeAllPools, configurePools } from '../../pools/registry';
 import { createShutdown } from '../../runtime/shutdown';
 import { logger } from '../../util/logger';
-import { ExitCode } from '../exit-codes';
+import { startWeb, WebConfigError, type WebRunHooks, type WebSurface } from '../../web';
+import { CliError, ExitCode } from '../exit-codes';
+import { runConfigDedupJobs } from './dedup';
 
 /** Parses a positive number option, naming the option in the error. */
 export function positiveNumber(name: string, integer = false) {
@@ -26,6 +28,31 @@ interface RunOptions {
   jsonl?: string;
   status: boolean;
   json?: boolean;
+  web?: boolean;
+  webPort?: number;
+}
+
+/** Starts the web server when `--web` or `web.enabled` asks for it; a refused bind is a config error (exit 2). */
+async function startWebFor(
+  file: string,
+  config: RxvisionConfig,
+  opts: RunOptions,
+): Promise<WebSurface | undefined> {
+  if (!opts.web && !config.web?.enabled) return undefined;
+  const web = webSchema.parse({
+    ...(config.web ?? {}),
+    ...(opts.webPort !== undefined ? { port: opts.webPort } : {}),
+  });
+  try {
+    return await startWeb({
+      web,
+      metrics: config.metrics?.enabled ?? true,
+      baseDir: path.dirname(path.resolve(file)),
+    });
+  } catch (err) {
+    if (err instanceof WebConfigError) throw new CliError(`${file}: ${err.message}`, ExitCode.invalidConfig);
+    throw err;
+  }
 }
 
 function formatSummary(s: RunChannelsSummary): string {
@@ -47,6 +74,7 @@ async function runConfig(
   config: RxvisionConfig,
   opts: RunOptions,
   shutdown: ReturnType<typeof createShutdown>,
+  webHooks?: WebRunHooks,
 ) {
   const work: Array<Promise<unknown>> = [];
   if (config.channels?.some((c) => c.enabled)) {
@@ -58,12 +86,14 @@ async function runConfig(
         durationMs: opts.duration ? opts.duration * 1000 : undefined,
         shutdown,
         statusLine: opts.status && process.stderr.isTTY === true,
+        ...webHooks,
       }).then((summary) => {
         process.stdout.write(opts.json ? `${JSON.stringify(summary)}\n` : `${formatSummary(summary)}\n`);
         if (summary.channels.some((c) => c.state === 'failed')) process.exitCode = ExitCode.failure;
       }),
     );
   }
+  if (config.dedup?.length) work.push(runConfigDedupJobs(config, { json: opts.json }));
   if (work.length === 0) logger().warn(`${file}: nothing to run (no enabled channels)`);
   await Promise.all(work);
 }
@@ -87,9 +117,24 @@ export function registerRunCommand(program: Command): void {
     )
     .option('--no-status', 'no live status line on the terminal')
     .option('--json', 'print the run summary as JSON')
+    .option(
+      '--web',
+      'serve the live view, status API and /metrics (web.host:web.port, default 127.0.0.1:8080)',
+    )
+    .option(
+      '--web-port <port>',
+      'port of the web server (overrides web.port; 0 picks a free one)',
+      (v: string) => {
+        const n = Number(v);
+        if (!Number.isInteger(n) || n < 0 || n > 65535)
+          throw new InvalidArgumentError(`--web-port must be 0-65535, got "${v}"`);
+        return n;
+      },
+    )
     .action(async (file: string, opts: RunOptions) => {
       const config = await loadConfig(file);
       configurePools(config.pools);
+      const web = await startWebFor(file, config, opts);
       const shutdown = createShutdown({
         deadlineMs: 20_000,
         exit: (code) => {
@@ -99,7 +144,8 @@ export function registerRunCommand(program: Command): void {
       });
       let shutdownDone = false;
       shutdown.onStop('worker pools', () => closeAllPools({ drainMs: 5_000 }), 'pools');
-      const code = await shutdown.run(runConfig(file, config, opts, shutdown));
+      if (web) shutdown.onStop('web server', () => web.close(), 'sinks');
+      const code = await shutdown.run(runConfig(file, config, opts, shutdown, web?.hooks));
       shutdownDone = true;
       shutdown.dispose();
       if (code !== ExitCode.ok) process.exitCode = code;

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { detectorConfigSchema } from '../../pipelines/camera/detectors/config';
+import { demographicsSchema } from '../../pipelines/camera/demographics/config';
+import { reidSchema } from '../../pipelines/camera/reid/config';
 
 const bufferSchema = z
   .strictObject({
@@ -77,6 +79,8 @@ const channelSettings = {
     .union([z.enum(['all', 'none']), z.strictObject({ every: z.number().int().min(1) })])
     .default('all')
     .describe('Which detections to store: all, none, or those of every Nth frame'),
+  reid: reidSchema.optional(),
+  demographics: demographicsSchema.optional(),
 };
 
 /** One camera channel. */

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { channelSchema, channelDefaultsSchema } from './channel';
 import { dedupJobSchema } from './dedup';
+import { demographicsQueueSchema } from '../../pipelines/camera/demographics/config';
+import { identitiesSchema } from '../../pipelines/camera/reid/config';
 
 /** Where PGlite keeps its files when `database.dataDir` is not given (relative to the working directory). */
 export const DEFAULT_DATA_DIR = './data/db';
@@ -69,6 +71,27 @@ export const webSchema = z
       .min(1)
       .optional()
       .describe('Bearer token required by the API. Keep it in the environment: "${RXVISION_WEB_TOKEN}".'),
+    fps: z
+      .number()
+      .positive()
+      .max(60)
+      .default(5)
+      .describe('Live view: annotated frames per second per channel.'),
+    jpegQuality: z.int().min(1).max(100).default(75).describe('Live view: JPEG quality (1-100).'),
+    maxWidth: z
+      .int()
+      .min(16)
+      .default(960)
+      .describe('Live view: frames wider than this are scaled down before encoding.'),
+    reports: z
+      .record(
+        z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'a report name (letters, digits, _ . -)'),
+        z.string().min(1),
+      )
+      .optional()
+      .describe(
+        'Report folders served at /reports/<name>/ (e.g. dedup reports), relative to this config file.',
+      ),
   })
   .describe('Web UI and HTTP API');
 
@@ -120,6 +143,8 @@ export const rxvisionConfigSchema = z
       .describe('Image dedup jobs; ids must be unique'),
     web: webSchema.optional(),
     metrics: metricsSchema.optional(),
+    identities: identitiesSchema.optional(),
+    demographics: demographicsQueueSchema.optional(),
   })
   .describe('rxvision pipeline configuration');
 

@@ -2,6 +2,7 @@ import type { Migration } from 'kysely';
 import * as m0001 from './0001_core';
 import * as m0002 from './0002_camera';
 import * as m0003 from './0003_dedup';
+import * as m0004 from './0004_identities';
 
 /**
  * Every migration, in the order they run. Names sort in that order; add one line per new migration
@@ -12,4 +13,5 @@ export const migrations: Record<string, Migration> = {
   '0001_core': m0001,
   '0002_camera': m0002,
   '0003_dedup': m0003,
+  '0004_identities': m0004,
 };

@@ -30,7 +30,71 @@ export interface DedupFeaturesTable {
   updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
 }
 
+/** bigint columns: pg returns them as strings, PGlite as numbers. */
+type BigIntColumn = ColumnType<string | number, number, number>;
+
+/** One dedup job run (its summary). */
+export interface DedupRunsTable {
+  run_id: string;
+  job_id: string;
+  root: string;
+  started_at: ColumnType<Date, Date | string, Date | string>;
+  finished_at: ColumnType<Date, Date | string, Date | string>;
+  files: number;
+  groups: number;
+  /** Members that are not keepers. */
+  duplicates: number;
+  skipped: number;
+  reclaimable_bytes: BigIntColumn;
+  features_computed: number;
+  features_cached: number;
+  action: string;
+  /** The resolved settings as JSON: write with `jsonb(value)`. */
+  settings: ColumnType<unknown, unknown, unknown>;
+}
+
+/** One group of a run. */
+export interface DedupGroupsTable {
+  run_id: string;
+  group_id: number;
+  kind: string;
+  score: number;
+  /** Keeper path relative to the run's root. */
+  keeper: string;
+  members: number;
+  reclaimable_bytes: BigIntColumn;
+}
+
+/** One member of a group. */
+export interface DedupMembersTable {
+  run_id: string;
+  group_id: number;
+  /** Absolute path. */
+  path: string;
+  /** Path relative to the run's root, forward slashes. */
+  rel_path: string;
+  score: number;
+  keeper: boolean;
+  size: BigIntColumn;
+  width: number;
+  height: number;
+  format: string;
+}
+
+/** A file a run could not use, with the reason. */
+export interface DedupSkippedTable {
+  run_id: string;
+  path: string;
+  rel_path: string;
+  reason: string;
+  detail: string;
+}
+
 /** Tables created by 0003_dedup. */
 export interface DedupTables {
   dedup_features: DedupFeaturesTable;
+  dedup_runs: DedupRunsTable;
+  dedup_groups: DedupGroupsTable;
+  dedup_members: DedupMembersTable;
+  dedup_skipped: DedupSkippedTable;
 }

@@ -3,7 +3,7 @@
  * IoU tracking -> extension stages (Re-ID, gender/age) -> results. Sinks subscribe to the results; the
  * channel itself never writes anywhere, so it can be embedded and composed freely.
  */
-import { from, map, Observable, type OperatorFunction } from 'rxjs';
+import { concat, defer, EMPTY, from, map, Observable, of, type OperatorFunction } from 'rxjs';
 import type { ChannelConfig } from '../../config/schema/channel';
 import { boundedBuffer, type BufferPolicy } from '../../operators/bounded-buffer';
 import { inPool } from '../../operators/in-pool';
@@ -142,30 +142,22 @@ export function createChannel(config: ChannelConfig, deps: ChannelDeps): Observa
     }),
   );
 
-  const withStages = (deps.stages ?? []).reduce<Observable<FrameResult>>(
+  // At the end every live track ends, so its final row (ended_at, frames) is written. The closing result
+  // goes through the extension stages too, so they can finish their tracks (identity, demographics).
+  const closing$ = defer(() => {
+    if (!last) return EMPTY;
+    const events = tracker.finish(last.seq + 1, Date.now());
+    if (events.length === 0) return EMPTY;
+    return of<FrameResult>({
+      ...last,
+      detections: [],
+      tracking: { seq: last.seq + 1, timestamp: Date.now(), tracks: [], events, trackIds: [] },
+      attributes: undefined,
+      endOfStream: true,
+    });
+  });
+  return (deps.stages ?? []).reduce<Observable<FrameResult>>(
     (acc, stage) => acc.pipe(stage),
-    results$,
-  );
-  return new Observable<FrameResult>((subscriber) =>
-    withStages.subscribe({
-      next: (r) => subscriber.next(r),
-      error: (e) => subscriber.error(e),
-      complete: () => {
-        // End every live track so its final row (ended_at, frames) is written.
-        if (last) {
-          const events = tracker.finish(last.seq + 1, Date.now());
-          if (events.length > 0) {
-            subscriber.next({
-              ...last,
-              detections: [],
-              tracking: { seq: last.seq + 1, timestamp: Date.now(), tracks: [], events, trackIds: [] },
-              attributes: undefined,
-              endOfStream: true,
-            });
-          }
-        }
-        subscriber.complete();
-      },
-    }),
+    concat(results$, closing$),
   );
 }

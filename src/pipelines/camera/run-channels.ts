@@ -35,6 +35,7 @@ import { detectionRows, statusRow, trackRows } from './records';
 import type { ChannelStatusEvent } from './sources/frame-source';
 import { parseSource } from './sources/source-uri';
 import { createStatusLine } from './status-line';
+import { createFaceAnalysis, faceCropRequest, loadIdentities, type FaceAnalysis } from './reid/face-analysis';
 
 /** Where the results go. */
 export type ChannelOutput = { type: 'database'; db?: Database } | { type: 'jsonl'; dir: string };
@@ -90,21 +91,32 @@ export interface RunStarted {
 export interface RunChannelsSummary {
   runId: number;
   channels: ChannelSummary[];
-  rows: { detections: number; tracks: number; statusEvents: number; spooled: number };
+  rows: {
+    detections: number;
+    tracks: number;
+    statusEvents: number;
+    spooled: number;
+    identities: number;
+    sightings: number;
+  };
   elapsedMs: number;
 }
 
 /** The detect function backed by the shared `detect` pool (frames are transferred, not copied). */
 export function poolDetect(channel: ChannelConfig): DetectFn {
   const key = detectorKey(channel.detector);
+  // Re-ID / gender-age need face crops cut in the worker (the frame does not come back from it).
+  const crops = faceCropRequest(channel);
   const pool = getPool<{
-    detect(key: string, w: number, h: number, data: ArrayBuffer): Promise<Detection[]>;
+    detect(key: string, w: number, h: number, data: ArrayBuffer, crops?: unknown): Promise<Detection[]>;
   }>('detect', {
     worker: workerPath('detect'),
   });
   return (frame: Frame) => {
     const buffer = toTransferable(frame.data);
-    return pool.run('detect', [key, frame.width, frame.height, buffer], {
+    const args: [string, number, number, ArrayBuffer, unknown?] = [key, frame.width, frame.height, buffer];
+    if (crops) args.push(crops);
+    return pool.run('detect', args, {
       transfer: [buffer],
       identity: `${frame.channel}#${frame.seq}`,
     });
@@ -160,6 +172,16 @@ export async function runChannels(
       }
     }
 
+    // Re-ID and gender/age when any channel asks for them: one gallery, one classify queue for all.
+    let faces: FaceAnalysis | undefined;
+    if (channels.some((c) => c.reid?.enabled || c.demographics?.enabled)) {
+      faces = createFaceAnalysis(config, {
+        identities: database ? await loadIdentities(database) : [],
+        runId: () => runId,
+        log,
+      });
+    }
+
     const stopSubscription = options.shutdown?.shutdown$.subscribe(() => abort.abort());
     if (options.durationMs) durationTimer = setTimeout(() => abort.abort(), options.durationMs);
 
@@ -172,7 +194,7 @@ export async function runChannels(
           detect,
           signal: abort.signal,
           maxFrames: options.maxFrames,
-          stages: options.stages?.(c),
+          stages: [...(options.stages?.(c) ?? []), ...[faces?.stage(c)].filter((s) => s !== undefined)],
           tapFrame: options.tapFrame,
           onStatus: (e) => {
             summary.state = e.state;
@@ -205,11 +227,14 @@ export async function runChannels(
         );
       }),
     ).pipe(
-      finalize(() => status$.complete()),
+      finalize(() => {
+        status$.complete();
+        faces?.complete();
+      }),
       share(),
     );
 
-    const rows = { detections: 0, tracks: 0, statusEvents: 0, spooled: 0 };
+    const rows = { detections: 0, tracks: 0, statusEvents: 0, spooled: 0, identities: 0, sightings: 0 };
     const count = (key: keyof typeof rows) => (acks: Observable<SinkAck>) =>
       acks.pipe(
         tap((a) => {
@@ -259,10 +284,29 @@ export async function runChannels(
             'best_y2',
             'best_score',
             'attributes',
+            'identity_id',
           ],
         }),
         count('tracks'),
       ),
+      ...(faces
+        ? [
+            faces.identityRows$.pipe(
+              sinkOf('identities', {
+                columns: ['id'],
+                update: ['embedding', 'samples', 'attributes', 'last_seen_at', 'last_channel_id'],
+              }),
+              count('identities'),
+            ),
+            faces.sightingRows$.pipe(
+              sinkOf('identity_sightings', {
+                columns: ['run_id', 'channel_id', 'track_id'],
+                update: ['identity_id', 'last_seen', 'similarity', 'samples'],
+              }),
+              count('sightings'),
+            ),
+          ]
+        : []),
     );
     statusLine.start();
     await lastValueFrom(written, { defaultValue: undefined });

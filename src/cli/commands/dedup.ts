@@ -1,0 +1,350 @@
+import path from 'node:path';
+import { promises as fs } from 'node:fs';
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { loadConfig, type RxvisionConfig } from '../../config';
+import type { DedupJobConfig } from '../../config/schema/dedup';
+import { DatabaseError, openDatabase, resolveDatabaseConfig, type Database } from '../../db';
+import { undoActions } from '../../pipelines/dedup/actions';
+import { runDedupJob, type DedupJobResult } from '../../pipelines/dedup/job';
+import { createProgressDisplay } from '../../pipelines/dedup/progress-display';
+import { dedupSettingsSchema, type DedupSettings } from '../../pipelines/dedup/settings';
+import { closeAllPools, configurePools, getPool } from '../../pools/registry';
+import type { HashWorkerApi } from '../../../workers/hash';
+import { logger } from '../../util/logger';
+import { workerPath } from '../../util/paths';
+import { redactUrl } from '../../util/redact';
+import { CliError, ExitCode } from '../exit-codes';
+
+/** Options of `pipeline dedup` as commander parses them. */
+export interface DedupCommandOptions {
+  out: string;
+  include?: string[];
+  exclude?: string[];
+  config?: string;
+  job?: string;
+  action: 'report' | 'move' | 'hardlink' | 'delete';
+  target?: string;
+  confirm?: boolean;
+  undo?: string;
+  flip?: boolean;
+  rotate?: boolean;
+  embeddingModel?: string;
+  embeddingSize?: number;
+  embeddingLayout?: 'NCHW' | 'NHWC';
+  embeddingMean?: [number, number, number];
+  embeddingStd?: [number, number, number];
+  cache: boolean;
+  dbUrl?: string;
+  dataDir?: string;
+  json?: boolean;
+  progress: boolean;
+}
+
+function triple(name: string) {
+  return (value: string): [number, number, number] => {
+    const parts = value.split(',').map((s) => Number(s.trim()));
+    if (parts.length !== 3 || parts.some((n) => !Number.isFinite(n)))
+      throw new InvalidArgumentError(`${name} must be three comma-separated numbers, got "${value}"`);
+    return parts as [number, number, number];
+  };
+}
+
+function positiveInt(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n <= 0)
+      throw new InvalidArgumentError(`${name} must be a positive integer, got "${value}"`);
+    return n;
+  };
+}
+
+/** The config file's dedup job whose settings apply: `--job <id>`, else the only job. */
+function pickJob(config: RxvisionConfig | undefined, file: string | undefined, id: string | undefined) {
+  const jobs = config?.dedup ?? [];
+  if (id) {
+    const job = jobs.find((j) => j.id === id);
+    if (!job)
+      throw new CliError(
+        `${file}: no dedup job with id "${id}" (have: ${jobs.map((j) => j.id).join(', ') || 'none'})`,
+        ExitCode.invalidConfig,
+      );
+    return job;
+  }
+  return jobs.length === 1 ? jobs[0] : undefined;
+}
+
+/** Settings from the config job (if any) overridden by command-line flags (pure). */
+export function settingsFromOptions(opts: DedupCommandOptions, job?: DedupJobConfig): DedupSettings {
+  const base = job?.settings ?? dedupSettingsSchema.parse({});
+  const features = { ...base.features };
+  if (opts.flip || opts.rotate) features.variants = true;
+  if (opts.embeddingModel) {
+    features.embedding = {
+      ...(base.features.embedding ?? {
+        inputSize: 224,
+        layout: 'NCHW',
+        mean: [0.485, 0.456, 0.406],
+        std: [0.229, 0.224, 0.225],
+      }),
+      model: path.resolve(opts.embeddingModel),
+    };
+  }
+  if (features.embedding) {
+    features.embedding = {
+      ...features.embedding,
+      ...(opts.embeddingSize ? { inputSize: opts.embeddingSize } : {}),
+      ...(opts.embeddingLayout ? { layout: opts.embeddingLayout } : {}),
+      ...(opts.embeddingMean ? { mean: opts.embeddingMean } : {}),
+      ...(opts.embeddingStd ? { std: opts.embeddingStd } : {}),
+    };
+  }
+  const out = path.resolve(opts.out);
+  const action = opts.action !== 'report' || !job ? opts.action : base.actions.action;
+  const defaultTarget = { report: undefined, move: 'duplicates', delete: 'trash', hardlink: 'backup' }[
+    action
+  ];
+  const targetDir = opts.target
+    ? path.resolve(opts.target)
+    : (base.actions.targetDir ?? (defaultTarget && path.join(out, defaultTarget)));
+  const actions = {
+    ...base.actions,
+    action,
+    ...(targetDir ? { targetDir } : {}),
+    confirm: opts.confirm === true || (base.actions.confirm && opts.confirm !== false),
+  };
+  const parsed = dedupSettingsSchema.safeParse({ ...base, features, actions });
+  if (!parsed.success) {
+    throw new CliError(
+      `invalid dedup settings: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+      ExitCode.invalidConfig,
+    );
+  }
+  return parsed.data;
+}
+
+/** A one-screen summary of a job result. */
+export function formatDedupSummary(r: DedupJobResult, out: string, confirmed: boolean): string {
+  const s = r.stats;
+  const mb = (b: number) => `${(b / 1e6).toFixed(1)} MB`;
+  const lines = [
+    `${s.files} images scanned, ${s.groups} duplicate groups (${s.exactGroups} exact), ${s.duplicates} duplicates, ${mb(s.reclaimableBytes)} reclaimable`,
+    `features: ${s.featuresComputed} computed, ${s.featuresCached} from cache${s.featuresPruned ? `, ${s.featuresPruned} stale rows pruned` : ''}; ` +
+      `${s.candidates} candidate pairs, ${s.verified} verified; ${s.skipped} files skipped; ${(s.elapsedMs / 1000).toFixed(1)} s`,
+  ];
+  if (r.outcomes.length) {
+    const by = (st: string) => r.outcomes.filter((o) => o.status === st).length;
+    if (!confirmed) {
+      lines.push(
+        `dry run: ${r.outcomes.length} ${r.outcomes[0].action} steps would run (add --confirm to perform them):`,
+      );
+      for (const o of r.outcomes.slice(0, 20))
+        lines.push(`  ${o.action} ${o.from}${o.to ? ` -> ${o.to}` : ''}`);
+      if (r.outcomes.length > 20) lines.push(`  ... ${r.outcomes.length - 20} more (see the report)`);
+    } else {
+      lines.push(
+        `actions: ${by('done')} done, ${by('failed')} failed; undo log: ${path.join(out, 'undo.jsonl')}`,
+      );
+      for (const o of r.outcomes.filter((x) => x.status === 'failed'))
+        lines.push(`  failed: ${o.from}: ${o.error}`);
+    }
+  }
+  lines.push(`report: ${path.join(out, 'report.html')} (also report.json, report.csv)`);
+  return lines.join('\n');
+}
+
+async function runUndo(file: string, json: boolean | undefined): Promise<void> {
+  const outcomes = await undoActions(path.resolve(file));
+  const by = (st: string) => outcomes.filter((o) => o.status === st).length;
+  if (json) process.stdout.write(`${JSON.stringify({ outcomes })}\n`);
+  else {
+    process.stdout.write(
+      `undo: ${by('restored')} restored, ${by('irreversible')} irreversible, ${by('failed')} failed\n`,
+    );
+    for (const o of outcomes.filter((x) => x.status !== 'restored'))
+      process.stdout.write(`  ${o.status}: ${o.record.from}${o.error ? `: ${o.error}` : ''}\n`);
+  }
+  if (by('failed') > 0) process.exitCode = ExitCode.failure;
+}
+
+/** Exclude globs that keep the report folder (and action targets) out of the scan when they lie inside root. */
+export function selfExcludes(root: string, folders: readonly (string | undefined)[]): string[] {
+  const globs: string[] = [];
+  for (const f of folders) {
+    if (!f) continue;
+    const rel = path.relative(root, f);
+    if (rel && !rel.startsWith('..') && !path.isAbsolute(rel))
+      globs.push(`${rel.split(path.sep).join('/')}/**`);
+  }
+  return globs;
+}
+
+/** Runs `pipeline dedup <dir>` with parsed options. */
+export async function runDedupCommand(dir: string | undefined, opts: DedupCommandOptions): Promise<void> {
+  if (opts.undo) return runUndo(opts.undo, opts.json);
+  if (!dir)
+    throw new CliError(
+      'pipeline dedup: give a directory to scan (or --undo <undo.jsonl>)',
+      ExitCode.invalidConfig,
+    );
+  const root = path.resolve(dir);
+  const st = await fs.stat(root).catch(() => undefined);
+  if (!st?.isDirectory()) throw new CliError(`${root}: not a directory`, ExitCode.invalidConfig);
+  const config = opts.config ? await loadConfig(opts.config) : undefined;
+  const job = pickJob(config, opts.config, opts.job);
+  const settings = settingsFromOptions(opts, job);
+  if (settings.features.embedding) {
+    const model = settings.features.embedding.model;
+    if (!(await fs.stat(model).catch(() => undefined))?.isFile())
+      throw new CliError(`embedding model ${model}: file not found`, ExitCode.invalidConfig);
+  }
+  const out = path.resolve(opts.out);
+  const dbConfig = resolveDatabaseConfig({ url: opts.dbUrl, dataDir: opts.dataDir }, config?.database);
+  configurePools(config?.pools);
+  let database: Database;
+  try {
+    database = await openDatabase(dbConfig);
+    await database.migrate();
+  } catch (err) {
+    const where = dbConfig.url ? redactUrl(dbConfig.url) : (dbConfig.dataDir ?? './data/db');
+    if (err instanceof DatabaseError) throw new CliError(err.message, ExitCode.database);
+    throw new CliError(`database ${where}: ${(err as Error).message}`, ExitCode.database);
+  }
+  const display =
+    opts.progress && !opts.json ? createProgressDisplay() : createProgressDisplay({ tty: false });
+  try {
+    const pool = getPool<HashWorkerApi>('hash', { worker: workerPath('hash'), taskTimeoutMs: 60_000 });
+    const result = await runDedupJob({
+      root,
+      out,
+      pool,
+      db: database.db,
+      cache: opts.cache,
+      jobId: job?.id,
+      settings,
+      scan: {
+        include: opts.include ?? job?.include,
+        exclude: [
+          ...(opts.exclude ?? job?.exclude ?? []),
+          ...selfExcludes(root, [out, settings.actions.targetDir]),
+        ],
+      },
+      onProgress: display.listener,
+    });
+    display.stop();
+    if (opts.json)
+      process.stdout.write(
+        `${JSON.stringify({ runId: result.runId, out, ...result.stats, outcomes: result.outcomes })}\n`,
+      );
+    else process.stdout.write(`${formatDedupSummary(result, out, settings.actions.confirm)}\n`);
+    if (result.outcomes.some((o) => o.status === 'failed')) process.exitCode = ExitCode.failure;
+  } catch (err) {
+    display.stop();
+    if (err instanceof CliError) throw err;
+    if (err instanceof Error && /needs actions\.targetDir|outside the scanned root/.test(err.message))
+      throw new CliError(err.message, ExitCode.invalidConfig);
+    throw err;
+  } finally {
+    await closeAllPools({ drainMs: 2_000 });
+    await database.close();
+  }
+}
+
+/** Registers `pipeline dedup [dir]`. */
+export function registerDedupCommand(program: Command): void {
+  program
+    .command('dedup [dir]')
+    .description(
+      'find near-duplicate images under <dir>; write JSON/CSV/HTML reports; optionally move, hardlink or delete duplicates',
+    )
+    .option(
+      '--out <reportDir>',
+      'report folder (report.json, report.csv, report.html, undo.jsonl)',
+      './dedup-report',
+    )
+    .option('--include <glob...>', 'only files matching these globs (relative to <dir>)')
+    .option('--exclude <glob...>', 'leave out files and folders matching these globs')
+    .option('--config <file>', 'take database, pools and dedup settings from a config file')
+    .option('--job <id>', 'which dedup job of --config to take settings from (default: the only one)')
+    .addOption(
+      new Option('--action <action>', 'what to do with duplicates')
+        .choices(['report', 'move', 'hardlink', 'delete'])
+        .default('report'),
+    )
+    .option(
+      '--target <dir>',
+      'move: destination; delete: trash; hardlink: backup folder (default under --out)',
+    )
+    .option('--confirm', 'perform move/hardlink/delete (otherwise a dry run that prints what would happen)')
+    .option('--undo <undo.jsonl>', 'undo the steps recorded in an undo log, then exit')
+    .option('--flip', 'also find mirrored copies')
+    .option('--rotate', 'also find copies rotated by 90/180/270 degrees')
+    .option('--embedding-model <onnx>', 'ONNX model for the CNN embedding stage')
+    .option(
+      '--embedding-size <px>',
+      'embedding model input side (default 224)',
+      positiveInt('--embedding-size'),
+    )
+    .addOption(new Option('--embedding-layout <layout>', 'embedding input layout').choices(['NCHW', 'NHWC']))
+    .option('--embedding-mean <r,g,b>', 'per-channel mean, pixels in 0..1', triple('--embedding-mean'))
+    .option('--embedding-std <r,g,b>', 'per-channel std', triple('--embedding-std'))
+    .option('--no-cache', 'do not read or write the feature cache')
+    .option('--db-url <url>', 'PostgreSQL URL (default: the config database, else PGlite in ./data/db)')
+    .option('--data-dir <dir>', 'PGlite data directory')
+    .option('--no-progress', 'no progress bars')
+    .option('--json', 'print the summary as JSON')
+    .action(async (dir: string | undefined, opts: DedupCommandOptions) => {
+      await runDedupCommand(dir, opts);
+    });
+}
+
+/** Runs the dedup jobs of a loaded config (used by `pipeline run`); prints each job's summary. */
+export async function runConfigDedupJobs(
+  config: RxvisionConfig,
+  options: { json?: boolean } = {},
+): Promise<void> {
+  const jobs = config.dedup ?? [];
+  if (jobs.length === 0) return;
+  const database = await openDatabase(config.database ?? {}).catch((err: Error) => {
+    throw new CliError(err.message, ExitCode.database);
+  });
+  try {
+    await database.migrate();
+    const pool = getPool<HashWorkerApi>('hash', { worker: workerPath('hash'), taskTimeoutMs: 60_000 });
+    for (const job of jobs) {
+      const display = createProgressDisplay({ tty: process.stderr.isTTY === true && !options.json });
+      const settings = job.settings ?? dedupSettingsSchema.parse({});
+      try {
+        const result = await runDedupJob({
+          root: job.root,
+          out: job.out,
+          pool,
+          db: database.db,
+          jobId: job.id,
+          settings,
+          scan: {
+            include: job.include,
+            exclude: [
+              ...(job.exclude ?? []),
+              ...selfExcludes(path.resolve(job.root), [job.out, settings.actions.targetDir]),
+            ],
+          },
+          onProgress: display.listener,
+        });
+        display.stop();
+        const out = job.out ?? '(no report folder)';
+        process.stdout.write(
+          options.json
+            ? `${JSON.stringify({ dedupJob: job.id, runId: result.runId, ...result.stats })}\n`
+            : `dedup ${job.id}:\n${formatDedupSummary(result, out, settings.actions.confirm)}\n`,
+        );
+        if (result.outcomes.some((o) => o.status === 'failed')) process.exitCode = ExitCode.failure;
+      } catch (err) {
+        display.stop();
+        logger().error({ job: job.id, err }, `dedup job ${job.id} failed: ${(err as Error).message}`);
+        process.exitCode = ExitCode.failure;
+      }
+    }
+  } finally {
+    await database.close();
+  }
+}

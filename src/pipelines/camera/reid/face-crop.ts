@@ -1,0 +1,169 @@
+/**
+ * Face crops for the recognition and age/gender models, cut from BGR frames inside the detect worker
+ * (the frame buffer is transferred there and never comes back). With `eyeDistance` set and eye landmarks
+ * known (BlazeFace keypoints 0 and 1, YuNet/SCRFD 0 and 1) the crop is rotated so the eyes are level and
+ * scaled so their distance is a fixed fraction of the crop (what ArcFace-style models expect); otherwise
+ * it is a square around the box plus a margin (what the face-api models were trained on: on messi5,
+ * astronaut and Megamind crops, box crops separate same/different faces far better than eye-aligned ones). Sampling is bilinear, with
+ * supersampling when the face is much larger than the crop; pixels outside the frame repeat the edge.
+ */
+import type { Detection, FrameImage } from '../frame';
+
+/** How to cut one crop. */
+export interface CropSpec {
+  /** Output side in pixels (the model's input size). */
+  size: number;
+  /** Align on the eyes: their distance as a fraction of the crop side (unset: box crop). */
+  eyeDistance?: number;
+  /** Vertical position of the eye line as a fraction of the crop side (default 0.4). */
+  eyeY?: number;
+  /** Without landmarks: extra border around the box's longer side, as a fraction (default 0.2). */
+  margin?: number;
+}
+
+/** What the detect worker should crop for every face (named crops, e.g. `embed` and `classify`). */
+export interface CropRequest {
+  specs: Record<string, CropSpec>;
+  /** Faces whose box is narrower than this get no crops (default 24 px). */
+  minFaceSize?: number;
+  /** At most this many faces get crops, highest scores first (default 16). */
+  maxFaces?: number;
+}
+
+/** Crops of one face by spec name: RGB24 bytes, size x size x 3. ArrayBuffers so they can be transferred. */
+export type FaceCrops = Record<string, ArrayBuffer>;
+
+/** A detection carrying the crops the detect worker cut for it. */
+export interface DetectionWithCrops extends Detection {
+  crops?: FaceCrops;
+}
+
+/** The affine map from crop pixels to frame pixels: frame = origin + u * ux + v * vy (u, v crop coords). */
+interface CropTransform {
+  ox: number;
+  oy: number;
+  /** Frame displacement per crop pixel along the crop's x axis... */
+  ax: number;
+  ay: number;
+  /** ...and along its y axis. */
+  bx: number;
+  by: number;
+  /** Frame pixels per crop pixel (for supersampling). */
+  scale: number;
+}
+
+/** Where a crop of `spec` for detection `d` lies in the frame. */
+export function cropTransform(d: Detection, spec: CropSpec): CropTransform {
+  const size = spec.size;
+  const eyes =
+    spec.eyeDistance && d.landmarks && d.landmarks.length >= 2 ? [d.landmarks[0], d.landmarks[1]] : undefined;
+  if (eyes) {
+    const [l, r] = eyes[0][0] <= eyes[1][0] ? eyes : [eyes[1], eyes[0]];
+    const dx = r[0] - l[0];
+    const dy = r[1] - l[1];
+    const dist = Math.hypot(dx, dy);
+    const boxWidth = d.box[2] - d.box[0];
+    // Trust the eyes only when they are plausibly apart (a profile face collapses them).
+    if (dist > 0.15 * boxWidth) {
+      const scale = dist / ((spec.eyeDistance ?? 0.34) * size);
+      const cos = (dx / dist) * scale;
+      const sin = (dy / dist) * scale;
+      const mx = (l[0] + r[0]) / 2;
+      const my = (l[1] + r[1]) / 2;
+      const cu = size / 2;
+      const cv = (spec.eyeY ?? 0.4) * size;
+      return {
+        ox: mx - cu * cos + cv * sin,
+        oy: my - cu * sin - cv * cos,
+        ax: cos,
+        ay: sin,
+        bx: -sin,
+        by: cos,
+        scale,
+      };
+    }
+  }
+  const w = d.box[2] - d.box[0];
+  const h = d.box[3] - d.box[1];
+  const side = Math.max(w, h) * (1 + (spec.margin ?? 0.2));
+  const scale = side / size;
+  const cx = (d.box[0] + d.box[2]) / 2;
+  const cy = (d.box[1] + d.box[3]) / 2;
+  return { ox: cx - side / 2, oy: cy - side / 2, ax: scale, ay: 0, bx: 0, by: scale, scale };
+}
+
+/** Cuts one RGB crop (size x size x 3) from a BGR frame. */
+export function cropFace(frame: FrameImage, d: Detection, spec: CropSpec): Uint8Array {
+  const size = spec.size;
+  const t = cropTransform(d, spec);
+  const out = new Uint8Array(size * size * 3);
+  const n = Math.min(4, Math.max(1, Math.ceil(t.scale - 0.25)));
+  const { width, height, data } = frame;
+  const acc = [0, 0, 0];
+  for (let v = 0; v < size; v++) {
+    for (let u = 0; u < size; u++) {
+      acc[0] = acc[1] = acc[2] = 0;
+      for (let sv = 0; sv < n; sv++) {
+        const vv = v + (sv + 0.5) / n;
+        for (let su = 0; su < n; su++) {
+          const uu = u + (su + 0.5) / n;
+          // Pixel centres: frame pixel (i, j) covers [i, i+1), its centre is i + 0.5.
+          let x = t.ox + uu * t.ax + vv * t.bx - 0.5;
+          let y = t.oy + uu * t.ay + vv * t.by - 0.5;
+          x = x < 0 ? 0 : x > width - 1 ? width - 1 : x;
+          y = y < 0 ? 0 : y > height - 1 ? height - 1 : y;
+          const x0 = Math.floor(x);
+          const y0 = Math.floor(y);
+          const x1 = Math.min(x0 + 1, width - 1);
+          const y1 = Math.min(y0 + 1, height - 1);
+          const fx = x - x0;
+          const fy = y - y0;
+          const p00 = (y0 * width + x0) * 3;
+          const p01 = (y0 * width + x1) * 3;
+          const p10 = (y1 * width + x0) * 3;
+          const p11 = (y1 * width + x1) * 3;
+          for (let c = 0; c < 3; c++) {
+            const top = data[p00 + c] + (data[p01 + c] - data[p00 + c]) * fx;
+            const bottom = data[p10 + c] + (data[p11 + c] - data[p10 + c]) * fx;
+            acc[c] += top + (bottom - top) * fy;
+          }
+        }
+      }
+      const o = (v * size + u) * 3;
+      const k = n * n;
+      // BGR in, RGB out.
+      out[o] = Math.round(acc[2] / k);
+      out[o + 1] = Math.round(acc[1] / k);
+      out[o + 2] = Math.round(acc[0] / k);
+    }
+  }
+  return out;
+}
+
+/** Cuts the requested crops for the detections of one frame (mutates and returns them). */
+export function attachCrops(
+  frame: FrameImage,
+  detections: Detection[],
+  request: CropRequest,
+): DetectionWithCrops[] {
+  const minSize = request.minFaceSize ?? 24;
+  const eligible = detections
+    .map((d, i) => ({ d, i }))
+    .filter(({ d }) => d.box[2] - d.box[0] >= minSize)
+    .sort((a, b) => b.d.score - a.d.score)
+    .slice(0, request.maxFaces ?? 16);
+  for (const { d } of eligible) {
+    const crops: FaceCrops = {};
+    for (const [name, spec] of Object.entries(request.specs)) {
+      const bytes = cropFace(frame, d, spec);
+      crops[name] = bytes.buffer as ArrayBuffer;
+    }
+    (d as DetectionWithCrops).crops = crops;
+  }
+  return detections as DetectionWithCrops[];
+}
+
+/** Every crop buffer of a frame's detections (the transfer list of the detect worker's result). */
+export function cropBuffers(detections: DetectionWithCrops[]): ArrayBuffer[] {
+  return detections.flatMap((d) => (d.crops ? Object.values(d.crops) : []));
+}

@@ -1,0 +1,209 @@
+/**
+ * Feature cache rows (table `dedup_features`, migration 0003_dedup): serialisation of {@link ImageFeatures}
+ * to a row and back, the freshness rule, and small Kysely helpers to read and upsert rows.
+ */
+import { createHash } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { sql, type Kysely } from 'kysely';
+import { jsonb } from '../../db/json';
+import type { DB } from '../../db/types';
+import type { FeatureSettings } from './settings';
+import type { HashVariant, ImageFeatures, ScanEntry } from './types';
+
+/** The row shape written to `dedup_features`. */
+export interface FeatureCacheRow {
+  path: string;
+  size: number;
+  mtime_ms: number;
+  content_hash: string | null;
+  settings_key: string;
+  width: number;
+  height: number;
+  format: string;
+  whash: string;
+  phash: string;
+  dhash: string;
+  variants: HashVariant[];
+  colour: Uint8Array;
+  thumb: Uint8Array;
+  thumb_size: number;
+  embedding: Uint8Array | null;
+}
+
+/**
+ * Key of the settings the features depend on: a cached row computed under other settings (bins,
+ * thumbnail size, variants, embedding model) is stale.
+ */
+export function featureSettingsKey(s: FeatureSettings): string {
+  const relevant = {
+    thumbSize: s.thumbSize,
+    hsvBins: s.hsvBins,
+    variants: s.variants,
+    embedding: s.embedding ?? null,
+    version: 1,
+  };
+  return createHash('sha1').update(JSON.stringify(relevant)).digest('hex').slice(0, 16);
+}
+
+/** Float32 little-endian bytes of a float array (a copy). */
+export function floatsToBytes(v: Float32Array): Uint8Array {
+  const out = new Uint8Array(v.length * 4);
+  const view = new DataView(out.buffer);
+  for (let i = 0; i < v.length; i++) view.setFloat32(i * 4, v[i], true);
+  return out;
+}
+
+/** Inverse of {@link floatsToBytes}; accepts Buffer or Uint8Array at any offset. */
+export function bytesToFloats(b: Uint8Array): Float32Array {
+  if (b.length % 4 !== 0) throw new Error(`float32 column has ${b.length} bytes, not a multiple of 4`);
+  const view = new DataView(b.buffer, b.byteOffset, b.length);
+  const out = new Float32Array(b.length / 4);
+  for (let i = 0; i < out.length; i++) out[i] = view.getFloat32(i * 4, true);
+  return out;
+}
+
+/** Row for one file's features. */
+export function toCacheRow(
+  entry: Pick<ScanEntry, 'path' | 'size' | 'mtimeMs'>,
+  f: ImageFeatures,
+  settingsKey: string,
+  contentHash: string | null = null,
+): FeatureCacheRow {
+  return {
+    path: entry.path,
+    size: entry.size,
+    mtime_ms: entry.mtimeMs,
+    content_hash: contentHash,
+    settings_key: settingsKey,
+    width: f.width,
+    height: f.height,
+    format: f.format,
+    whash: f.hashes.whash,
+    phash: f.hashes.phash,
+    dhash: f.hashes.dhash,
+    variants: f.variants,
+    colour: floatsToBytes(f.colour),
+    thumb: Uint8Array.from(f.thumb),
+    thumb_size: f.thumbSize,
+    embedding: f.embedding ? floatsToBytes(f.embedding) : null,
+  };
+}
+
+/** A row as read back (bigint may come back as a string, jsonb as parsed JSON, bytea as Buffer). */
+export type StoredCacheRow = Omit<FeatureCacheRow, 'size' | 'variants'> & {
+  size: number | string;
+  variants: unknown;
+};
+
+/** Features from a stored row. */
+export function fromCacheRow(row: StoredCacheRow): ImageFeatures {
+  const variants = (
+    typeof row.variants === 'string' ? JSON.parse(row.variants) : row.variants
+  ) as HashVariant[];
+  return {
+    path: row.path,
+    width: row.width,
+    height: row.height,
+    format: row.format,
+    hashes: { whash: row.whash, phash: row.phash, dhash: row.dhash },
+    variants: variants ?? [],
+    colour: bytesToFloats(row.colour),
+    thumb: Uint8Array.from(row.thumb),
+    thumbSize: row.thumb_size,
+    embedding: row.embedding ? bytesToFloats(row.embedding) : undefined,
+  };
+}
+
+/** Whether a stored row still describes the file as scanned now, under the same settings. */
+export function isFresh(
+  row: Pick<StoredCacheRow, 'size' | 'mtime_ms' | 'settings_key' | 'content_hash'>,
+  entry: Pick<ScanEntry, 'size' | 'mtimeMs'>,
+  settingsKey: string,
+  contentHash?: string,
+): boolean {
+  if (Number(row.size) !== entry.size || row.mtime_ms !== entry.mtimeMs || row.settings_key !== settingsKey)
+    return false;
+  return !(contentHash && row.content_hash && row.content_hash !== contentHash);
+}
+
+/** Reads the cached rows for a batch of paths (one query). */
+export async function readCachedRows(
+  db: Kysely<DB>,
+  paths: readonly string[],
+): Promise<Map<string, StoredCacheRow>> {
+  const out = new Map<string, StoredCacheRow>();
+  if (paths.length === 0) return out;
+  const rows = await db
+    .selectFrom('dedup_features')
+    .selectAll()
+    .where('path', 'in', [...paths])
+    .execute();
+  for (const r of rows) out.set(r.path, r as unknown as StoredCacheRow);
+  return out;
+}
+
+/** Upserts rows (batch them: at most a few hundred per call keeps under Postgres' bind limit). */
+export async function upsertCacheRows(db: Kysely<DB>, rows: readonly FeatureCacheRow[]): Promise<void> {
+  if (rows.length === 0) return;
+  const unique = [...new Map(rows.map((r) => [r.path, r])).values()]; // one row per key per statement
+  const values = unique.map((r) => ({ ...r, variants: jsonb(r.variants), updated_at: new Date() }));
+  await db
+    .insertInto('dedup_features')
+    .values(values)
+    .onConflict((oc) =>
+      oc.column('path').doUpdateSet((eb) => ({
+        size: eb.ref('excluded.size'),
+        mtime_ms: eb.ref('excluded.mtime_ms'),
+        content_hash: eb.ref('excluded.content_hash'),
+        settings_key: eb.ref('excluded.settings_key'),
+        width: eb.ref('excluded.width'),
+        height: eb.ref('excluded.height'),
+        format: eb.ref('excluded.format'),
+        whash: eb.ref('excluded.whash'),
+        phash: eb.ref('excluded.phash'),
+        dhash: eb.ref('excluded.dhash'),
+        variants: eb.ref('excluded.variants'),
+        colour: eb.ref('excluded.colour'),
+        thumb: eb.ref('excluded.thumb'),
+        thumb_size: eb.ref('excluded.thumb_size'),
+        embedding: eb.ref('excluded.embedding'),
+        updated_at: eb.ref('excluded.updated_at'),
+      })),
+    )
+    .execute();
+}
+
+/**
+ * Deletes cache rows of files under `root` that the scan did not see and that no longer exist (a file
+ * merely left out by include/exclude globs keeps its row). Returns the number of rows deleted.
+ */
+export async function pruneCache(
+  db: Kysely<DB>,
+  root: string,
+  scanned: ReadonlySet<string>,
+  batchSize = 200,
+): Promise<number> {
+  const prefix = root.endsWith(path.sep) ? root : root + path.sep;
+  const rows = await db
+    .selectFrom('dedup_features')
+    .select('path')
+    .where(sql<boolean>`left(path, ${prefix.length}) = ${prefix}`)
+    .execute();
+  const gone: string[] = [];
+  for (const { path: p } of rows) {
+    if (scanned.has(p)) continue;
+    try {
+      await fs.lstat(p);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') gone.push(p);
+    }
+  }
+  for (let i = 0; i < gone.length; i += batchSize) {
+    await db
+      .deleteFrom('dedup_features')
+      .where('path', 'in', gone.slice(i, i + batchSize))
+      .execute();
+  }
+  return gone.length;
+}

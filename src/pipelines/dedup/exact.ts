@@ -1,0 +1,74 @@
+/**
+ * Stage 0, exact duplicates: files are bucketed by size first (free, from the scan) and only files that
+ * share a size are content-hashed, so unique sizes, the common case, cost no reading at all.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import type { ScanEntry } from './types';
+
+/** Streams a file through a hash (sha1 by default) and returns the hex digest. */
+export function hashFileContent(file: string, algorithm = 'sha1'): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const h = createHash(algorithm);
+    const stream = createReadStream(file, { highWaterMark: 1 << 20 });
+    stream.on('error', (err) => reject(new Error(`cannot read ${file}: ${err.message}`)));
+    stream.on('data', (chunk) => h.update(chunk));
+    stream.on('end', () => resolve(h.digest('hex')));
+  });
+}
+
+/** Groups entries by byte size; only sizes shared by two or more non-empty files are returned. */
+export function sameSizeGroups<T extends Pick<ScanEntry, 'size'>>(entries: Iterable<T>): T[][] {
+  const bySize = new Map<number, T[]>();
+  for (const e of entries) {
+    if (e.size === 0) continue; // empty files are skipped as bad files, not duplicates of each other
+    const list = bySize.get(e.size);
+    if (list) list.push(e);
+    else bySize.set(e.size, [e]);
+  }
+  return [...bySize.values()].filter((g) => g.length > 1);
+}
+
+/** A set of byte-identical files. */
+export interface ExactGroup<T> {
+  contentHash: string;
+  size: number;
+  members: T[];
+}
+
+export interface ExactDuplicatesResult<T> {
+  groups: ExactGroup<T>[];
+  /** Files that could not be read while hashing (reported, not thrown). */
+  errors: { entry: T; message: string }[];
+}
+
+/**
+ * Finds byte-identical files: size buckets, then a streamed content hash inside each bucket.
+ * `hashFn` is injectable so callers can run hashing in a pool or reuse cached hashes.
+ */
+export async function findExactDuplicates<T extends Pick<ScanEntry, 'size' | 'path'>>(
+  entries: Iterable<T>,
+  hashFn: (file: string) => Promise<string> = (f) => hashFileContent(f),
+): Promise<ExactDuplicatesResult<T>> {
+  const groups: ExactGroup<T>[] = [];
+  const errors: { entry: T; message: string }[] = [];
+  for (const bucket of sameSizeGroups(entries)) {
+    const byHash = new Map<string, T[]>();
+    for (const entry of bucket) {
+      let digest: string;
+      try {
+        digest = await hashFn(entry.path);
+      } catch (err) {
+        errors.push({ entry, message: (err as Error).message });
+        continue;
+      }
+      const list = byHash.get(digest);
+      if (list) list.push(entry);
+      else byHash.set(digest, [entry]);
+    }
+    for (const [contentHash, members] of byHash) {
+      if (members.length > 1) groups.push({ contentHash, size: bucket[0].size, members });
+    }
+  }
+  return { groups, errors };
+}

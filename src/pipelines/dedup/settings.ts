@@ -1,0 +1,126 @@
+/**
+ * Tunable settings of the dedup stages, as a zod schema (so the config layer can embed it under
+ * `dedup.*` and export it to JSON Schema) with defaults tuned on the labelled sample corpus in
+ * test/dedup (opencv-doc images and their resized / recompressed / cropped / brightened / blurred copies).
+ */
+import { z } from 'zod';
+
+export const hashKindSchema = z.enum(['whash', 'phash', 'dhash']);
+export type HashKind = z.infer<typeof hashKindSchema>;
+
+export const featureSettingsSchema = z
+  .strictObject({
+    limitInputPixels: z
+      .number()
+      .int()
+      .positive()
+      .default(100_000_000)
+      .describe('Images with more pixels are skipped as decompression bombs'),
+    thumbSize: z.number().int().min(8).max(128).default(32).describe('Side of the grey SSIM thumbnail'),
+    hsvBins: z
+      .strictObject({
+        h: z.number().int().min(1).max(64),
+        s: z.number().int().min(1).max(32),
+        v: z.number().int().min(1).max(32),
+      })
+      .default({ h: 8, s: 4, v: 4 })
+      .describe('HSV histogram bins per axis'),
+    variants: z
+      .boolean()
+      .default(false)
+      .describe('Also hash mirrored and rotated copies (finds flipped duplicates)'),
+    embedding: z
+      .strictObject({
+        model: z.string().min(1).describe('ONNX model file'),
+        inputName: z.string().optional().describe('Input tensor name (default: the first input)'),
+        outputName: z.string().optional().describe('Output tensor name (default: the first output)'),
+        inputSize: z.number().int().min(8).max(1024).default(224).describe('Square input side in pixels'),
+        layout: z.enum(['NCHW', 'NHWC']).default('NCHW'),
+        mean: z
+          .tuple([z.number(), z.number(), z.number()])
+          .default([0.485, 0.456, 0.406])
+          .describe('Per-channel mean, pixels in 0..1'),
+        std: z
+          .tuple([z.number(), z.number(), z.number()])
+          .default([0.229, 0.224, 0.225])
+          .describe('Per-channel std'),
+      })
+      .optional()
+      .describe('Optional CNN embedding'),
+  })
+  .describe('Feature extraction');
+
+export const verifySettingsSchema = z
+  .strictObject({
+    indexHash: hashKindSchema.default('whash').describe('Hash the candidate index searches on'),
+    maxHashDistance: z
+      .number()
+      .int()
+      .min(0)
+      .max(32)
+      .default(12)
+      .describe('Stage 1: max Hamming distance of candidates'),
+    minColour: z.number().min(0).max(1).default(0.45).describe('Stage 2: min HSV histogram intersection'),
+    minStructure: z
+      .number()
+      .min(-1)
+      .max(1)
+      .default(0.45)
+      .describe('Stage 3: min SSIM of the grey thumbnails'),
+    minEmbedding: z
+      .number()
+      .min(-1)
+      .max(1)
+      .default(0.85)
+      .describe('Stage 4: min cosine similarity of embeddings'),
+  })
+  .describe('Candidate search and verification thresholds');
+
+export const groupingSettingsSchema = z
+  .strictObject({
+    minLinkFraction: z
+      .number()
+      .gt(0)
+      .max(1)
+      .default(1)
+      .describe(
+        'Fraction of cross pairs that must be verified for two groups to merge (1 = complete linkage)',
+      ),
+  })
+  .describe('Global refinement');
+
+export const keeperCriterionSchema = z.enum(['resolution', 'size', 'oldest', 'newest', 'shortest-path']);
+export type KeeperCriterion = z.infer<typeof keeperCriterionSchema>;
+
+export const actionSettingsSchema = z
+  .strictObject({
+    action: z.enum(['report', 'move', 'hardlink', 'delete']).default('report'),
+    keeperOrder: z.array(keeperCriterionSchema).min(1).default(['resolution', 'size', 'oldest']),
+    targetDir: z
+      .string()
+      .optional()
+      .describe('Folder duplicates are moved to (move) or trashed into (delete)'),
+    confirm: z.boolean().default(false).describe('Without it every destructive action is a dry run'),
+  })
+  .describe('What to do with duplicates');
+
+export const dedupSettingsSchema = z
+  .strictObject({
+    features: featureSettingsSchema.default(featureSettingsSchema.parse({})),
+    verify: verifySettingsSchema.default(verifySettingsSchema.parse({})),
+    grouping: groupingSettingsSchema.default(groupingSettingsSchema.parse({})),
+    actions: actionSettingsSchema.default(actionSettingsSchema.parse({})),
+  })
+  .describe('Dedup stage settings (every field optional; defaults tuned on the labelled sample corpus)');
+
+export type FeatureSettings = z.infer<typeof featureSettingsSchema>;
+export type EmbeddingSettings = NonNullable<FeatureSettings['embedding']>;
+export type VerifySettings = z.infer<typeof verifySettingsSchema>;
+export type GroupingSettings = z.infer<typeof groupingSettingsSchema>;
+export type ActionSettings = z.infer<typeof actionSettingsSchema>;
+export type DedupSettings = z.infer<typeof dedupSettingsSchema>;
+
+/** All defaults, fully resolved. */
+export function defaultDedupSettings(): DedupSettings {
+  return dedupSettingsSchema.parse({});
+}

@@ -1,0 +1,86 @@
+/**
+ * Shared record shapes of the dedup pipeline. Everything here is small and structured-clone friendly
+ * (plain objects, strings, numbers, typed arrays) so it can cross a worker boundary and be cached.
+ */
+
+/** One image file found by the scan. */
+export interface ScanEntry {
+  kind: 'file';
+  /** Absolute path. */
+  path: string;
+  /** Path relative to the scanned root, with forward slashes. */
+  relPath: string;
+  size: number;
+  mtimeMs: number;
+}
+
+/** A directory or file the scan could not read; reported, never thrown. */
+export interface ScanError {
+  kind: 'error';
+  path: string;
+  relPath: string;
+  code: string;
+  message: string;
+}
+
+export type ScanRecord = ScanEntry | ScanError;
+
+/** Why a file produced no features. */
+export type SkipReason =
+  'empty-file' | 'not-an-image' | 'corrupt' | 'too-many-pixels' | 'unreadable' | 'embedding-failed';
+
+/** A file that was skipped, with a typed reason and the underlying message. */
+export interface SkippedFile {
+  path: string;
+  reason: SkipReason;
+  detail: string;
+}
+
+/** The three 64-bit perceptual hashes, as 16-digit lower-case hex strings. */
+export interface HashSet {
+  whash: string;
+  phash: string;
+  dhash: string;
+}
+
+/**
+ * Geometric transforms a hash variant was computed under (applied to the image before hashing): the
+ * eight symmetries of a square, so any two mirrored/rotated copies are related by one of them.
+ */
+export type Transform =
+  | 'identity'
+  | 'flipH'
+  | 'flipV'
+  | 'rot90'
+  | 'rot180'
+  | 'rot270'
+  /** Mirror across the main diagonal (rot90 then flipH). */
+  | 'transpose'
+  /** Mirror across the anti-diagonal (rot270 then flipH). */
+  | 'transverse';
+
+/** Hashes of a transformed copy of the image (only when variants are switched on). */
+export interface HashVariant extends HashSet {
+  transform: Exclude<Transform, 'identity'>;
+}
+
+/** Everything the verification stages need about one image; a few kilobytes at most. */
+export interface ImageFeatures {
+  path: string;
+  /** Oriented (EXIF-applied) dimensions of the original image. */
+  width: number;
+  height: number;
+  format: string;
+  hashes: HashSet;
+  variants: HashVariant[];
+  /** HSV histogram, L1-normalised (sums to 1); bins laid out h-major: h * (s*v) + s * v + v. */
+  colour: Float32Array;
+  /** Grey thumbnail (row-major, thumbSize x thumbSize, 0..255) for SSIM. */
+  thumb: Uint8Array;
+  thumbSize: number;
+  /** L2-normalised CNN embedding, when a model is configured. */
+  embedding?: Float32Array;
+}
+
+/** Result of computing features for one file: the features or a skip reason. */
+export type FeatureResult = { ok: true; features: ImageFeatures } | { ok: false; skipped: SkippedFile };

@@ -1,0 +1,123 @@
+/**
+ * Verification stages 2-4, each a pure function of two feature records. A candidate pair from the index
+ * (stage 1) must pass every applicable stage to become a verified edge for the grouping stage.
+ */
+import { histogramIntersection } from './colour';
+import { hammingHex } from './hamming';
+import { transformThumb } from './pixels';
+import type { HashKind, VerifySettings } from './settings';
+import { ssim } from './ssim';
+import type { ImageFeatures, Transform } from './types';
+
+/** Outcome of one check: whether it passed and the similarity it measured (higher is more similar). */
+export interface CheckResult {
+  pass: boolean;
+  score: number;
+}
+
+/** Stage 1 as a score: 1 - distance / 64 on the chosen hash (under `transform` when a variant matched). */
+export function hashCheck(
+  a: ImageFeatures,
+  b: ImageFeatures,
+  settings: Pick<VerifySettings, 'maxHashDistance'> & { indexHash: HashKind },
+  transform: Transform = 'identity',
+): CheckResult {
+  const hb = transform === 'identity' ? b.hashes : b.variants.find((v) => v.transform === transform);
+  if (!hb) return { pass: false, score: 0 };
+  const d = hammingHex(a.hashes[settings.indexHash], hb[settings.indexHash]);
+  return { pass: d <= settings.maxHashDistance, score: 1 - d / 64 };
+}
+
+/** Stage 2: colour, as HSV histogram intersection (flips and rotations do not change it). */
+export function colourCheck(a: ImageFeatures, b: ImageFeatures, minColour: number): CheckResult {
+  const score = histogramIntersection(a.colour, b.colour);
+  return { pass: score >= minColour, score };
+}
+
+/**
+ * Stage 3: structure, as SSIM of the grey thumbnails. `transform` is the variant of b whose hash matched
+ * a's (a looks like transform(b)), so b's thumbnail is transformed the same way before comparing.
+ */
+export function structureCheck(
+  a: ImageFeatures,
+  b: ImageFeatures,
+  minStructure: number,
+  transform: Transform = 'identity',
+): CheckResult {
+  if (a.thumbSize !== b.thumbSize) throw new Error(`thumbnail sizes differ: ${a.path} vs ${b.path}`);
+  const score = ssim(a.thumb, transformThumb(b.thumb, b.thumbSize, transform), a.thumbSize);
+  return { pass: score >= minStructure, score };
+}
+
+/** Cosine similarity of two vectors. */
+export function cosine(a: Float32Array, b: Float32Array): number {
+  if (a.length !== b.length) throw new Error(`embedding lengths differ: ${a.length} vs ${b.length}`);
+  let dot = 0;
+  let na = 0;
+  let nb = 0;
+  for (let i = 0; i < a.length; i++) {
+    dot += a[i] * b[i];
+    na += a[i] * a[i];
+    nb += b[i] * b[i];
+  }
+  return na === 0 || nb === 0 ? 0 : dot / Math.sqrt(na * nb);
+}
+
+/** Stage 4: embedding cosine; `undefined` when either record has no embedding (stage not applicable). */
+export function embeddingCheck(
+  a: ImageFeatures,
+  b: ImageFeatures,
+  minEmbedding: number,
+): CheckResult | undefined {
+  if (!a.embedding || !b.embedding) return undefined;
+  const score = cosine(a.embedding, b.embedding);
+  return { pass: score >= minEmbedding, score };
+}
+
+/** A verified (or rejected) candidate pair with every stage's score. */
+export interface PairVerdict {
+  pass: boolean;
+  /** Mean of the applicable stage scores, in [0, 1] for passing pairs. */
+  score: number;
+  /** The first stage that rejected the pair. */
+  rejectedBy?: 'hash' | 'colour' | 'structure' | 'embedding';
+  scores: { hash: number; colour?: number; structure?: number; embedding?: number };
+  transform: Transform;
+}
+
+/**
+ * Runs stages 1-4 in order of cost and stops at the first failure. `transform` tells which of b's hash
+ * variants matched (identity unless variants are on).
+ */
+export function verifyPair(
+  a: ImageFeatures,
+  b: ImageFeatures,
+  settings: VerifySettings,
+  transform: Transform = 'identity',
+): PairVerdict {
+  const hash = hashCheck(a, b, settings, transform);
+  const scores: PairVerdict['scores'] = { hash: hash.score };
+  const reject = (rejectedBy: PairVerdict['rejectedBy']): PairVerdict => ({
+    pass: false,
+    score: 0,
+    rejectedBy,
+    scores,
+    transform,
+  });
+  if (!hash.pass) return reject('hash');
+  const colour = colourCheck(a, b, settings.minColour);
+  scores.colour = colour.score;
+  if (!colour.pass) return reject('colour');
+  const structure = structureCheck(a, b, settings.minStructure, transform);
+  scores.structure = structure.score;
+  if (!structure.pass) return reject('structure');
+  const emb = embeddingCheck(a, b, settings.minEmbedding);
+  if (emb) {
+    scores.embedding = emb.score;
+    if (!emb.pass) return reject('embedding');
+  }
+  const parts = [scores.hash, scores.colour, scores.structure, scores.embedding].filter(
+    (x): x is number => x !== undefined,
+  );
+  return { pass: true, score: parts.reduce((s, x) => s + x, 0) / parts.length, scores, transform };
+}

@@ -1,0 +1,112 @@
+import path from 'node:path';
+import { Kysely, PostgresDialect } from 'kysely';
+import { Pool } from 'pg';
+import { openDatabase, type Database, type DB } from '../../src/db';
+import * as m0003 from '../../src/db/migrations/0003_dedup';
+import {
+  bytesToFloats,
+  featureSettingsKey,
+  floatsToBytes,
+  fromCacheRow,
+  isFresh,
+  readCachedRows,
+  toCacheRow,
+  upsertCacheRows,
+} from '../../src/pipelines/dedup/cache';
+import { extractFeatures } from '../../src/pipelines/dedup/features';
+import { featureSettingsSchema } from '../../src/pipelines/dedup/settings';
+import type { ImageFeatures } from '../../src/pipelines/dedup/types';
+import { samplesDir } from './corpus';
+
+const settings = featureSettingsSchema.parse({ variants: true });
+const key = featureSettingsKey(settings);
+
+async function sampleFeatures(): Promise<ImageFeatures[]> {
+  const out: ImageFeatures[] = [];
+  for (const f of ['fruits.jpg', 'home.jpg']) {
+    const r = await extractFeatures(path.join(samplesDir(), f), settings);
+    if (!r.ok) throw new Error(r.skipped.detail);
+    out.push({ ...r.features, embedding: Float32Array.from([0.6, -0.8, 0]) });
+  }
+  return out;
+}
+
+function comparable(f: ImageFeatures) {
+  return {
+    ...f,
+    colour: Array.from(f.colour),
+    thumb: Array.from(f.thumb),
+    embedding: f.embedding && Array.from(f.embedding),
+  };
+}
+
+async function roundTrip(db: Kysely<DB>): Promise<void> {
+  const feats = await sampleFeatures();
+  const entries = feats.map((f, i) => ({ path: f.path, size: 1000 + i, mtimeMs: 1_700_000_000_123.5 + i }));
+  await upsertCacheRows(
+    db,
+    feats.map((f, i) => toCacheRow(entries[i], f, key, `hash${i}`)),
+  );
+  // Upserting again (same keys, new mtime) replaces rather than duplicates.
+  await upsertCacheRows(db, [toCacheRow({ ...entries[1], mtimeMs: 5 }, feats[1], key)]);
+  const rows = await readCachedRows(db, [...feats.map((f) => f.path), '/not/cached.jpg']);
+  expect(rows.size).toBe(2);
+  const first = rows.get(feats[0].path)!;
+  expect(comparable(fromCacheRow(first))).toEqual(comparable(feats[0]));
+  expect(isFresh(first, entries[0], key, 'hash0')).toBe(true);
+  expect(isFresh(first, { ...entries[0], size: 1 }, key)).toBe(false);
+  expect(isFresh(first, entries[0], 'other-settings')).toBe(false);
+  expect(isFresh(first, entries[0], key, 'changed-content')).toBe(false);
+  const second = rows.get(feats[1].path)!;
+  expect(second.mtime_ms).toBe(5);
+  expect(isFresh(second, entries[1], key)).toBe(false);
+}
+
+describe('feature cache rows', () => {
+  test('float serialisation round-trips at any byte offset', () => {
+    const v = Float32Array.from([1.5, -2.25, 3e-8]);
+    const bytes = floatsToBytes(v);
+    const shifted = new Uint8Array(bytes.length + 3);
+    shifted.set(bytes, 3);
+    expect(Array.from(bytesToFloats(shifted.subarray(3)))).toEqual(Array.from(v));
+    expect(() => bytesToFloats(new Uint8Array(5))).toThrow(/multiple of 4/);
+  });
+
+  test('settings key changes with settings that change features', () => {
+    expect(featureSettingsKey(featureSettingsSchema.parse({}))).not.toBe(key);
+    expect(featureSettingsKey(featureSettingsSchema.parse({ variants: true, limitInputPixels: 5 }))).toBe(
+      key,
+    );
+  });
+
+  test('round trip through PGlite after the registered migrations', async () => {
+    const database: Database = await openDatabase({ dataDir: ':memory:' });
+    try {
+      await database.migrate();
+      await roundTrip(database.db);
+    } finally {
+      await database.close();
+    }
+  }, 60_000);
+
+  test('round trip through PostgreSQL (own schema)', async () => {
+    const schema = `dedup_cache_test_${process.pid}`;
+    const admin = new Pool({ connectionString: 'postgres://postgres@127.0.0.1:5432/test', max: 1 });
+    await admin.query(`create schema if not exists ${schema}`);
+    const pool = new Pool({
+      connectionString: 'postgres://postgres@127.0.0.1:5432/test',
+      max: 2,
+      options: `-c search_path=${schema}`,
+    });
+    const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+    try {
+      await m0003.up(db);
+      await roundTrip(db);
+      await m0003.down(db);
+    } finally {
+      await db.destroy();
+      await admin.query(`drop schema if exists ${schema} cascade`);
+      await admin.end();
+    }
+  }, 60_000);
+});

@@ -1,0 +1,114 @@
+import { mkdtempSync, promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { assetPath } from '../../src/assets/fetch';
+import { Embedder, embeddingInput, l2normalise } from '../../src/pipelines/dedup/embedding';
+import { hashFileContent } from '../../src/pipelines/dedup/exact';
+import { extractFeatures } from '../../src/pipelines/dedup/features';
+import { rasterFromBytes } from '../../src/pipelines/dedup/pixels';
+import { cosine, embeddingCheck } from '../../src/pipelines/dedup/verify';
+import { createPool, type WorkerPool } from '../../src/pools';
+import { workerPath } from '../../src/util/paths';
+import type { HashWorkerApi } from '../../workers/hash';
+import sharp from 'sharp';
+import { samplesDir } from './corpus';
+
+// BlazeFace stands in for an embedding model: any ONNX model with an image input exercises the plumbing.
+const embedding = {
+  model: assetPath('blazeface', 'face_detection_front_128x128_barracuda.onnx'),
+  outputName: 'Identity_2:0',
+  inputSize: 128,
+  layout: 'NHWC' as const,
+  mean: [0.5, 0.5, 0.5] as [number, number, number],
+  std: [0.5, 0.5, 0.5] as [number, number, number],
+};
+
+describe('embedding helpers', () => {
+  test('input tensor layout and normalisation', () => {
+    // 2x2 RGB: pixel i has channel values (10i, 10i+1, 10i+2)
+    const bytes = Uint8Array.from({ length: 12 }, (_, k) => Math.floor(k / 3) * 10 + (k % 3));
+    const raster = rasterFromBytes(bytes, 2, 2, 3);
+    const base = {
+      model: 'x',
+      inputSize: 2,
+      mean: [0, 0, 0] as [number, number, number],
+      std: [1 / 255, 1 / 255, 1 / 255] as [number, number, number],
+    };
+    const nhwc = embeddingInput(raster, { ...base, layout: 'NHWC' });
+    const nchw = embeddingInput(raster, { ...base, layout: 'NCHW' });
+    expect(Array.from(nhwc).map(Math.round)).toEqual(Array.from(bytes));
+    expect(Array.from(nchw).map(Math.round)).toEqual([0, 10, 20, 30, 1, 11, 21, 31, 2, 12, 22, 32]);
+    expect(Array.from(l2normalise(Float32Array.from([3, 4])))).toEqual([
+      0.6000000238418579, 0.800000011920929,
+    ]);
+  });
+
+  test('a missing model or tensor name is named in the error', async () => {
+    await expect(Embedder.create({ ...embedding, model: '/nope/model.onnx' })).rejects.toThrow(
+      /\/nope\/model.onnx/,
+    );
+    await expect(Embedder.create({ ...embedding, outputName: 'no_such_output' })).rejects.toThrow(
+      /no_such_output/,
+    );
+  });
+});
+
+describe('hash worker (dist/workers/hash.js)', () => {
+  let pool: WorkerPool<HashWorkerApi>;
+  beforeAll(async () => {
+    pool = createPool<HashWorkerApi>({
+      name: 'hash',
+      worker: workerPath('hash'),
+      size: 1,
+      taskTimeoutMs: 30_000,
+      initArgs: [{ embedding }],
+    });
+    await pool.ready();
+  });
+  afterAll(() => pool.terminate());
+
+  test('features in the worker equal features computed in-process, typed arrays intact', async () => {
+    const file = path.join(samplesDir(), 'fruits.jpg');
+    const remote = await pool.run('features', [file, { embedding }], { identity: file });
+    const local = await extractFeatures(file, {});
+    if (!remote.ok || !local.ok) throw new Error('fruits.jpg should decode');
+    expect(remote.features.hashes).toEqual(local.features.hashes);
+    expect(remote.features.colour.constructor.name).toBe('Float32Array'); // crosses a realm: no instanceof
+    expect(Array.from(remote.features.thumb)).toEqual(Array.from(local.features.thumb));
+    expect(remote.features.embedding?.constructor.name).toBe('Float32Array');
+    expect(remote.features.width).toBe(local.features.width);
+  });
+
+  // Runs in the worker: onnxruntime checks tensor data with instanceof, which jest's sandboxed globals fail.
+  test('embeddings are unit vectors; the same picture recompressed stays closer than another picture', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'dedup-emb-'));
+    const copy = path.join(dir, 'messi.webp');
+    await sharp(path.join(samplesDir(), 'messi5.jpg')).webp({ quality: 60 }).toFile(copy);
+    const get = async (f: string) => {
+      const r = await pool.run('features', [f, { embedding }], { identity: f });
+      if (!r.ok) throw new Error(r.skipped.detail);
+      return r.features;
+    };
+    const a = await get(path.join(samplesDir(), 'messi5.jpg'));
+    const b = await get(copy);
+    const c = await get(path.join(samplesDir(), 'starry_night.jpg'));
+    expect(a.embedding!.length).toBe(512 * 16);
+    expect(cosine(a.embedding!, a.embedding!)).toBeCloseTo(1, 5);
+    expect(cosine(a.embedding!, b.embedding!)).toBeGreaterThan(cosine(a.embedding!, c.embedding!));
+    expect(embeddingCheck(a, b, 0.5)!.score).toBeCloseTo(cosine(a.embedding!, b.embedding!), 6);
+    expect(embeddingCheck(a, { ...b, embedding: undefined }, 0.5)).toBeUndefined();
+  });
+
+  test('bad files come back as skip reasons, not task failures; contentHash streams sha1', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'dedup-worker-'));
+    const empty = path.join(dir, 'empty.jpg');
+    await fs.writeFile(empty, '');
+    const r = await pool.run('features', [empty, {}]);
+    expect(r).toEqual({
+      ok: false,
+      skipped: { path: empty, reason: 'empty-file', detail: `${empty}: zero bytes` },
+    });
+    const file = path.join(samplesDir(), 'home.jpg');
+    expect(await pool.run('contentHash', [file])).toBe(await hashFileContent(file));
+  });
+});

@@ -1,0 +1,49 @@
+/**
+ * The `hash` worker: feature extraction and content hashing for the dedup pipeline. One onnxruntime
+ * session per worker (when an embedding model is configured), created in `init` and reused.
+ */
+import sharp from 'sharp';
+import { exposeWorker } from '../src/pools/expose';
+import { Embedder } from '../src/pipelines/dedup/embedding';
+import { hashFileContent } from '../src/pipelines/dedup/exact';
+import { extractFeatures } from '../src/pipelines/dedup/features';
+import { featureSettingsSchema, type FeatureSettings } from '../src/pipelines/dedup/settings';
+import type { FeatureResult } from '../src/pipelines/dedup/types';
+
+// The pool already runs one worker per core: keep libvips to one thread and a small cache per worker.
+sharp.concurrency(1);
+sharp.cache({ memory: 16, files: 0, items: 20 });
+
+let embedder: Promise<Embedder> | undefined;
+let embedderModel: string | undefined;
+
+function embedderFor(settings: FeatureSettings): Promise<Embedder> | undefined {
+  const e = settings.embedding;
+  if (!e) return undefined;
+  if (!embedder || embedderModel !== e.model) {
+    embedderModel = e.model;
+    embedder = Embedder.create(e);
+  }
+  return embedder;
+}
+
+const api = {
+  /** Optional warm-up: loads the embedding model once per worker. */
+  async init(options: Partial<FeatureSettings> = {}): Promise<void> {
+    await embedderFor(featureSettingsSchema.parse(options));
+  },
+  /** Features of one image file, or a typed skip reason. */
+  async features(path: string, options: Partial<FeatureSettings> = {}): Promise<FeatureResult> {
+    const settings = featureSettingsSchema.parse(options);
+    const e = embedderFor(settings);
+    return extractFeatures(path, settings, e ? await e : undefined);
+  },
+  /** Streamed content hash (sha1 hex) for exact-duplicate detection. */
+  async contentHash(path: string): Promise<string> {
+    return hashFileContent(path);
+  },
+};
+
+export type HashWorkerApi = typeof api;
+
+exposeWorker(api);
