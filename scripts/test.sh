@@ -9,6 +9,17 @@ bash scripts/setup.sh
 log() { printf '[test] %s\n' "$*" >&2; }
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
+# Test-only Debian packages: Chromium for the live-view browser test (never a downloaded browser),
+# findimagedupes for the dedup comparison.
+test_missing=()
+for p in chromium findimagedupes; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || test_missing+=("$p")
+done
+if ((${#test_missing[@]})); then
+  log "apt-get install ${test_missing[*]}"
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -q --no-install-recommends "${test_missing[@]}"
+fi
+
 # PostgreSQL on 127.0.0.1:5432: the integration tests use it (under CI=true they fail if it is down).
 if ! command -v pg_ctlcluster >/dev/null; then
   log 'apt-get install postgresql'

@@ -45,7 +45,12 @@ export function resolveConfigPaths(config: RxvisionConfig, configFile: string): 
         d.type === 'haar'
           ? { ...d, cascadePath: d.cascadePath && resolve(d.cascadePath) }
           : { ...d, modelPath: d.modelPath && resolve(d.modelPath) };
-      return { ...c, source, detector: detector as typeof d };
+      // User-supplied ONNX models for Re-ID and gender/age are files too.
+      const withPath = <M extends { type: string }>(m: M): M =>
+        'path' in m && typeof m.path === 'string' ? { ...m, path: resolve(m.path) } : m;
+      const reid = c.reid && { ...c.reid, model: withPath(c.reid.model) };
+      const demographics = c.demographics && { ...c.demographics, model: withPath(c.demographics.model) };
+      return { ...c, source, detector: detector as typeof d, reid, demographics };
     });
   }
   if (config.dedup) resolved.dedup = config.dedup.map((j) => resolveDedupJobPaths(j, resolve));
