@@ -9,10 +9,9 @@ bash scripts/setup.sh
 log() { printf '[test] %s\n' "$*" >&2; }
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
-# Test-only Debian packages: Chromium for the live-view browser test (never a downloaded browser),
-# findimagedupes for the dedup comparison.
+# Test-only Debian package: Chromium for the live-view browser test (never a downloaded browser).
 test_missing=()
-for p in chromium findimagedupes; do
+for p in chromium; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || test_missing+=("$p")
 done
 if ((${#test_missing[@]})); then
