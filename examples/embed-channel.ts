@@ -25,7 +25,10 @@ async function main(): Promise<void> {
         filter((e) => e.type === 'confirmed' || e.type === 'ended'),
       )
       .subscribe({
-        next: (e) => console.log(`${e.type} track ${e.track.id} at frame ${e.seq}, best score ${e.track.best.score.toFixed(2)}`),
+        next: (e) =>
+          console.log(
+            `${e.type} track ${e.track.id} at frame ${e.seq}, best score ${e.track.best.score.toFixed(2)}`,
+          ),
         error: reject,
         complete: resolve,
       }),

@@ -25,7 +25,13 @@ export async function obtainDeb(source: DebianSource, cacheDir: string): Promise
   const pinnedCached = path.join(dir, debCacheName(source.package, source.version, source.architecture));
   if (existsSync(pinnedCached)) {
     if ((await sha256File(pinnedCached)) === source.sha256) {
-      return { file: pinnedCached, version: source.version, digest: source.sha256, fromCache: true, warnings };
+      return {
+        file: pinnedCached,
+        version: source.version,
+        digest: source.sha256,
+        fromCache: true,
+        warnings,
+      };
     }
     warnings.push(`cached ${pinnedCached} did not match sha256 ${source.sha256}; downloaded again`);
   }
@@ -58,7 +64,13 @@ export async function obtainDeb(source: DebianSource, cacheDir: string): Promise
   return { file, version: candidate.version, digest: candidate.sha256, fromCache: false, warnings };
 }
 
-async function download(pkg: string, version: string, sha256: string, dir: string, dest: string): Promise<string> {
+async function download(
+  pkg: string,
+  version: string,
+  sha256: string,
+  dir: string,
+  dest: string,
+): Promise<string> {
   const tmp = await mkdtemp(path.join(dir, '.download-'));
   try {
     await runCommand('apt-get', ['download', '-q', `${pkg}=${version}`], { cwd: tmp });
@@ -77,7 +89,8 @@ async function download(pkg: string, version: string, sha256: string, dir: strin
 /** Runs `apt-get update` once when apt has no package lists at all (fresh container images). */
 async function ensureAptLists(): Promise<void> {
   const hasLists =
-    existsSync(APT_LISTS_DIR) && readdirSync(APT_LISTS_DIR).some((name) => name.endsWith('_Packages') || name.includes('_Packages.'));
+    existsSync(APT_LISTS_DIR) &&
+    readdirSync(APT_LISTS_DIR).some((name) => name.endsWith('_Packages') || name.includes('_Packages.'));
   if (hasLists) return;
   try {
     await runCommand('apt-get', ['update', '-q']);

@@ -116,7 +116,11 @@ async function fetchOne(
 
   let reason = 'forced';
   if (!options.force) {
-    progress({ id: spec.id, phase: 'check', message: `${spec.id}: checking ${dest}${options.verify ? ' (full verify)' : ''}` });
+    progress({
+      id: spec.id,
+      phase: 'check',
+      message: `${spec.id}: checking ${dest}${options.verify ? ' (full verify)' : ''}`,
+    });
     const check = await checkInstalled(spec, dest, options.verify === true);
     if (check.ok) return report('present', check.stamp, false);
     const adopted = await adoptUnstamped(spec, dest);
@@ -124,7 +128,11 @@ async function fetchOne(
     reason = check.reason;
   }
 
-  progress({ id: spec.id, phase: 'download', message: `${spec.id}: getting ${describeSource(spec.source)} (${reason})` });
+  progress({
+    id: spec.id,
+    phase: 'download',
+    message: `${spec.id}: getting ${describeSource(spec.source)} (${reason})`,
+  });
   const archive = await obtain(spec, cacheDir);
   for (const w of archive.warnings) {
     warnings.push(w);
@@ -152,7 +160,9 @@ class InstallError extends Error {
 }
 
 function obtain(spec: AssetSpec, cacheDir: string): Promise<ObtainedArchive> {
-  return spec.source.kind === 'npm' ? obtainNpmTarball(spec.source, cacheDir) : obtainDeb(spec.source, cacheDir);
+  return spec.source.kind === 'npm'
+    ? obtainNpmTarball(spec.source, cacheDir)
+    : obtainDeb(spec.source, cacheDir);
 }
 
 /**
@@ -168,7 +178,12 @@ async function adoptUnstamped(spec: AssetSpec, dest: string): Promise<AssetStamp
   const stamp: AssetStamp = {
     id: spec.id,
     specHash: specHash(spec),
-    source: { kind: spec.source.kind, package: spec.source.package, version: spec.source.version, digest: 'copied' },
+    source: {
+      kind: spec.source.kind,
+      package: spec.source.package,
+      version: spec.source.version,
+      digest: 'copied',
+    },
     strict: true,
     files: spec.files.map((f) => ({ path: f.path, size: f.size, sha256: f.sha256 })),
     fetchedAt: new Date().toISOString(),
@@ -246,8 +261,20 @@ export async function assetStatus(
       const dir = path.join(root, spec.dir);
       const check = await checkInstalled(spec, dir, false);
       return check.ok
-        ? { id: spec.id, present: true, path: dir, source: describeSource(spec.source), version: check.stamp.source.version }
-        : { id: spec.id, present: false, path: dir, source: describeSource(spec.source), reason: check.reason };
+        ? {
+            id: spec.id,
+            present: true,
+            path: dir,
+            source: describeSource(spec.source),
+            version: check.stamp.source.version,
+          }
+        : {
+            id: spec.id,
+            present: false,
+            path: dir,
+            source: describeSource(spec.source),
+            reason: check.reason,
+          };
     }),
   );
 }

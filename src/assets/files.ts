@@ -59,7 +59,8 @@ export function runCommand(
         if (err) {
           const command = [file, ...args].join(' ');
           const code = (err as NodeJS.ErrnoException).code;
-          const reason = code === 'ENOENT' ? `${file} not found on PATH` : summarizeStderr(stderr, err.message);
+          const reason =
+            code === 'ENOENT' ? `${file} not found on PATH` : summarizeStderr(stderr, err.message);
           reject(new CommandError(command, reason, stderr, stdout));
         } else resolve({ stdout, stderr });
       },
@@ -73,7 +74,9 @@ export function summarizeStderr(stderr: string, fallback: string): string {
     .split('\n')
     .map((l) => l.trim())
     .filter((l) => l.length > 0);
-  const errors = lines.filter((l) => /^(npm (error|ERR!)|E:|tar:|dpkg-deb:)/.test(l) && !/^npm error (A complete log|$)/.test(l));
+  const errors = lines.filter(
+    (l) => /^(npm (error|ERR!)|E:|tar:|dpkg-deb:)/.test(l) && !/^npm error (A complete log|$)/.test(l),
+  );
   const chosen = (errors.length > 0 ? errors : lines).slice(0, 4);
   return chosen.length > 0 ? chosen.join(' | ') : fallback;
 }
@@ -110,7 +113,13 @@ export function extractDebMembers(deb: string, destDir: string, members: readonl
       if (code !== 0) {
         fail(new CommandError(`tar -x (from ${deb})`, summarizeStderr(tarErr, `exit code ${code}`), tarErr));
       } else if (dpkgCode !== undefined && dpkgCode !== 0 && dpkgCode !== null) {
-        fail(new CommandError(`dpkg-deb --fsys-tarfile ${deb}`, summarizeStderr(dpkgErr, `exit ${dpkgCode}`), dpkgErr));
+        fail(
+          new CommandError(
+            `dpkg-deb --fsys-tarfile ${deb}`,
+            summarizeStderr(dpkgErr, `exit ${dpkgCode}`),
+            dpkgErr,
+          ),
+        );
       } else resolve();
     });
   });

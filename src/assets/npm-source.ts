@@ -41,9 +41,13 @@ export async function obtainNpmTarball(source: NpmSource, cacheDir: string): Pro
   const tmp = await mkdtemp(path.join(dir, '.pack-'));
   try {
     const spec = `${source.package}@${source.version}`;
-    const { stdout } = await runCommand('npm', ['pack', spec, '--pack-destination', tmp, '--json', '--ignore-scripts'], {
-      cwd: tmp,
-    }).catch((err: unknown) => {
+    const { stdout } = await runCommand(
+      'npm',
+      ['pack', spec, '--pack-destination', tmp, '--json', '--ignore-scripts'],
+      {
+        cwd: tmp,
+      },
+    ).catch((err: unknown) => {
       throw err instanceof CommandError ? withNpmJsonError(err) : err;
     });
     const packed = parsePackOutput(stdout);

@@ -47,13 +47,18 @@ export type InstalledCheck = { ok: true; stamp: AssetStamp } | { ok: false; reas
 export async function checkInstalled(spec: AssetSpec, dir: string, deep: boolean): Promise<InstalledCheck> {
   const stamp = await readStamp(dir);
   if (!stamp) return { ok: false, reason: `no ${STAMP_FILE} in ${dir}` };
-  if (stamp.specHash !== specHash(spec)) return { ok: false, reason: 'the manifest entry changed since it was fetched' };
+  if (stamp.specHash !== specHash(spec))
+    return { ok: false, reason: 'the manifest entry changed since it was fetched' };
   const recorded = new Map(stamp.files.map((f) => [f.path, f]));
   for (const file of spec.files) {
     const entry = recorded.get(file.path);
     if (!entry) return { ok: false, reason: `${file.path} is not in the stamp` };
     const expected = stamp.strict ? file : entry;
-    const problem = await checkFile(path.join(dir, file.path), expected.size, deep ? expected.sha256 : undefined);
+    const problem = await checkFile(
+      path.join(dir, file.path),
+      expected.size,
+      deep ? expected.sha256 : undefined,
+    );
     if (problem) return { ok: false, reason: problem };
   }
   return { ok: true, stamp };

@@ -35,7 +35,8 @@ export function resolveConfigPath(configFile: string, p: string): string {
 export function resolveConfigPaths(config: RxvisionConfig, configFile: string): RxvisionConfig {
   const resolve = (p: string) => resolveConfigPath(configFile, p);
   const resolved: RxvisionConfig = { ...config };
-  if (config.database?.dataDir) resolved.database = { ...config.database, dataDir: resolve(config.database.dataDir) };
+  if (config.database?.dataDir)
+    resolved.database = { ...config.database, dataDir: resolve(config.database.dataDir) };
   if (config.channels) {
     resolved.channels = config.channels.map((c) => {
       // Devices (/dev/video0, 0) and URLs stay as written; files and folders are relative to the config.

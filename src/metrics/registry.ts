@@ -19,7 +19,11 @@ function existing<T>(name: string): T | undefined {
   return metricsRegistry.getSingleMetric(name) as T | undefined;
 }
 
-export function counter<L extends string>(name: string, help: string, labelNames: readonly L[] = []): Counter<L> {
+export function counter<L extends string>(
+  name: string,
+  help: string,
+  labelNames: readonly L[] = [],
+): Counter<L> {
   return (
     existing<Counter<L>>(name) ??
     new Counter<L>({ name, help, labelNames: [...labelNames], registers: [metricsRegistry] })
@@ -28,12 +32,15 @@ export function counter<L extends string>(name: string, help: string, labelNames
 
 export function gauge<L extends string>(name: string, help: string, labelNames: readonly L[] = []): Gauge<L> {
   return (
-    existing<Gauge<L>>(name) ?? new Gauge<L>({ name, help, labelNames: [...labelNames], registers: [metricsRegistry] })
+    existing<Gauge<L>>(name) ??
+    new Gauge<L>({ name, help, labelNames: [...labelNames], registers: [metricsRegistry] })
   );
 }
 
 /** Latency buckets in seconds, from 0.5 ms to 10 s. */
-export const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+export const LATENCY_BUCKETS = [
+  0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+];
 
 export function histogram<L extends string>(
   name: string,

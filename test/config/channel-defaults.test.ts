@@ -3,7 +3,11 @@ import { parseConfig } from '../../src/config';
 describe('channelDefaults', () => {
   const config = parseConfig(
     {
-      channelDefaults: { pace: 'asap', detector: { type: 'blazeface', scoreThreshold: 0.6 }, tracker: { minHits: 5 } },
+      channelDefaults: {
+        pace: 'asap',
+        detector: { type: 'blazeface', scoreThreshold: 0.6 },
+        tracker: { minHits: 5 },
+      },
       channels: [
         { id: 'a', source: 'a.avi' },
         { id: 'b', source: 'b.avi', pace: 12, detector: { type: 'blazeface', variant: 'back' } },

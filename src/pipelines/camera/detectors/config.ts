@@ -16,7 +16,8 @@ const sharedOptions = {
   maxFaces: z.number().int().positive().optional().describe('Keep at most this many faces per frame'),
 };
 
-const inputSize = z.strictObject({
+const inputSize = z
+  .strictObject({
     width: z.number().int().positive().multipleOf(32),
     height: z.number().int().positive().multipleOf(32),
   })
@@ -26,7 +27,8 @@ const inputSize = z.strictObject({
 /** Detector settings of a camera channel; `type` picks the family. */
 export const detectorConfigSchema = z
   .discriminatedUnion('type', [
-    z.strictObject({
+    z
+      .strictObject({
         type: z.literal('blazeface'),
         variant: z
           .enum(['front', 'back'])
@@ -36,7 +38,8 @@ export const detectorConfigSchema = z
         ...sharedOptions,
       })
       .describe('MediaPipe BlazeFace (ONNX, bundled asset)'),
-    z.strictObject({
+    z
+      .strictObject({
         type: z.literal('haar'),
         cascadePath: z
           .string()
@@ -55,14 +58,16 @@ export const detectorConfigSchema = z
         ...sharedOptions,
       })
       .describe('OpenCV Haar cascade'),
-    z.strictObject({
+    z
+      .strictObject({
         type: z.literal('yunet'),
         modelPath: z.string().min(1).describe('YuNet ONNX file (OpenCV zoo 2023mar layout)'),
         inputSize,
         ...sharedOptions,
       })
       .describe('User-supplied YuNet model'),
-    z.strictObject({
+    z
+      .strictObject({
         type: z.literal('scrfd'),
         modelPath: z.string().min(1).describe('SCRFD ONNX file (InsightFace det_*)'),
         inputSize,
