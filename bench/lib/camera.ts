@@ -1,0 +1,46 @@
+import { assetPath } from '../../src/assets';
+import { parseConfig, type RxvisionConfig } from '../../src/config';
+import type { ChannelConfig } from '../../src/config/schema/channel';
+import { detectorKey } from '../../src/pipelines/camera/detectors';
+import { closeAllPools, configurePools, getPool } from '../../src/pools/registry';
+import { workerPath } from '../../src/util/paths';
+
+/** The sample videos channels cycle through (Megamind: a face in most frames; vtest: pedestrians). */
+export const SAMPLE_VIDEOS = ['Megamind.avi', 'vtest.avi'];
+
+/** A config of `n` channels on the sample videos with the default BlazeFace (front) detector. */
+export function cameraConfig(
+  n: number,
+  options: { pace: 'asap' | number; loop?: boolean; maxFrames?: number; detectWorkers: number },
+): RxvisionConfig {
+  return parseConfig(
+    {
+      pools: { detect: { size: options.detectWorkers } },
+      channelDefaults: {
+        pace: options.pace,
+        loop: options.loop ?? false,
+        ...(options.maxFrames ? { maxFrames: options.maxFrames } : {}),
+      },
+      channels: Array.from({ length: n }, (_, i) => ({
+        id: `cam${i + 1}`,
+        source: assetPath('samples', SAMPLE_VIDEOS[i % SAMPLE_VIDEOS.length]),
+      })),
+    },
+    'bench-config.json',
+  );
+}
+
+/**
+ * Starts the shared `detect` pool the way `runChannels` will ask for it, with the channels' detector
+ * preloaded in every worker, so model loading is not part of the measured run.
+ */
+export async function warmDetectPool(config: RxvisionConfig): Promise<void> {
+  configurePools(config.pools);
+  const keys = [...new Set((config.channels ?? []).map((c: ChannelConfig) => detectorKey(c.detector)))];
+  const pool = getPool('detect', { worker: workerPath('detect'), initArgs: [{ preload: keys }] });
+  await pool.ready();
+}
+
+export async function stopPools(): Promise<void> {
+  await closeAllPools();
+}

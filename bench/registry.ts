@@ -1,0 +1,19 @@
+import { cameraScaling } from './camera-scaling';
+import { cameraThroughput } from './camera-throughput';
+import { coreOverhead } from './core-overhead';
+import { externalBenchmarks } from './external';
+import { memory } from './memory';
+import { preprocess } from './preprocess';
+import { sink } from './sink';
+import type { BenchDefinition } from './lib/types';
+
+/** Every benchmark, in the order a full run executes them (opt-in ones only with --only). */
+export const BENCHMARKS: BenchDefinition[] = [
+  coreOverhead,
+  memory,
+  sink,
+  preprocess,
+  cameraThroughput,
+  cameraScaling,
+  ...externalBenchmarks,
+];
