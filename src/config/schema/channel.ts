@@ -58,6 +58,12 @@ const channelSettings = {
       'native: the source frame rate (default for files); asap: as fast as possible; a number: frames per second',
     ),
   loop: z.boolean().default(false).describe('Restart a file at its end'),
+  decoderThreads: z
+    .number()
+    .int()
+    .min(1)
+    .default(1)
+    .describe('FFmpeg decoder threads for this source (1 suits many channels on few cores)'),
   maxFrames: z.number().int().positive().optional().describe('Stop after this many frames'),
   stallTimeoutMs: z
     .number()

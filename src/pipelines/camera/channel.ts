@@ -78,6 +78,7 @@ export function channelSource(
       source: config.source,
       pace: config.pace,
       loop: config.loop,
+      decoderThreads: config.decoderThreads,
       stallTimeoutMs: config.stallTimeoutMs,
       reconnect: config.reconnect,
       maxFrames: deps.maxFrames ?? config.maxFrames,

@@ -7,6 +7,7 @@ import { assetPath } from '../../../src/assets';
 import sharp from 'sharp';
 import { readFrames, type ChannelStatusEvent } from '../../../src/pipelines/camera/sources/frame-source';
 import { parseSource } from '../../../src/pipelines/camera/sources/source-uri';
+import { openFfmpegReader } from '../../../src/pipelines/camera/sources/ffmpeg-reader';
 import { SourceError } from '../../../src/pipelines/camera/sources/raw-reader';
 
 const vtest = () => assetPath('samples', 'vtest.avi');
@@ -51,6 +52,15 @@ describe('parseSource', () => {
     expect(parseSource(os.tmpdir()).kind).toBe('images');
     expect(parseSource('/no/such/video.mp4').kind).toBe('file');
   });
+});
+
+describe('openFfmpegReader', () => {
+  it('closes promptly while unread frames are still in the pipe', async () => {
+    const reader = await openFfmpegReader(parseSource(vtest()));
+    expect((await reader.read())?.length).toBe(768 * 576 * 3);
+    await reader.close(); // would hang if close waited for the pipe to drain
+    expect(await reader.read()).toBeNull();
+  }, 10_000);
 });
 
 describe('readFrames', () => {

@@ -4,7 +4,7 @@ import { assertFrameImage } from '../frame';
 import { generateSsdAnchors, type Anchor, type SsdAnchorOptions } from './anchors';
 import { floatTensor, openOnnxSession, outputData, type OrtSession } from './onnx-session';
 import { finishDetections, resolveOptions, sigmoid } from './postprocess';
-import { letterbox, toTensorData, type TensorFormat } from './preprocess';
+import { letterboxTensor, type TensorFormat } from './preprocess';
 import type { DetectorOptions, FaceDetector, ResolvedDetectorOptions } from './types';
 
 /** BlazeFace model variants: "front" (128 px, near faces, selfie range) and "back" (256 px, smaller faces). */
@@ -125,9 +125,9 @@ class BlazeFaceDetector implements FaceDetector {
   async detect(frame: FrameImage): Promise<Detection[]> {
     assertFrameImage(frame);
     const size = this.spec.inputSize;
-    const input = letterbox(frame, size, size, { roi: this.options.roi });
+    const input = letterboxTensor(frame, size, size, BLAZEFACE_FORMAT, { roi: this.options.roi });
     if (!input) return [];
-    const tensor = floatTensor(toTensorData(input.bgr, size, size, BLAZEFACE_FORMAT), [1, size, size, 3]);
+    const tensor = floatTensor(input.data, [1, size, size, 3]);
     const outputs = await this.session.run({ [INPUT_NAME]: tensor });
     const raw: Detection[] = [];
     let start = 0;

@@ -3,7 +3,7 @@ import { assertFrameImage } from '../frame';
 import { resolveNchwInput } from './model-input';
 import { floatTensor, openOnnxSession, outputData, type OrtSession } from './onnx-session';
 import { finishDetections, resolveOptions } from './postprocess';
-import { letterbox, toTensorData, type TensorFormat } from './preprocess';
+import { letterboxTensor, type TensorFormat } from './preprocess';
 import type { DetectorOptions, FaceDetector, ResolvedDetectorOptions } from './types';
 
 /** Options of {@link createScrfdDetector}. */
@@ -130,9 +130,12 @@ class ScrfdDetector implements FaceDetector {
     assertFrameImage(frame);
     const { name, width, height } = this.input;
     // InsightFace places the resized image at the top-left of the input.
-    const lb = letterbox(frame, width, height, { roi: this.options.roi, align: 'top-left' });
+    const lb = letterboxTensor(frame, width, height, SCRFD_FORMAT, {
+      roi: this.options.roi,
+      align: 'top-left',
+    });
     if (!lb) return [];
-    const tensor = floatTensor(toTensorData(lb.bgr, width, height, SCRFD_FORMAT), [1, 3, height, width]);
+    const tensor = floatTensor(lb.data, [1, 3, height, width]);
     const outputs = await this.session.run({ [name]: tensor });
     const raw = this.layout.flatMap((l) =>
       decodeScrfdStride(

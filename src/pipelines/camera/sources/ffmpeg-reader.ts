@@ -13,6 +13,11 @@ export interface FfmpegReaderOptions {
   timeoutMs?: number;
   /** Extra input options placed before `-i` (e.g. ['-re']). */
   inputArgs?: string[];
+  /**
+   * Decoder and colour-conversion threads per source (default 1): with many channels on few cores, one
+   * thread each avoids oversubscription; raise it for a single high-resolution stream.
+   */
+  threads?: number;
 }
 
 function secretsOf(uri: string): string[] {
@@ -109,6 +114,10 @@ export async function openFfmpegReader(
       '-nostdin',
       ...networkArgs(spec, timeoutMs),
       ...(options.inputArgs ?? []),
+      '-threads',
+      String(options.threads ?? 1),
+      '-filter_threads',
+      String(options.threads ?? 1),
       '-i',
       spec.uri,
       '-an',
@@ -125,19 +134,26 @@ export async function openFfmpegReader(
   proc.stderr.on('data', (d: Buffer) => {
     stderr = (stderr + d.toString()).slice(-4096);
   });
+  // 'close' (all output read) gives the full stderr for error messages; 'exit' is what close() waits
+  // for, since 'close' never comes while unread frames sit in the pipe.
   const exited = new Promise<number | null>((resolve) => proc.once('close', (code) => resolve(code)));
+  const terminated = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
   const chunks = (proc.stdout as Readable)[Symbol.asyncIterator]();
   let leftover: Buffer | undefined;
   let closed = false;
 
   async function read(): Promise<Uint8Array | null> {
+    if (closed) return null;
     const frame = new Uint8Array(frameBytes);
     let filled = 0;
     while (filled < frameBytes) {
       let chunk = leftover;
       leftover = undefined;
       if (!chunk) {
-        const next = await chunks.next();
+        const next = await chunks.next().catch((err: unknown) => {
+          if (closed) return { done: true as const, value: undefined };
+          throw err;
+        });
         if (next.done) break;
         chunk = next.value as Buffer;
       }
@@ -156,8 +172,9 @@ export async function openFfmpegReader(
   async function close(): Promise<void> {
     if (closed) return;
     closed = true;
+    proc.stdout.destroy();
     if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
-    await exited;
+    await terminated;
   }
 
   return { info, read, close };

@@ -33,6 +33,8 @@ export interface FrameSourceOptions {
   reconnect?: { baseMs?: number; maxMs?: number; maxAttempts?: number };
   /** Stop after this many frames. */
   maxFrames?: number;
+  /** FFmpeg decoder threads per source (default 1). */
+  decoderThreads?: number;
   onStatus?: (event: ChannelStatusEvent) => void;
   signal?: AbortSignal;
 }
@@ -43,8 +45,10 @@ export interface FrameSourceOptions {
  * holds no native decoder. (OpenCV's VideoCapture is not used: @u4/opencv4nodejs works in one thread per
  * process only, and that thread belongs to the detect workers that need it.)
  */
-export function openReader(spec: SourceSpec, timeoutMs = 10_000) {
-  return spec.kind === 'images' ? openImageFolderReader(spec) : openFfmpegReader(spec, { timeoutMs });
+export function openReader(spec: SourceSpec, timeoutMs = 10_000, threads = 1) {
+  return spec.kind === 'images'
+    ? openImageFolderReader(spec)
+    : openFfmpegReader(spec, { timeoutMs, threads });
 }
 
 class StallError extends Error {}
@@ -90,7 +94,7 @@ export async function* readFrames(options: FrameSourceOptions): AsyncGenerator<F
     outer: while (!options.signal?.aborted) {
       let reader: RawFrameReader;
       try {
-        reader = await openReader(spec, stallMs);
+        reader = await openReader(spec, stallMs, options.decoderThreads);
       } catch (err) {
         const permanent = err instanceof SourceError ? err.permanent : false;
         if (permanent || attempt >= maxAttempts) throw err;
