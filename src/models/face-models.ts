@@ -4,7 +4,7 @@
  * Models with a dynamic batch dimension get one inference per call; fixed-batch models run face by face.
  */
 import type * as Ort from 'onnxruntime-node';
-import { ortSessionOptions } from '../pools/expose';
+import { openOnnxSession } from '../pipelines/camera/detectors/onnx-session';
 import type { CropSpec } from '../pipelines/camera/reid/face-crop';
 import type { ClassifierConfig, EmbedderConfig } from './config';
 import { faceApiOnnxPath, FACE_API_MODELS } from './face-api-models';
@@ -101,12 +101,7 @@ class FaceModelSession {
   static async open(spec: InputSpec): Promise<FaceModelSession> {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const ort = require('onnxruntime-node') as typeof Ort;
-    let session: Ort.InferenceSession;
-    try {
-      session = await ort.InferenceSession.create(spec.path, ortSessionOptions());
-    } catch (err) {
-      throw new Error(`cannot load face model ${spec.path}: ${(err as Error).message}`);
-    }
+    const session = await openOnnxSession(spec.path, 'face model');
     const inputName = spec.inputName ?? session.inputNames[0];
     const meta = session.inputMetadata.find((m) => m.name === inputName);
     if (!meta)

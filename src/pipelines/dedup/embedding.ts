@@ -4,7 +4,7 @@
  * decoded raster the hashes use, so a file is still decoded only once.
  */
 import type * as Ort from 'onnxruntime-node';
-import { ortSessionOptions } from '../../pools/expose';
+import { openOnnxSession } from '../camera/detectors/onnx-session';
 import { resizeArea, type Raster } from './pixels';
 import type { EmbeddingSettings } from './settings';
 
@@ -48,12 +48,7 @@ export class Embedder {
   static async create(settings: EmbeddingSettings): Promise<Embedder> {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const ort = require('onnxruntime-node') as typeof Ort;
-    let session: Ort.InferenceSession;
-    try {
-      session = await ort.InferenceSession.create(settings.model, ortSessionOptions());
-    } catch (err) {
-      throw new Error(`cannot load embedding model ${settings.model}: ${(err as Error).message}`);
-    }
+    const session = await openOnnxSession(settings.model, 'embedding model');
     const inputName = settings.inputName ?? session.inputNames[0];
     const outputName = settings.outputName ?? session.outputNames[0];
     if (!session.inputNames.includes(inputName)) {

@@ -1,25 +1,22 @@
 import { existsSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
+import { ortSessionOptions } from '../../../pools/expose';
 
 export type OrtSession = ort.InferenceSession;
 export type OrtTensor = ort.Tensor;
 
 /**
- * Opens an ONNX model with one intra-op and one inter-op thread, sequential execution and warnings hidden:
- * many sessions in several workers on few cores must not oversubscribe the CPU, and these models log
- * harmless "unused initializer" warnings on load.
+ * Opens an ONNX model with the pool-worker session options (one intra-op and one inter-op thread,
+ * sequential, warnings hidden: many sessions in several workers on few cores must not oversubscribe the
+ * CPU, and these models log harmless "unused initializer" warnings). Errors name the model file and
+ * `what` it is for.
  */
-export async function openOnnxSession(modelPath: string): Promise<OrtSession> {
-  if (!existsSync(modelPath)) throw new Error(`ONNX model not found: ${modelPath}`);
+export async function openOnnxSession(modelPath: string, what = 'ONNX model'): Promise<OrtSession> {
+  if (!existsSync(modelPath)) throw new Error(`${what} not found: ${modelPath}`);
   try {
-    return await ort.InferenceSession.create(modelPath, {
-      intraOpNumThreads: 1,
-      interOpNumThreads: 1,
-      executionMode: 'sequential',
-      logSeverityLevel: 3,
-    });
+    return await ort.InferenceSession.create(modelPath, ortSessionOptions());
   } catch (err) {
-    throw new Error(`cannot load ONNX model ${modelPath}: ${(err as Error).message}`);
+    throw new Error(`cannot load ${what} ${modelPath}: ${(err as Error).message}`);
   }
 }
 
