@@ -62,9 +62,6 @@ interface RegisteredHook {
   phase: StopPhase;
 }
 
-const sleep = (ms: number): Promise<'timeout'> =>
-  new Promise((resolve) => setTimeout(() => resolve('timeout'), Math.max(0, ms)).unref());
-
 /**
  * Creates the process's graceful-shutdown controller. The first SIGINT/SIGTERM (or {@link Shutdown.request})
  * fires `shutdown$`, then runs the stop hooks phase by phase ({@link STOP_PHASES}); the process then exits
@@ -106,7 +103,14 @@ export function createShutdown(options: ShutdownOptions = {}): Shutdown {
     if (phase === 'drain') waits.push(...tracked.map((work) => work.catch(() => undefined)));
     if (waits.length === 0) return true;
     const all = Promise.allSettled(waits);
-    const outcome = await Promise.race([all, sleep(until - Date.now())]);
+    // A ref'd timer: a hook stuck on nothing (no open handle) must not let Node end the process with code 0
+    // before the sequence finishes; the phase's deadline keeps it alive and then moves on.
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), Math.max(0, until - Date.now()));
+    });
+    const outcome = await Promise.race([all, timeout]);
+    clearTimeout(timer);
     if (outcome === 'timeout') {
       log.warn({ phase }, `stop phase ${phase} did not finish in time; moving on`);
       return false;
