@@ -107,7 +107,7 @@ describe('live view in headless Chromium', () => {
     await page.waitForSelector('.card[data-channel="mega"] img');
     await page.waitForSelector('.card[data-channel="street"] img');
 
-    // Frames arrive: the MJPEG image decodes at the stream's size (frames are at most 960 wide).
+    // Frames arrive: the MJPEG image decodes at the stream's size, scaled to web.maxWidth (640) when wider.
     await page.waitForFunction(
       () =>
         Array.from(document.querySelectorAll<HTMLImageElement>('.card img')).length === 2 &&
@@ -121,8 +121,8 @@ describe('live view in headless Chromium', () => {
       (imgs as HTMLImageElement[]).map((i) => [i.dataset.channel, i.naturalWidth, i.naturalHeight]),
     );
     expect(sizes).toEqual([
-      ['mega', 720, 528],
-      ['street', 768, 576],
+      ['mega', 640, 469],
+      ['street', 640, 480],
     ]);
 
     // Counters move between polls, and the image changes (a new frame replaced the old one).

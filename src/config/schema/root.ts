@@ -81,8 +81,8 @@ export const webSchema = z
     maxWidth: z
       .int()
       .min(16)
-      .default(960)
-      .describe('Live view: frames wider than this are scaled down before encoding.'),
+      .default(640)
+      .describe('Live view: frames wider than this are scaled down before encoding (grid thumbnails; cost).'),
     reports: z
       .record(
         z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'a report name (letters, digits, _ . -)'),
