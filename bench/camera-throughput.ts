@@ -33,10 +33,7 @@ function cpuDelta(before: ReturnType<typeof cpuSeconds>): { self: number; childr
   return { self: after.self - before.self, children: after.children - before.children };
 }
 
-/**
- * Closes without awaiting, as the frame source does: the FFmpeg reader's close() waits for the process's
- * 'close' event, which never comes while unread frames sit in its stdout pipe.
- */
+/** Closes without awaiting, as the frame source does: the decoder is killed, nothing to wait for. */
 function closeReader(reader: { close(): Promise<void> }): void {
   void reader.close().catch(() => undefined);
 }

@@ -1,3 +1,4 @@
+import { cameraFaces } from './camera-faces';
 import { cameraScaling } from './camera-scaling';
 import { cameraThroughput } from './camera-throughput';
 import { coreOverhead } from './core-overhead';
@@ -15,5 +16,6 @@ export const BENCHMARKS: BenchDefinition[] = [
   preprocess,
   cameraThroughput,
   cameraScaling,
+  cameraFaces,
   ...externalBenchmarks,
 ];

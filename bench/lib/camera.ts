@@ -41,6 +41,10 @@ export async function warmDetectPool(config: RxvisionConfig): Promise<void> {
   await pool.ready();
 }
 
+/**
+ * Closes the pools after their queued tasks finish: terminating a worker while onnxruntime runs in it
+ * aborts the whole process.
+ */
 export async function stopPools(): Promise<void> {
-  await closeAllPools();
+  await closeAllPools({ drainMs: 30_000 });
 }
