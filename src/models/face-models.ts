@@ -8,6 +8,9 @@ import { openOnnxSession } from '../pipelines/camera/detectors/onnx-session';
 import type { CropSpec } from '../pipelines/camera/reid/face-crop';
 import type { ClassifierConfig, EmbedderConfig } from './config';
 import { faceApiOnnxPath, FACE_API_MODELS } from './face-api-models';
+import { l2normalise } from '../util/vector';
+
+export { l2normalise };
 
 /** Input handling of one model. */
 interface InputSpec {
@@ -139,15 +142,6 @@ class FaceModelSession {
   release(): Promise<void> {
     return this.session.release();
   }
-}
-
-/** L2-normalises a vector in place (cosine similarity then is a dot product). */
-export function l2normalise(v: Float32Array): Float32Array {
-  let n = 0;
-  for (let i = 0; i < v.length; i++) n += v[i] * v[i];
-  n = Math.sqrt(n);
-  if (n > 0) for (let i = 0; i < v.length; i++) v[i] /= n;
-  return v;
 }
 
 /** A face embedding model. */

@@ -5,17 +5,10 @@
  */
 import { Counter, Gauge } from 'prom-client';
 import { metricsRegistry } from '../metrics/registry';
+import type { ChannelSummary } from '../pipelines/camera/run-channels';
 
-/** The totals of one channel (a `ChannelSummary` fits). */
-export interface ChannelTotals {
-  id: string;
-  frames: number;
-  dropped: number;
-  failedFrames: number;
-  faces: number;
-  tracks: number;
-  state: string;
-}
+/** The totals of one channel, as the camera runner keeps them. */
+export type ChannelTotals = Omit<ChannelSummary, 'error'>;
 
 type TotalKey = 'frames' | 'dropped' | 'failedFrames' | 'faces' | 'tracks';
 

@@ -1,14 +1,8 @@
 /** A live status line per channel on a TTY: state, FPS in/out, drops, faces, tracks. */
+import type { ChannelSummary } from './run-channels';
 
-export interface StatusLineCounters {
-  id: string;
-  state: string;
-  frames: number;
-  dropped: number;
-  failedFrames: number;
-  faces: number;
-  tracks: number;
-}
+/** The counters a status line shows (the runner's per-channel summary). */
+export type StatusLineCounters = Omit<ChannelSummary, 'error'>;
 
 export interface StatusLineOptions {
   enabled: boolean;

@@ -7,6 +7,9 @@ import type * as Ort from 'onnxruntime-node';
 import { openOnnxSession } from '../camera/detectors/onnx-session';
 import { resizeArea, type Raster } from './pixels';
 import type { EmbeddingSettings } from './settings';
+import { l2normalise } from '../../util/vector';
+
+export { l2normalise };
 
 /** Builds the float input tensor data (RGB, 0..1, mean/std normalised) in the configured layout. */
 export function embeddingInput(src: Raster, settings: EmbeddingSettings): Float32Array {
@@ -23,15 +26,6 @@ export function embeddingInput(src: Raster, settings: EmbeddingSettings): Float3
     }
   }
   return out;
-}
-
-/** L2-normalises a vector in place and returns it. */
-export function l2normalise(v: Float32Array): Float32Array {
-  let n = 0;
-  for (let i = 0; i < v.length; i++) n += v[i] * v[i];
-  n = Math.sqrt(n);
-  if (n > 0) for (let i = 0; i < v.length; i++) v[i] /= n;
-  return v;
 }
 
 /** An ONNX model that maps an image raster to an L2-normalised embedding. */
