@@ -75,6 +75,12 @@ const api = {
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
     return 'unblocked';
   },
+  /** Blocks like `block`, then writes `marker`: the file exists only if the thread was not terminated meanwhile. */
+  blockThenMark(ms: number, marker: string): string {
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+    writeFileSync(marker, String(threadId));
+    return 'marked';
+  },
   /** Answers, then throws an uncaught exception outside any task. */
   uncaught(): string {
     setTimeout(() => {

@@ -1,5 +1,7 @@
 /** Worker pools: our layer over threads.js (nothing else imports `threads`). */
 export { createPool } from './pool';
+export { TIMEOUT_POLICIES } from './policy';
+export type { TimeoutPolicy } from './policy';
 export type {
   PoolEvent,
   PoolOptions,
@@ -17,7 +19,15 @@ export { toTransferable } from './transfer';
 export type { BinaryView } from './transfer';
 export { exposeWorker, transferResult, ortSessionOptions } from './expose';
 export type { OrtWorkerSessionOptions } from './expose';
-export { getPool, sharedPools, closeAllPools, configurePools, resolvePoolSize } from './registry';
+export {
+  getPool,
+  sharedPools,
+  closeAllPools,
+  configurePools,
+  resolvePoolSize,
+  defaultTimeoutPolicy,
+  ORT_POOL_KINDS,
+} from './registry';
 export type { PoolOverrides, PoolSpec } from './registry';
 export {
   autoConfigure,

@@ -8,6 +8,8 @@ export interface PoolMetrics {
   failed(): void;
   retried(): void;
   restarted(): void;
+  timedOut(): void;
+  setAbandoned(n: number): void;
 }
 
 export function poolMetrics(pool: string): PoolMetrics {
@@ -22,6 +24,12 @@ export function poolMetrics(pool: string): PoolMetrics {
   const restarts = counter('rxvision_pool_restarts_total', 'Workers replaced after dying or timing out', [
     'pool',
   ]);
+  const timedOut = counter('rxvision_pool_timeouts_total', 'Tasks that ran past their timeout', ['pool']);
+  const abandoned = gauge(
+    'rxvision_pool_abandoned',
+    'Timed-out tasks still running in their workers (onTimeout: abandon)',
+    ['pool'],
+  );
   const latency = histogram('rxvision_pool_task_seconds', 'Task latency from dispatch to result', ['pool']);
   return {
     setQueued: (n) => queued.set(labels, n),
@@ -33,5 +41,7 @@ export function poolMetrics(pool: string): PoolMetrics {
     failed: () => failed.inc(labels),
     retried: () => retried.inc(labels),
     restarted: () => restarts.inc(labels),
+    timedOut: () => timedOut.inc(labels),
+    setAbandoned: (n) => abandoned.set(labels, n),
   };
 }

@@ -4,6 +4,7 @@ import { logger } from '../util/logger';
 import { PoolClosedError, PoolQueueFullError, TaskError, type TaskErrorKind } from './errors';
 import { LatencyWindow, type LatencySummary } from './latency';
 import { poolMetrics, type PoolMetrics } from './metrics';
+import { TIMEOUT_POLICIES, type TimeoutPolicy } from './policy';
 import { createThreadsWorker, spawnThread, threads, type ThreadProxy, type ThreadsWorker } from './threads';
 
 /** The methods a worker exposes (see `exposeWorker`). `init` is run by the pool, never by callers. */
@@ -28,8 +29,16 @@ export interface PoolOptions {
   size: number;
   /** Tasks one worker runs at the same time (default 1; >1 only for workers that await I/O). */
   concurrency?: number;
-  /** Default per-task timeout (default 30 s). A timed-out worker is terminated and replaced. */
+  /** Default per-task timeout (default 30 s). What happens to the worker then: see `onTimeout`. */
   taskTimeoutMs?: number;
+  /** What to do with the worker of a timed-out task (default 'terminate'); see {@link TimeoutPolicy}. */
+  onTimeout?: TimeoutPolicy;
+  /**
+   * 'abandon' only: how long a worker may go on with a timed-out task (default 5 min). Past that it is
+   * reported as stuck (error log, `worker-stuck` event) and stays out of rotation, still not terminated;
+   * `drain()` stops waiting for it. Should it finish after all, it serves again.
+   */
+  abandonGraceMs?: number;
   /** Most tasks allowed to wait for a worker; `run` rejects with `PoolQueueFullError` beyond it (default no limit). */
   maxQueued?: number;
   /** Passed to every worker as `workerData`. */
@@ -60,7 +69,13 @@ export type PoolEvent =
   | { type: 'worker-started'; pool: string; workerId: number; threadId: number }
   | { type: 'worker-replaced'; pool: string; workerId: number; reason: string; lostTasks: number }
   | { type: 'worker-start-failed'; pool: string; workerId: number; reason: string }
-  | { type: 'task-retried'; pool: string; method: string; identity?: string; reason: string };
+  | { type: 'task-retried'; pool: string; method: string; identity?: string; reason: string }
+  /** 'abandon' policy: a task timed out; its worker finishes it out of rotation. */
+  | { type: 'task-abandoned'; pool: string; workerId: number; method: string; identity?: string }
+  /** 'abandon' policy: a worker is still busy with a timed-out task after `abandonGraceMs`. */
+  | { type: 'worker-stuck'; pool: string; workerId: number; method: string; busyMs: number }
+  /** 'abandon' policy: a worker finished its timed-out task(s) and takes tasks again. */
+  | { type: 'worker-returned'; pool: string; workerId: number; busyMs: number };
 
 export interface PoolStats {
   name: string;
@@ -74,6 +89,12 @@ export interface PoolStats {
   failed: number;
   retried: number;
   restarts: number;
+  /** Tasks that timed out (whatever the policy; they are also counted in `failed`). */
+  timedOut: number;
+  /** Timed-out tasks still running in their workers ('abandon' policy); their workers take no new task. */
+  abandoned: number;
+  /** Workers busy with an abandoned task for longer than `abandonGraceMs`. */
+  stuck: number;
   /** Latency (ms, dispatch to result) over the last 1024 completed tasks. */
   latency: LatencySummary;
 }
@@ -82,6 +103,8 @@ export interface PoolStats {
 export interface WorkerPool<Api = WorkerApi> {
   readonly name: string;
   readonly size: number;
+  /** What happens to the worker of a timed-out task. */
+  readonly onTimeout: TimeoutPolicy;
   /** Worker starts, deaths (with reason) and task retries. Completes on `terminate`. */
   readonly events$: Observable<PoolEvent>;
   /** Resolves once all `size` workers have started (and run `init`); rejects if the pool cannot start. */
@@ -95,11 +118,17 @@ export interface WorkerPool<Api = WorkerApi> {
   stats(): PoolStats;
   /** Resolves when nothing is queued or running. */
   drain(): Promise<void>;
-  /** Kills one worker as if it had crashed (diagnostics and tests); it is replaced. False if unknown. */
+  /**
+   * Kills one worker as if it had crashed (diagnostics and tests); it is replaced. False if unknown. Unsafe
+   * for a worker that is inside onnxruntime (see {@link TimeoutPolicy}).
+   */
   killWorker(workerId: number): boolean;
   /** Ids of the live workers. */
   workerIds(): number[];
-  /** Rejects queued and running tasks, terminates every worker. Idempotent. */
+  /**
+   * Rejects queued and running tasks, terminates every worker. Idempotent. With 'abandon', a worker still
+   * running a task is not terminated but unref'd and terminated once the task returns (drain first).
+   */
   terminate(): Promise<void>;
 }
 
@@ -126,6 +155,15 @@ interface WorkerSlot {
   thread?: ThreadProxy;
   state: SlotState;
   running: Set<Task>;
+  /** Timed-out tasks the worker is still running ('abandon' policy): it takes no new task meanwhile. */
+  abandoned: Set<Task>;
+  /** When the worker's first abandoned task started (performance.now()). */
+  abandonedSince?: number;
+  /** Fires after `abandonGraceMs`: the worker is then reported as stuck. */
+  graceTimer?: NodeJS.Timeout;
+  stuck: boolean;
+  /** Terminate the worker as soon as its abandoned tasks return (set when the pool closed meanwhile). */
+  terminateWhenIdle: boolean;
   lastError?: string;
   /** Gives up on a start in progress: settles threads.js's spawn and our init wait, clearing their timers. */
   abandonStart?: () => void;
@@ -138,6 +176,8 @@ const DEFAULTS = {
   maxRetries: 1,
   maxStartFailures: 3,
   terminateWaitMs: 5_000,
+  onTimeout: 'terminate' as TimeoutPolicy,
+  abandonGraceMs: 300_000,
 };
 
 /**
@@ -150,8 +190,9 @@ const DEFAULTS = {
  *   fresh spawn.
  * - A task whose worker dies is re-run once on another worker (unless it transferred buffers), then
  *   rejected with `TaskError('worker-died')`.
- * - A task that times out is rejected with `TaskError('timeout')`; its worker is terminated (a stuck
- *   native call cannot be interrupted otherwise) and replaced; other tasks on it are re-run.
+ * - A task that times out is rejected with `TaskError('timeout')`. With `onTimeout: 'terminate'` (default)
+ *   its worker is terminated (a stuck call cannot be interrupted otherwise) and replaced; other tasks on it
+ *   are re-run. With 'abandon' (workers running onnxruntime) the worker finishes the task out of rotation.
  */
 export function createPool<Api = WorkerApi>(options: PoolOptions): WorkerPool<Api> {
   return new ThreadsPool<Api>(options);
@@ -160,17 +201,18 @@ export function createPool<Api = WorkerApi>(options: PoolOptions): WorkerPool<Ap
 class ThreadsPool<Api> implements WorkerPool<Api> {
   readonly name: string;
   readonly size: number;
+  readonly onTimeout: TimeoutPolicy;
   private readonly opts: Required<Omit<PoolOptions, 'workerData' | 'resourceLimits' | 'maxQueued'>> &
     Pick<PoolOptions, 'workerData' | 'resourceLimits'> & { maxQueued: number };
   private readonly events = new Subject<PoolEvent>();
   readonly events$ = this.events.asObservable();
   private readonly queue: Task[] = [];
   private readonly slots = new Set<WorkerSlot>();
-  private readonly exits = new Set<Promise<unknown>>();
+  private readonly exits = new Map<WorkerSlot, Promise<void>>();
   private readonly respawnTimers = new Set<NodeJS.Timeout>();
   private readonly latency = new LatencyWindow();
   private readonly metrics: PoolMetrics;
-  private readonly counts = { completed: 0, failed: 0, retried: 0, restarts: 0 };
+  private readonly counts = { completed: 0, failed: 0, retried: 0, restarts: 0, timedOut: 0 };
   private nextWorkerId = 1;
   private startFailures = 0;
   private everReady = 0;
@@ -190,6 +232,7 @@ class ThreadsPool<Api> implements WorkerPool<Api> {
       maxQueued: Number.POSITIVE_INFINITY,
       ...stripUndefined(options),
     };
+    this.onTimeout = this.opts.onTimeout;
     this.metrics = poolMetrics(this.name);
     this.readyDeferred = deferred();
     this.readyDeferred.promise.catch(() => undefined); // callers who never await ready() see errors via run()
@@ -237,10 +280,12 @@ class ThreadsPool<Api> implements WorkerPool<Api> {
     return {
       name: this.name,
       size: this.size,
-      workers: this.readySlots().length,
+      workers: this.usableSlots().length,
       queued: this.queue.length,
       active: this.activeCount(),
       ...this.counts,
+      abandoned: this.abandonedCount(),
+      stuck: [...this.slots].filter((s) => s.stuck).length,
       latency: this.latency.summary(),
     };
   }
@@ -274,15 +319,21 @@ class ThreadsPool<Api> implements WorkerPool<Api> {
       for (const task of this.queue.splice(0)) task.reject(new PoolClosedError(this.name, 'terminated'));
       for (const slot of [...this.slots]) {
         for (const task of slot.running) this.settleError(task, 'worker-died', 'pool terminated');
+        const busy = [...slot.running, ...slot.abandoned];
         slot.running.clear();
-        this.retire(slot);
+        if (this.opts.onTimeout === 'abandon' && slot.state === 'ready' && busy.length > 0) {
+          this.retireWhenIdle(slot, busy);
+        } else {
+          this.retire(slot);
+        }
       }
       this.readyDeferred.reject(new PoolClosedError(this.name, 'terminated before its workers started'));
       this.events.complete();
       this.updateGauges();
       this.notifyIdle();
     }
-    await waitAtMost(Promise.all(this.exits), DEFAULTS.terminateWaitMs).then((done) => {
+    const exits = [...this.exits].filter(([slot]) => !slot.terminateWhenIdle).map(([, exit]) => exit);
+    await waitAtMost(Promise.all(exits), DEFAULTS.terminateWaitMs).then((done) => {
       if (!done)
         logger().warn({ pool: this.name }, 'pool workers did not exit in time (stuck in native code?)');
     });
@@ -303,7 +354,15 @@ class ThreadsPool<Api> implements WorkerPool<Api> {
       this.onStartFailure(undefined, id, `cannot load worker ${this.opts.worker}: ${messageOf(error)}`);
       return;
     }
-    const slot: WorkerSlot = { id, native, state: 'starting', running: new Set() };
+    const slot: WorkerSlot = {
+      id,
+      native,
+      state: 'starting',
+      running: new Set(),
+      abandoned: new Set(),
+      stuck: false,
+      terminateWhenIdle: false,
+    };
     this.slots.add(slot);
     const exited = new Promise<void>((resolve) => {
       native.once('exit', (code) => {
@@ -311,8 +370,8 @@ class ThreadsPool<Api> implements WorkerPool<Api> {
         resolve();
       });
     });
-    this.exits.add(exited);
-    void exited.then(() => this.exits.delete(exited));
+    this.exits.set(slot, exited);
+    void exited.then(() => this.exits.delete(slot));
     native.on('error', (error) => {
       slot.lastError = `worker threw: ${messageOf(error)}`;
     });
@@ -363,6 +422,7 @@ class ThreadsPool<Api> implements WorkerPool<Api> {
 
   private onExit(slot: WorkerSlot, code: number): void {
     const previous = slot.state;
+    this.forgetAbandoned(slot);
     const reason = slot.lastError ?? `worker exited with code ${code}`;
     if (previous === 'starting') {
       this.onStartFailure(slot, slot.id, `${reason} while starting`);
@@ -383,6 +443,7 @@ class ThreadsPool<Api> implements WorkerPool<Api> {
   private lose(slot: WorkerSlot, reason: string): void {
     const lost = [...slot.running];
     slot.running.clear();
+    this.forgetAbandoned(slot);
     this.counts.restarts++;
     this.metrics.restarted();
     logger().warn({ pool: this.name, worker: slot.id, reason, lostTasks: lost.length }, 'pool worker died');
@@ -458,6 +519,34 @@ class ThreadsPool<Api> implements WorkerPool<Api> {
     this.notifyIdle();
   }
 
+  /**
+   * The pool closes while `slot` still runs `tasks` (already settled for their callers) under the 'abandon'
+   * policy: terminating it now could abort the process, so it is unref'd (it will not keep the process
+   * alive) and terminated when the last of them returns.
+   */
+  private retireWhenIdle(slot: WorkerSlot, tasks: Task[]): void {
+    for (const task of tasks) {
+      clearTimeout(task.timer);
+      slot.abandoned.add(task);
+    }
+    slot.state = 'retiring';
+    slot.terminateWhenIdle = true;
+    clearTimeout(slot.graceTimer);
+    slot.native.unref();
+    logger().warn(
+      { pool: this.name, worker: slot.id, tasks: tasks.length },
+      'pool closed while a worker was busy: it is terminated when its task returns',
+    );
+  }
+
+  /** Forgets a dead worker's abandoned tasks (their callers were answered at the timeout). */
+  private forgetAbandoned(slot: WorkerSlot): void {
+    slot.abandoned.clear();
+    clearTimeout(slot.graceTimer);
+    slot.graceTimer = undefined;
+    slot.stuck = false;
+  }
+
   private retire(slot: WorkerSlot): void {
     if (slot.state === 'retiring' || slot.state === 'dead') return;
     if (slot.state === 'starting') slot.abandonStart?.();
@@ -480,7 +569,7 @@ class ThreadsPool<Api> implements WorkerPool<Api> {
 
   private freestSlot(): WorkerSlot | undefined {
     let best: WorkerSlot | undefined;
-    for (const slot of this.readySlots()) {
+    for (const slot of this.usableSlots()) {
       if (slot.running.size < this.opts.concurrency && (!best || slot.running.size < best.running.size))
         best = slot;
     }
@@ -500,7 +589,7 @@ class ThreadsPool<Api> implements WorkerPool<Api> {
     }
     slot.running.add(task);
     task.startedAt = performance.now();
-    task.timer = setTimeout(() => this.onTimeout(slot, task), task.timeoutMs);
+    task.timer = setTimeout(() => this.onTaskTimeout(slot, task), task.timeoutMs);
     let args = task.args;
     if (task.transfer.length > 0) {
       args = [threads().Transfer(args[0], task.transfer), ...args.slice(1)];
@@ -518,6 +607,10 @@ class ThreadsPool<Api> implements WorkerPool<Api> {
   }
 
   private onSettled(slot: WorkerSlot, task: Task, settle: () => void): void {
+    if (slot.abandoned.delete(task)) {
+      this.onAbandonedReturned(slot, task);
+      return;
+    }
     if (task.settled || !slot.running.has(task)) return; // timed out or re-queued meanwhile
     slot.running.delete(task);
     clearTimeout(task.timer);
@@ -525,11 +618,88 @@ class ThreadsPool<Api> implements WorkerPool<Api> {
     this.pump();
   }
 
-  private onTimeout(slot: WorkerSlot, task: Task): void {
+  private onTaskTimeout(slot: WorkerSlot, task: Task): void {
     if (task.settled || !slot.running.has(task)) return;
     slot.running.delete(task);
-    this.settleError(task, 'timeout', `no result within ${task.timeoutMs} ms; worker ${slot.id} replaced`);
-    this.onWorkerLost(slot, `task ${task.method} timed out after ${task.timeoutMs} ms`);
+    this.counts.timedOut++;
+    this.metrics.timedOut();
+    if (this.opts.onTimeout === 'terminate') {
+      this.settleError(task, 'timeout', `no result within ${task.timeoutMs} ms; worker ${slot.id} replaced`);
+      this.onWorkerLost(slot, `task ${task.method} timed out after ${task.timeoutMs} ms`);
+      return;
+    }
+    // 'abandon': the caller gets its answer now; the worker keeps running the task (it may be inside
+    // onnxruntime, where terminating the thread would abort the process) and takes no new task until then.
+    slot.abandoned.add(task);
+    if (slot.abandoned.size === 1) {
+      slot.abandonedSince = task.startedAt;
+      slot.graceTimer = setTimeout(() => this.onStuck(slot, task), this.opts.abandonGraceMs);
+      slot.graceTimer.unref(); // a stuck worker must not keep the process alive by our timer
+    }
+    this.settleError(
+      task,
+      'timeout',
+      `no result within ${task.timeoutMs} ms; worker ${slot.id} finishes it out of rotation`,
+    );
+    logger().warn(
+      { pool: this.name, worker: slot.id, method: task.method, identity: task.identity, ms: task.timeoutMs },
+      'pool task timed out: its worker is left to finish it and takes no new task meanwhile',
+    );
+    this.events.next({
+      type: 'task-abandoned',
+      pool: this.name,
+      workerId: slot.id,
+      method: task.method,
+      identity: task.identity,
+    });
+    this.pump();
+  }
+
+  /** An abandoned task returned: its result is discarded; the worker serves again once it has no other. */
+  private onAbandonedReturned(slot: WorkerSlot, task: Task): void {
+    if (slot.abandoned.size > 0) return;
+    const busyMs = Math.round(performance.now() - (slot.abandonedSince ?? task.startedAt));
+    const wasStuck = slot.stuck;
+    clearTimeout(slot.graceTimer);
+    slot.graceTimer = undefined;
+    slot.stuck = false;
+    slot.abandonedSince = undefined;
+    if (slot.terminateWhenIdle) {
+      // The pool closed meanwhile; the worker is now back in JavaScript, where terminating it is safe.
+      Promise.resolve(slot.native.terminate()).catch(() => undefined);
+      return;
+    }
+    if (slot.state !== 'ready') return;
+    const log = logger();
+    (wasStuck ? log.warn.bind(log) : log.info.bind(log))(
+      { pool: this.name, worker: slot.id, method: task.method, busyMs },
+      'pool worker finished its timed-out task and takes tasks again',
+    );
+    this.events.next({ type: 'worker-returned', pool: this.name, workerId: slot.id, busyMs });
+    this.pump();
+  }
+
+  /** A worker still runs an abandoned task after `abandonGraceMs`: report it, leave it out of rotation. */
+  private onStuck(slot: WorkerSlot, task: Task): void {
+    slot.graceTimer = undefined;
+    if (slot.abandoned.size === 0 || slot.state !== 'ready') return;
+    slot.stuck = true;
+    const busyMs = Math.round(performance.now() - (slot.abandonedSince ?? task.startedAt));
+    const serving = this.usableSlots().length + [...this.slots].filter((s) => s.state === 'starting').length;
+    // Not terminated even now: if it is inside onnxruntime that would abort the process.
+    logger().error(
+      { pool: this.name, worker: slot.id, method: task.method, busyMs, workersLeft: serving },
+      'pool worker is stuck in a timed-out task: left running, out of rotation, not terminated',
+    );
+    this.events.next({
+      type: 'worker-stuck',
+      pool: this.name,
+      workerId: slot.id,
+      method: task.method,
+      busyMs,
+    });
+    this.updateGauges();
+    this.notifyIdle(); // drain() stops waiting for it
   }
 
   private settleValue(task: Task, value: unknown): void {
@@ -561,8 +731,15 @@ class ThreadsPool<Api> implements WorkerPool<Api> {
 
   // --- helpers -------------------------------------------------------------------------------------------
 
-  private readySlots(): WorkerSlot[] {
-    return [...this.slots].filter((s) => s.state === 'ready');
+  /** Workers that may take a task now: started, and not busy with an abandoned task. */
+  private usableSlots(): WorkerSlot[] {
+    return [...this.slots].filter((s) => s.state === 'ready' && s.abandoned.size === 0);
+  }
+
+  private abandonedCount(): number {
+    let n = 0;
+    for (const slot of this.slots) n += slot.abandoned.size;
+    return n;
   }
 
   private activeCount(): number {
@@ -571,8 +748,10 @@ class ThreadsPool<Api> implements WorkerPool<Api> {
     return n;
   }
 
+  /** Nothing queued or running; abandoned tasks count as running until their worker is reported stuck. */
   private isIdle(): boolean {
-    return this.queue.length === 0 && this.activeCount() === 0;
+    if (this.queue.length > 0 || this.activeCount() > 0) return false;
+    return ![...this.slots].some((s) => s.state === 'ready' && s.abandoned.size > 0 && !s.stuck);
   }
 
   private notifyIdle(): void {
@@ -583,6 +762,7 @@ class ThreadsPool<Api> implements WorkerPool<Api> {
   private updateGauges(): void {
     this.metrics.setQueued(this.queue.length);
     this.metrics.setActive(this.activeCount());
+    this.metrics.setAbandoned(this.abandonedCount());
   }
 }
 
@@ -599,7 +779,12 @@ function validate(options: PoolOptions): void {
   ) {
     throw new Error(`${where}: concurrency must be a positive integer, got ${options.concurrency}`);
   }
-  for (const key of ['taskTimeoutMs', 'initTimeoutMs'] as const) {
+  if (options.onTimeout !== undefined && !TIMEOUT_POLICIES.includes(options.onTimeout)) {
+    throw new Error(
+      `${where}: onTimeout must be one of ${TIMEOUT_POLICIES.join(', ')}, got ${String(options.onTimeout)}`,
+    );
+  }
+  for (const key of ['taskTimeoutMs', 'initTimeoutMs', 'abandonGraceMs'] as const) {
     const value = options[key];
     if (value !== undefined && !(value > 0)) throw new Error(`${where}: ${key} must be > 0, got ${value}`);
   }

@@ -1,17 +1,38 @@
 /**
  * One shared pool per kind for the whole process: several camera channels or dedup jobs asking for the
  * 'detect' pool get the same workers (models are loaded once per worker, not once per pipeline).
- * Sizes come from `pools.<kind>` in the config, else the pool spec, else `autoConfigure()`.
+ * Sizes come from `pools.<kind>` in the config, else the pool spec, else `autoConfigure()`; the timeout
+ * policy from the config, else the spec, else {@link defaultTimeoutPolicy}.
  */
 import { logger } from '../util/logger';
 import { autoConfigure, POOL_KINDS, type AutoConfig, type PoolKind } from './autoconfig';
 import { createPool, type PoolOptions, type WorkerApi, type WorkerPool } from './pool';
+import type { TimeoutPolicy } from './policy';
 
 /** Per-kind settings from the config file (`pools.<kind>`); structurally the config's `PoolsConfig`. */
 export type PoolOverrides = Record<
   string,
-  { size?: number; taskTimeoutMs?: number; concurrency?: number; maxQueued?: number } | undefined
+  | {
+      size?: number;
+      taskTimeoutMs?: number;
+      onTimeout?: TimeoutPolicy;
+      concurrency?: number;
+      maxQueued?: number;
+    }
+  | undefined
 >;
+
+/**
+ * Pool kinds whose workers load onnxruntime-node (detect: BlazeFace/face-api models; embed; classify;
+ * hash: the optional dedup embedding model). Terminating such a worker while ORT runs in it aborts the
+ * whole process, so a timed-out task is abandoned rather than its worker terminated.
+ */
+export const ORT_POOL_KINDS: readonly string[] = ['detect', 'embed', 'classify', 'hash'];
+
+/** The `onTimeout` a pool of `kind` gets unless the config or the pipeline says otherwise. */
+export function defaultTimeoutPolicy(kind: string): TimeoutPolicy {
+  return ORT_POOL_KINDS.includes(kind) ? 'abandon' : 'terminate';
+}
 
 /** What a pipeline asks for: everything `createPool` takes except the name; `size` is optional. */
 export type PoolSpec = Omit<PoolOptions, 'name' | 'size'> & { size?: number };
@@ -82,6 +103,7 @@ export function getPool<Api = WorkerApi>(kind: string, spec?: PoolSpec): WorkerP
     name: kind,
     size,
     taskTimeoutMs: o.taskTimeoutMs ?? spec.taskTimeoutMs,
+    onTimeout: o.onTimeout ?? spec.onTimeout ?? defaultTimeoutPolicy(kind),
     concurrency: o.concurrency ?? spec.concurrency,
     maxQueued: o.maxQueued ?? spec.maxQueued,
   });

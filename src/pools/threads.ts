@@ -5,17 +5,17 @@
  * `/// <reference lib="dom" />`, which would pull the DOM typings into the whole program. The small
  * interfaces below describe exactly the parts we use (checked against threads 1.7.0).
  */
-import path from 'node:path';
-import type { Worker as NodeWorker, WorkerOptions as NodeWorkerOptions } from 'node:worker_threads';
+import { Worker as NodeWorker, type WorkerOptions as NodeWorkerOptions } from 'node:worker_threads';
 
 /** A spawned thread: one proxy function per method the worker exposed. */
 export type ThreadProxy = Record<string, (...args: unknown[]) => PromiseLike<unknown>>;
 
-/** threads.js's `Worker` is a `worker_threads.Worker` subclass (Node implementation). */
+/** The workers we hand to threads.js's `spawn()`: `worker_threads.Worker`s (see {@link createThreadsWorker}). */
 export type ThreadsWorker = NodeWorker;
 
 export interface ThreadsModule {
   spawn(worker: ThreadsWorker, options?: { timeout?: number }): Promise<ThreadProxy>;
+  /** threads.js's own worker class: not used for pools (see {@link createThreadsWorker}). */
   Worker: new (scriptPath: string, options?: NodeWorkerOptions) => ThreadsWorker;
   Transfer(payload: unknown, transferables: ArrayBuffer[]): unknown;
 }
@@ -42,13 +42,36 @@ export function removeThreadsSignalHandlers(): number {
 }
 
 /**
- * A threads.js `Worker` for the script at `absolutePath`. threads.js joins every script path onto the
- * folder of the file that called `new Worker` (even an absolute one: "/a/b" becomes "<caller dir>/a/b"),
- * so we hand it the path relative to this file, which is that caller.
+ * A `worker_threads.Worker` that threads.js's `spawn()` can drive, for the script at `absolutePath`.
+ *
+ * We do not use threads.js's own `Worker` class: its Node implementation pushes every instance into a
+ * module-private array that is never pruned (only its SIGINT/SIGTERM handler, which we remove, reads it),
+ * so each replaced worker would stay reachable forever. `spawn()` only needs the web-style
+ * `addEventListener`/`removeEventListener` (listeners receive `{ data }`) plus `postMessage` and
+ * `terminate`, which {@link SpawnableWorker} adds the same way threads.js does. It also takes the path
+ * as is (threads.js rebases even absolute paths onto its caller's folder).
  */
 export function createThreadsWorker(absolutePath: string, options?: NodeWorkerOptions): ThreadsWorker {
-  const { Worker } = threads();
-  return new Worker(path.relative(__dirname, absolutePath), options);
+  // Resolved here so that a missing file fails synchronously, naming the path.
+  return new SpawnableWorker(require.resolve(absolutePath), options);
+}
+
+type WebListener = (event: { data: unknown }) => void;
+
+/** Node's Worker with the event-target methods threads.js's `spawn()` calls (same mapping as threads.js). */
+class SpawnableWorker extends NodeWorker {
+  private readonly mapped = new WeakMap<WebListener, (message: unknown) => void>();
+
+  addEventListener(eventName: string, raw: WebListener): void {
+    const listener = (message: unknown): void => raw({ data: message });
+    this.mapped.set(raw, listener);
+    this.on(eventName, listener);
+  }
+
+  removeEventListener(eventName: string, raw: WebListener): void {
+    const listener = this.mapped.get(raw) ?? (raw as unknown as (message: unknown) => void);
+    this.off(eventName, listener);
+  }
 }
 
 /** A `spawn()` in progress, and a way to abandon it. */

@@ -4,6 +4,7 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { Worker as NodeWorker } from 'node:worker_threads';
 import { firstValueFrom, filter, take, toArray } from 'rxjs';
 import { metricsRegistry } from '../../src/metrics/registry';
 import {
@@ -15,6 +16,7 @@ import {
   type PoolEvent,
   type WorkerPool,
 } from '../../src/pools';
+import { createThreadsWorker, spawnThread, threads } from '../../src/pools/threads';
 import { workerPath } from '../../src/util/paths';
 import type { EchoApi } from '../../workers/echo';
 import type { BadInitApi } from '../../workers/testing/bad-init';
@@ -352,6 +354,142 @@ describe('WorkerPool with real workers', () => {
     expect(() => createPool({ name: 'x', worker: ECHO, size: 0 })).toThrow(/size must be a positive integer/);
     expect(() => createPool({ name: 'x', worker: ECHO, size: 1, concurrency: 0 })).toThrow(/concurrency/);
     expect(() => createPool({ name: 'x', worker: ECHO, size: 1, taskTimeoutMs: 0 })).toThrow(/taskTimeoutMs/);
+    expect(() =>
+      createPool({ name: 'x', worker: ECHO, size: 1, onTimeout: 'kill' as unknown as 'abandon' }),
+    ).toThrow(/onTimeout must be one of terminate, abandon, got kill/);
+    expect(() => createPool({ name: 'x', worker: ECHO, size: 1, abandonGraceMs: -1 })).toThrow(
+      /abandonGraceMs/,
+    );
+  });
+});
+
+describe("onTimeout: 'abandon' (workers running onnxruntime must not be terminated mid-call)", () => {
+  it('rejects the timed-out call at once, keeps the worker, and serves the next task on the same thread', async () => {
+    const pool = echoPool('abandon', { size: 1, taskTimeoutMs: 200, onTimeout: 'abandon' });
+    await pool.ready();
+    expect(pool.onTimeout).toBe('abandon');
+    const ids = pool.workerIds();
+    const thread = await pool.run('threadId', []);
+    const events: PoolEvent[] = [];
+    pool.events$.subscribe((e) => events.push(e));
+
+    // The worker blocks synchronously (like a long onnxruntime call) for far longer than the timeout.
+    const error = (await rejection(pool.run('block', [1_500], { identity: 'frame9' }))) as TaskError;
+    expect(error).toBeInstanceOf(TaskError);
+    expect(error).toMatchObject({ kind: 'timeout', identity: 'frame9', method: 'block' });
+    // Answered while the worker is still inside the call: it is out of rotation, not terminated.
+    expect(pool.stats()).toMatchObject({ timedOut: 1, abandoned: 1, workers: 0, failed: 1, restarts: 0 });
+    expect(pool.workerIds()).toEqual(ids);
+    expect(events.map((e) => e.type)).toEqual(['task-abandoned']);
+
+    // A task sent now waits for the worker to come back, then runs on the very same thread.
+    expect(await pool.run('threadId', [])).toBe(thread);
+    expect(await pool.run('echo', ['later'])).toBe('later');
+    expect(events.map((e) => e.type)).toEqual(['task-abandoned', 'worker-returned']);
+    expect(events[1]).toMatchObject({ workerId: ids[0] });
+    expect(pool.workerIds()).toEqual(ids);
+    // The late 'unblocked' result was discarded: only the three answered calls count as completed.
+    expect(pool.stats()).toMatchObject({
+      timedOut: 1,
+      abandoned: 0,
+      stuck: 0,
+      workers: 1,
+      completed: 3,
+      failed: 1,
+      restarts: 0,
+    });
+    const metrics = await metricsRegistry.getMetricsAsJSON();
+    const timeouts = metrics
+      .find((m) => m.name === 'rxvision_pool_timeouts_total')
+      ?.values.find((v) => v.labels.pool === 'abandon');
+    expect(timeouts?.value).toBe(1);
+  });
+
+  it('keeps serving on the other workers while one finishes an abandoned task', async () => {
+    const pool = echoPool('abandon-two', { size: 2, taskTimeoutMs: 200, onTimeout: 'abandon' });
+    await pool.ready();
+    const slow = rejection(pool.run('block', [1_500]));
+    expect(((await slow) as TaskError).kind).toBe('timeout');
+    expect(pool.stats()).toMatchObject({ abandoned: 1, workers: 1 });
+    const answers = await Promise.all([1, 2, 3].map((i) => pool.run('echo', [i])));
+    expect(answers).toEqual([1, 2, 3]);
+    await pool.drain(); // waits for the abandoned task too
+    expect(pool.stats()).toMatchObject({ abandoned: 0, workers: 2, restarts: 0 });
+  });
+
+  it('reports a worker that outlives the grace period as stuck, without terminating it', async () => {
+    const pool = echoPool('stuck', {
+      size: 2,
+      taskTimeoutMs: 100,
+      onTimeout: 'abandon',
+      abandonGraceMs: 200,
+    });
+    await pool.ready();
+    const stuckEvent = nextEvent(pool, 'worker-stuck');
+    const error = (await rejection(pool.run('hang', []))) as TaskError;
+    expect(error.kind).toBe('timeout');
+    const event = (await stuckEvent) as Extract<PoolEvent, { type: 'worker-stuck' }>;
+    expect(event).toMatchObject({ pool: 'stuck', method: 'hang' });
+    expect(event.busyMs).toBeGreaterThanOrEqual(200);
+    expect(pool.workerIds()).toContain(event.workerId); // still alive
+    expect(pool.stats()).toMatchObject({ stuck: 1, abandoned: 1, workers: 1, restarts: 0 });
+    await pool.drain(); // does not wait for a stuck worker
+    expect(await pool.run('echo', ['still served'])).toBe('still served');
+    // This worker is stuck in plain JavaScript, where terminating it is safe: clean up.
+    const replaced = nextEvent(pool, 'worker-replaced');
+    expect(pool.killWorker(event.workerId)).toBe(true);
+    await replaced;
+    expect(pool.stats()).toMatchObject({ stuck: 0, abandoned: 0 });
+  });
+
+  it('does not terminate a busy worker when the pool closes, but once its call returns', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'rxv-abandon-'));
+    try {
+      const marker = path.join(dir, 'returned');
+      const pool = echoPool('abandon-close', { size: 1, onTimeout: 'abandon' });
+      await pool.ready();
+      const busy = rejection(pool.run('blockThenMark', [600, marker]));
+      while (pool.stats().active === 0) await new Promise((r) => setImmediate(r));
+      await pool.terminate();
+      expect(((await busy) as TaskError).kind).toBe('worker-died');
+      // The thread was left to finish the call (a terminate would have cut it before the marker).
+      for (let i = 0; i < 100 && !existsSync(marker); i++) await new Promise((r) => setTimeout(r, 50));
+      expect(existsSync(marker)).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("keeps the 'terminate' policy by default: the worker is replaced", async () => {
+    const pool = echoPool('terminate-default', { size: 1, taskTimeoutMs: 200 });
+    await pool.ready();
+    expect(pool.onTimeout).toBe('terminate');
+    const [before] = pool.workerIds();
+    const replaced = nextEvent(pool, 'worker-replaced');
+    expect(((await rejection(pool.run('block', [60_000]))) as TaskError).kind).toBe('timeout');
+    expect(await replaced).toMatchObject({ workerId: before });
+    expect(await pool.run('echo', [1])).toBe(1);
+    expect(pool.workerIds()).not.toContain(before);
+    expect(pool.stats()).toMatchObject({ timedOut: 1, abandoned: 0, restarts: 1 });
+  });
+});
+
+describe('threads.js integration', () => {
+  it('creates workers threads.js does not keep a reference to (its Worker class keeps them all)', async () => {
+    const worker = createThreadsWorker(ECHO);
+    try {
+      expect(worker).toBeInstanceOf(NodeWorker);
+      expect(worker).not.toBeInstanceOf(threads().Worker);
+      const thread = await spawnThread(worker, 10_000).thread;
+      expect(await thread.echo('spawned')).toBe('spawned');
+    } finally {
+      await worker.terminate();
+    }
+  });
+
+  it('fails at once, naming the path, for a missing worker file', () => {
+    const missing = path.join(tmpdir(), 'rxvision-no-such-worker.js');
+    expect(() => createThreadsWorker(missing)).toThrow(missing);
   });
 });
 

@@ -1,8 +1,12 @@
 import { autoConfigure } from '../../src/pools/autoconfig';
+import { ConfigError } from '../../src/config/errors';
+import { parseConfig } from '../../src/config/load';
 import { PoolClosedError } from '../../src/pools/errors';
 import {
   closeAllPools,
   configurePools,
+  defaultTimeoutPolicy,
+  ORT_POOL_KINDS,
   getPool,
   resolvePoolSize,
   sharedPools,
@@ -45,6 +49,39 @@ describe('shared pool registry', () => {
     expect(resolvePoolSize('ocr').size).toBe(1);
     const pool = getPool<EchoApi>('detect', { worker: ECHO });
     expect(pool.size).toBe(3);
+  });
+
+  it('abandons timed-out tasks of onnxruntime pools by default; config, then spec, override it', () => {
+    configurePools({
+      detect: { size: 1 },
+      embed: { size: 1, onTimeout: 'terminate' },
+      classify: { size: 1 },
+      hash: { size: 1 },
+      encode: { size: 1 },
+      decode: { size: 1, onTimeout: 'abandon' },
+    });
+    expect(getPool('detect', { worker: ECHO }).onTimeout).toBe('abandon');
+    expect(getPool('classify', { worker: ECHO }).onTimeout).toBe('abandon');
+    expect(getPool('hash', { worker: ECHO }).onTimeout).toBe('abandon'); // its optional embedding model is ORT
+    expect(getPool('encode', { worker: ECHO }).onTimeout).toBe('terminate'); // sharp only
+    expect(getPool('embed', { worker: ECHO, onTimeout: 'abandon' }).onTimeout).toBe('terminate');
+    expect(getPool('decode', { worker: ECHO }).onTimeout).toBe('abandon');
+    expect(getPool('ocr', { worker: ECHO, size: 1, onTimeout: 'abandon' }).onTimeout).toBe('abandon');
+    expect(ORT_POOL_KINDS.map(defaultTimeoutPolicy)).toEqual(ORT_POOL_KINDS.map(() => 'abandon'));
+  });
+
+  it('reads pools.<kind>.onTimeout from the config and names the field when it is wrong', () => {
+    const config = parseConfig({ pools: { detect: { onTimeout: 'terminate' } } }, 'c.json');
+    expect(config.pools?.detect).toEqual({ onTimeout: 'terminate' });
+    let error: unknown;
+    try {
+      parseConfig({ pools: { embed: { onTimeout: 'kill' } } }, 'c.json');
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const issue = (error as ConfigError).issues.find((i) => i.path === 'pools.embed.onTimeout');
+    expect(issue?.message).toMatch(/terminate.*abandon/);
   });
 
   it('refuses to reuse a kind for another worker file', () => {

@@ -3,6 +3,7 @@ import { channelSchema, channelDefaultsSchema } from './channel';
 import { dedupJobSchema } from './dedup';
 import { demographicsQueueSchema } from '../../pipelines/camera/demographics/config';
 import { identitiesSchema } from '../../pipelines/camera/reid/config';
+import { TIMEOUT_POLICIES } from '../../pools/policy';
 
 /** Where PGlite keeps its files when `database.dataDir` is not given (relative to the working directory). */
 export const DEFAULT_DATA_DIR = './data/db';
@@ -42,7 +43,15 @@ export const poolSchema = z
       .int()
       .positive()
       .optional()
-      .describe('A task running longer than this is failed with a timeout and its worker replaced.'),
+      .describe(
+        'A task running longer than this is failed with a timeout; onTimeout says what happens to its worker.',
+      ),
+    onTimeout: z
+      .enum(TIMEOUT_POLICIES)
+      .optional()
+      .describe(
+        'Worker of a timed-out task: "terminate" replaces it; "abandon" lets it finish the task out of rotation (its result discarded). Default: "abandon" for detect, embed, classify and hash (onnxruntime aborts the process if its thread is terminated), else "terminate".',
+      ),
   })
   .describe('Settings of one worker pool');
 
