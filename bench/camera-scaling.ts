@@ -1,6 +1,6 @@
 /**
  * Camera channel scaling, real-time: N channels paced at 25 FPS (looping the sample videos) for ~10 s
- * each, N = 1, 2, 4, 8, 12, 16 (quick: 1, 4, 8), each N in its own process, writing to PostgreSQL (a
+ * each, N = 1, 2, 4, 6, 8, 10, 12, 16 (quick: 1, 4, 8), each N in its own process, writing to PostgreSQL (a
  * throwaway database; PGlite in memory when Postgres is unreachable). Reports drops, achieved FPS, frame
  * latency (capture -> detection result, and capture -> DB row `written_at`) and memory per channel.
  */
@@ -19,7 +19,7 @@ const WARMUP_MS = 1000;
 /** A channel keeps up when it delivers at least this share of the paced rate. */
 const KEEP_UP = 0.95;
 
-const FULL = [1, 2, 4, 6, 8, 12, 16];
+const FULL = [1, 2, 4, 6, 8, 10, 12, 16];
 const QUICK = [1, 4, 8];
 
 interface ScalingResult {

@@ -1,14 +1,18 @@
 /**
  * Camera, as fast as possible: total FPS of the full pipeline (runChannels: FFmpeg sources, bounded
  * buffers, shared detect pool with BlazeFace front, tracker, JSON Lines sinks) against the raw loop (the
- * same FFmpeg reader and the same detector called in-process, no RxJS, no pools), in the same run.
+ * same FFmpeg reader and the same detector called in-process, no RxJS, no pools), in the same run. Both
+ * run with full frames (detector letterboxes in TypeScript) and with decoder-resized frames (FFmpeg hands
+ * over the detector input; the pipeline's default when nothing needs full frames).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createDetector } from '../src/pipelines/camera/detectors';
 import { runChannels } from '../src/pipelines/camera/run-channels';
+import type { DetectorFrame } from '../src/pipelines/camera/frame';
 import { openReader } from '../src/pipelines/camera/sources/frame-source';
+import type { RawFrameReader } from '../src/pipelines/camera/sources/raw-reader';
 import { parseSource } from '../src/pipelines/camera/sources/source-uri';
 import { cameraConfig, stopPools, warmDetectPool } from './lib/camera';
 import { cpuSeconds, fmt, percent, ratio, sleep } from './lib/measure';
@@ -16,7 +20,7 @@ import type { BenchDefinition, CaseContext } from './lib/types';
 
 const CHANNELS = 4;
 
-type Variant = 'raw' | 'pipeline-1' | 'pipeline-2';
+type Variant = 'raw-full' | 'raw' | 'pipeline-full-1' | 'pipeline-full-2' | 'pipeline-1' | 'pipeline-2';
 
 interface ThroughputRun {
   variant: Variant;
@@ -38,17 +42,24 @@ function closeReader(reader: { close(): Promise<void> }): void {
   void reader.close().catch(() => undefined);
 }
 
+/** One frame as the detector takes it: the full frame, or the decoder's letterboxed input. */
+function detectorFrame(reader: RawFrameReader, data: Uint8Array): DetectorFrame {
+  const { width, height } = reader.info;
+  return reader.resized ? { width, height, resized: { ...reader.resized, data } } : { width, height, data };
+}
+
 /** The raw loop: one channel after the other, read a frame, detect, repeat. */
-async function rawLoop(maxFrames: number): Promise<ThroughputRun> {
+async function rawLoop(maxFrames: number, resize: boolean): Promise<ThroughputRun> {
   const config = cameraConfig(CHANNELS, { pace: 'asap', maxFrames, detectWorkers: 1 });
   const channels = config.channels ?? [];
   const detector = await createDetector(channels[0].detector);
+  const layout = resize ? detector.inputLayout : undefined;
   // Warm-up: the first inferences of a session are slower.
   {
-    const reader = await openReader(parseSource(channels[0].source));
+    const reader = await openReader(parseSource(channels[0].source), undefined, 1, layout);
     for (let i = 0; i < 10; i++) {
       const data = await reader.read();
-      if (data) await detector.detect({ width: reader.info.width, height: reader.info.height, data });
+      if (data) await detector.detect(detectorFrame(reader, data));
     }
     closeReader(reader);
   }
@@ -58,12 +69,11 @@ async function rawLoop(maxFrames: number): Promise<ThroughputRun> {
   let frames = 0;
   let faces = 0;
   for (const c of channels) {
-    const reader = await openReader(parseSource(c.source));
-    const { width, height } = reader.info;
+    const reader = await openReader(parseSource(c.source), undefined, 1, layout);
     for (let i = 0; i < maxFrames; i++) {
       const data = await reader.read();
       if (!data) break;
-      faces += (await detector.detect({ width, height, data })).length;
+      faces += (await detector.detect(detectorFrame(reader, data))).length;
       frames++;
     }
     closeReader(reader);
@@ -72,11 +82,16 @@ async function rawLoop(maxFrames: number): Promise<ThroughputRun> {
   await sleep(200);
   const cpu = cpuDelta(cpu0);
   await detector.dispose();
-  return { variant: 'raw', frames, seconds, fps: frames / seconds, cpu, faces };
+  return { variant: resize ? 'raw' : 'raw-full', frames, seconds, fps: frames / seconds, cpu, faces };
 }
 
-async function pipeline(maxFrames: number, workers: 1 | 2): Promise<ThroughputRun> {
-  const config = cameraConfig(CHANNELS, { pace: 'asap', maxFrames, detectWorkers: workers });
+async function pipeline(maxFrames: number, workers: 1 | 2, resize: boolean): Promise<ThroughputRun> {
+  const config = cameraConfig(CHANNELS, {
+    pace: 'asap',
+    maxFrames,
+    detectWorkers: workers,
+    fullFrames: resize ? 'auto' : 'always',
+  });
   await warmDetectPool(config);
   const dir = mkdtempSync(path.join(os.tmpdir(), 'rxv-bench-jsonl-'));
   try {
@@ -93,7 +108,7 @@ async function pipeline(maxFrames: number, workers: 1 | 2): Promise<ThroughputRu
     if (failed.length)
       throw new Error(`channels failed: ${failed.map((c) => `${c.id}: ${c.error}`).join('; ')}`);
     return {
-      variant: workers === 1 ? 'pipeline-1' : 'pipeline-2',
+      variant: `pipeline${resize ? '' : '-full'}-${workers}`,
       frames,
       seconds,
       fps: frames / seconds,
@@ -112,9 +127,12 @@ async function runCase(_caseId: string, ctx: CaseContext): Promise<ThroughputRun
   const runs: ThroughputRun[] = [];
   for (let r = 0; r < rounds; r++) {
     for (const run of [
-      () => rawLoop(maxFrames),
-      () => pipeline(maxFrames, 1),
-      () => pipeline(maxFrames, 2),
+      () => rawLoop(maxFrames, false),
+      () => pipeline(maxFrames, 1, false),
+      () => pipeline(maxFrames, 2, false),
+      () => rawLoop(maxFrames, true),
+      () => pipeline(maxFrames, 1, true),
+      () => pipeline(maxFrames, 2, true),
     ]) {
       const m = await run();
       ctx.progress(
@@ -128,9 +146,12 @@ async function runCase(_caseId: string, ctx: CaseContext): Promise<ThroughputRun
 }
 
 const LABEL: Record<Variant, string> = {
-  raw: 'raw loop: FFmpeg reader + BlazeFace in-process, 1 thread (baseline)',
-  'pipeline-1': 'full pipeline, detect pool of 1 worker',
-  'pipeline-2': 'full pipeline, detect pool of 2 workers',
+  'raw-full': 'raw loop, full frames: FFmpeg reader + BlazeFace in-process, 1 thread',
+  'pipeline-full-1': 'pipeline, full frames (fullFrames: always), detect pool of 1 worker',
+  'pipeline-full-2': 'pipeline, full frames (fullFrames: always), detect pool of 2 workers',
+  raw: 'raw loop, decoder-resized frames, 1 thread (baseline)',
+  'pipeline-1': 'pipeline, decoder-resized frames (default), detect pool of 1 worker',
+  'pipeline-2': 'pipeline, decoder-resized frames (default), detect pool of 2 workers',
 };
 
 export const cameraThroughput: BenchDefinition = {
@@ -144,9 +165,17 @@ export const cameraThroughput: BenchDefinition = {
       runs.filter((r) => r.variant === v).reduce((a, b) => (b.fps > a.fps ? b : a));
     const raw = best('raw');
     const perCpu = (r: ThroughputRun) => r.frames / (r.cpu.self + r.cpu.children);
-    const variants: Variant[] = ['raw', 'pipeline-1', 'pipeline-2'];
+    const variants: Variant[] = [
+      'raw-full',
+      'pipeline-full-1',
+      'pipeline-full-2',
+      'raw',
+      'pipeline-1',
+      'pipeline-2',
+    ];
     const p1 = best('pipeline-1');
     const p2 = best('pipeline-2');
+    const full2 = best('pipeline-full-2');
     return {
       baseline: LABEL.raw,
       tables: [
@@ -182,7 +211,10 @@ export const cameraThroughput: BenchDefinition = {
         'The raw loop uses one thread plus the FFmpeg decoder processes; the pipeline adds its main thread ' +
           '(sources, RxJS, tracker, sinks) next to the workers. Frames per CPU-second (all threads of the process ' +
           'plus the decoders) is the per-core comparison.',
-        `Faces found: raw ${raw.faces}, pipeline ${p1.faces} / ${p2.faces} (same detector, same frames).`,
+        `Decoder-resized frames (FFmpeg letterboxes to the detector input; full frames only when crops or the ` +
+          `live view need them) vs full frames, 2 workers: ${ratio(p2.fps, full2.fps)} FPS.`,
+        `Faces found: raw ${raw.faces} (full frames ${best('raw-full').faces}), pipeline ${p1.faces} / ` +
+          `${p2.faces} (full frames ${best('pipeline-full-1').faces} / ${full2.faces}).`,
       ],
       data: runs,
     };

@@ -12,7 +12,7 @@ import {
   type DetectorConfigInput,
   type FaceDetector,
 } from '../src/pipelines/camera/detectors';
-import type { Detection } from '../src/pipelines/camera/frame';
+import type { Detection, DetectorFrame, InputLayout } from '../src/pipelines/camera/frame';
 import { attachCrops, cropBuffers, type CropRequest } from '../src/pipelines/camera/reid/face-crop';
 import { exposeWorker, transferResult } from '../src/pools/expose';
 
@@ -75,16 +75,23 @@ const api = {
    * Detects faces in one BGR24 frame with the detector named by `key` (a name from init or a detectorKey).
    * With `crops`, every face (up to its limits) also gets aligned RGB crops for the Re-ID and age/gender
    * models (`Detection.crops`, see src/pipelines/camera/reid/face-crop.ts), transferred back, not copied:
-   * the frame itself never returns to the main thread.
+   * the frame itself never returns to the main thread. With `resized`, `data` is not the frame but the
+   * decoder's letterboxed input for that layout (then no crops: they need the full frame).
    */
   async detect(
     key: string,
     width: number,
     height: number,
     data: ArrayBuffer | Uint8Array,
-    crops?: CropRequest,
+    crops?: CropRequest | null,
+    resized?: InputLayout,
   ): Promise<Detection[]> {
     const detector = await detectorFor(key);
+    if (resized) {
+      const input: DetectorFrame = { width, height, resized: { ...resized, data: bytes(data) } };
+      if (crops) throw new Error('detect worker: face crops need the full frame, not a resized input');
+      return detector.detect(input);
+    }
     const frame = { width, height, data: bytes(data) };
     const detections = await detector.detect(frame);
     if (!crops) return detections;
@@ -104,6 +111,14 @@ const api = {
       results.push(await detector.detect({ width: item.width, height: item.height, data: bytes(item.data) }));
     }
     return results;
+  },
+
+  /**
+   * The input layout of a detector (opening it if needed), so a decoder can produce that input directly;
+   * null for detectors that need full frames.
+   */
+  async inputLayout(key: string): Promise<InputLayout | null> {
+    return (await detectorFor(key)).inputLayout ?? null;
   },
 
   /** Names/keys of the detectors open in this worker (diagnostics). */

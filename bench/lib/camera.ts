@@ -11,7 +11,13 @@ export const SAMPLE_VIDEOS = ['Megamind.avi', 'vtest.avi'];
 /** A config of `n` channels on the sample videos with the default BlazeFace (front) detector. */
 export function cameraConfig(
   n: number,
-  options: { pace: 'asap' | number; loop?: boolean; maxFrames?: number; detectWorkers: number },
+  options: {
+    pace: 'asap' | number;
+    loop?: boolean;
+    maxFrames?: number;
+    detectWorkers: number;
+    fullFrames?: 'auto' | 'always' | 'never';
+  },
 ): RxvisionConfig {
   return parseConfig(
     {
@@ -19,6 +25,7 @@ export function cameraConfig(
       channelDefaults: {
         pace: options.pace,
         loop: options.loop ?? false,
+        ...(options.fullFrames ? { fullFrames: options.fullFrames } : {}),
         ...(options.maxFrames ? { maxFrames: options.maxFrames } : {}),
       },
       channels: Array.from({ length: n }, (_, i) => ({

@@ -140,7 +140,8 @@ export class LiveView {
   /** The `tapFrame` hook of `runChannels`: copies a watched channel's frame when its turn has come. */
   readonly tapFrame = (frame: Frame): void => {
     const v = this.channels.get(frame.channel);
-    if (!v || v.listeners.size === 0 || v.pending || v.encoding) return;
+    // Without full frames (fullFrames: 'never') there is no picture to show; counters still move.
+    if (!frame.data || !v || v.listeners.size === 0 || v.pending || v.encoding) return;
     const t = this.now();
     if (t - v.lastTapAt < this.minIntervalMs) return;
     v.lastTapAt = t;

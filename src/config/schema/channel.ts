@@ -64,6 +64,12 @@ const channelSettings = {
     .min(1)
     .default(1)
     .describe('FFmpeg decoder threads for this source (1 suits many channels on few cores)'),
+  fullFrames: z
+    .enum(['auto', 'always', 'never'])
+    .default('auto')
+    .describe(
+      'Whether the decoder hands over full frames. auto: only when something needs them (Re-ID/gender-age face crops, the live view, a detector without a fixed input such as Haar); otherwise FFmpeg hands over frames already letterboxed to the detector input, which is much cheaper. always: full frames. never: resized input only',
+    ),
   maxFrames: z.number().int().positive().optional().describe('Stop after this many frames'),
   stallTimeoutMs: z
     .number()

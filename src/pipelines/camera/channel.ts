@@ -8,7 +8,7 @@ import type { ChannelConfig } from '../../config/schema/channel';
 import { boundedBuffer, type BufferPolicy } from '../../operators/bounded-buffer';
 import { inPool } from '../../operators/in-pool';
 import { pullFrom } from '../../operators/pull-from';
-import type { Detection, Frame } from './frame';
+import type { Detection, Frame, InputLayout } from './frame';
 import { readFrames, type ChannelStatusEvent } from './sources/frame-source';
 import { parseSource } from './sources/source-uri';
 import { createTracker, type TrackUpdate } from './tracker';
@@ -34,8 +34,14 @@ export interface FrameResult {
   attributes?: Record<number, Record<string, unknown>>;
 }
 
-/** Detects faces in one frame; in production a call into the shared `detect` pool. */
-export type DetectFn = (frame: Frame) => Promise<Detection[]>;
+/**
+ * Detects faces in one frame; in production a call into the shared `detect` pool. A detect function
+ * that can take decoder-resized frames says so with `inputLayout` (the detector's input); frames then
+ * carry `resized` instead of full pixels unless something needs them.
+ */
+export type DetectFn = ((frame: Frame) => Promise<Detection[]>) & {
+  inputLayout?: () => Promise<InputLayout | undefined>;
+};
 
 /** What a channel needs from its surroundings. */
 export interface ChannelDeps {
@@ -50,6 +56,11 @@ export interface ChannelDeps {
   signal?: AbortSignal;
   /** Extension stages after tracking (Re-ID, gender/age...). */
   stages?: Array<OperatorFunction<FrameResult, FrameResult>>;
+  /**
+   * Something after detection needs full frames (face crops for Re-ID or gender/age): with
+   * `fullFrames: 'auto'` the decoder then hands over full frames. `tapFrame` counts as such a need too.
+   */
+  needsFullFrames?: boolean;
   /** Overrides `config.maxFrames` (the CLI's --frames). */
   maxFrames?: number;
   /**
@@ -67,13 +78,45 @@ export function defaultBufferPolicy(config: ChannelConfig): BufferPolicy {
   return !live && config.pace === 'asap' ? 'wait' : 'drop-oldest';
 }
 
+/**
+ * The detector input the decoder should produce instead of full frames, or undefined for full frames:
+ * `fullFrames: 'never'` always resizes (and fails if the detector cannot take resized input), 'auto'
+ * resizes when nothing needs full frames, 'always' never resizes.
+ */
+export async function decoderResize(
+  config: ChannelConfig,
+  deps: Pick<ChannelDeps, 'detect' | 'needsFullFrames' | 'tapFrame'>,
+): Promise<InputLayout | undefined> {
+  const mode = config.fullFrames;
+  if (mode === 'always') return undefined;
+  if (mode === 'auto' && (deps.needsFullFrames || deps.tapFrame)) return undefined;
+  // In 'auto' a detector that cannot be asked (not opened yet, model missing) just gets full frames; its
+  // own errors then show up per frame as before.
+  const layout = deps.detect?.inputLayout
+    ? await deps.detect.inputLayout().catch((err: unknown) => {
+        if (mode === 'never') throw err;
+        return undefined;
+      })
+    : undefined;
+  if (!layout && mode === 'never') {
+    throw new Error(`channel ${config.id}: fullFrames is 'never' but its detector needs full frames`);
+  }
+  if (layout && mode === 'never' && deps.needsFullFrames) {
+    throw new Error(
+      `channel ${config.id}: fullFrames is 'never' but Re-ID / gender-age need face crops from full frames`,
+    );
+  }
+  return layout;
+}
+
 /** The frames of a channel as a stream: pulled on demand under `wait`, pushed otherwise. */
 export function channelSource(
   config: ChannelConfig,
-  deps: Pick<ChannelDeps, 'onStatus' | 'signal' | 'maxFrames'>,
+  deps: Pick<ChannelDeps, 'onStatus' | 'signal' | 'maxFrames' | 'detect' | 'needsFullFrames' | 'tapFrame'>,
 ) {
-  const frames = () =>
-    readFrames({
+  const frames = async function* () {
+    const resize = await decoderResize(config, deps);
+    yield* readFrames({
       channel: config.id,
       source: config.source,
       pace: config.pace,
@@ -84,7 +127,9 @@ export function channelSource(
       maxFrames: deps.maxFrames ?? config.maxFrames,
       onStatus: deps.onStatus,
       signal: deps.signal,
+      resize,
     });
+  };
   return defaultBufferPolicy(config) === 'wait' ? pullFrom(frames()) : from(frames());
 }
 

@@ -11,16 +11,45 @@ export interface Frame {
   capturedAt: number;
   width: number;
   height: number;
-  /** BGR24 packed pixels, row-major, width * height * 3 bytes, no row padding. */
+  /**
+   * BGR24 packed pixels, row-major, width * height * 3 bytes, no row padding. Absent when the channel reads
+   * only decoder-resized detector input (`fullFrames`: nothing downstream needs the full picture).
+   */
+  data?: Uint8Array;
+  /** The frame already letterboxed to the detector's input by the decoder (see {@link ResizedImage}). */
+  resized?: ResizedImage;
+}
+
+/**
+ * Where a detector wants its input: the model's input size, where the resized picture sits in it and the
+ * region of the frame it covers. A decoder that knows it can hand over the detector's input directly.
+ */
+export interface InputLayout {
+  width: number;
+  height: number;
+  /** Placement of the resized picture inside the padded input. */
+  align: 'center' | 'top-left';
+  /** [x, y, width, height] of the frame to use (default: all of it). */
+  roi?: [x: number, y: number, width: number, height: number];
+}
+
+/** A frame letterboxed to an {@link InputLayout} (black padding) by the decoder: BGR24, width * height * 3. */
+export interface ResizedImage extends InputLayout {
   data: Uint8Array;
 }
 
-/** The pixels a detector needs; a {@link Frame} satisfies it. */
+/** What a detector accepts: the full frame, or only its size plus the decoder-resized input. */
+export type DetectorFrame =
+  FrameImage | { width: number; height: number; data?: undefined; resized: ResizedImage };
+
+/** The pixels a detector needs; a {@link Frame} with `data` satisfies it. */
 export interface FrameImage {
   width: number;
   height: number;
   /** BGR24 packed, width * height * 3 bytes. */
   data: Uint8Array;
+  /** The same frame letterboxed by the decoder, when it made one (detectors then use it). */
+  resized?: ResizedImage;
 }
 
 /** One detected face in source-frame pixels. */

@@ -28,9 +28,10 @@ import { kyselySink } from '../../sinks/kysely';
 import type { SinkAck } from '../../sinks/types';
 import { logger, type Logger } from '../../util/logger';
 import { workerPath } from '../../util/paths';
+import type { DetectApi } from '../../../workers/detect';
 import { createChannel, type DetectFn, type FrameResult } from './channel';
 import { detectorKey } from './detectors';
-import type { Detection, Frame } from './frame';
+import type { Frame } from './frame';
 import { detectionRows, statusRow, trackRows } from './records';
 import type { ChannelStatusEvent } from './sources/frame-source';
 import { parseSource } from './sources/source-uri';
@@ -107,20 +108,19 @@ export function poolDetect(channel: ChannelConfig): DetectFn {
   const key = detectorKey(channel.detector);
   // Re-ID / gender-age need face crops cut in the worker (the frame does not come back from it).
   const crops = faceCropRequest(channel);
-  const pool = getPool<{
-    detect(key: string, w: number, h: number, data: ArrayBuffer, crops?: unknown): Promise<Detection[]>;
-  }>('detect', {
-    worker: workerPath('detect'),
-  });
-  return (frame: Frame) => {
-    const buffer = toTransferable(frame.data);
-    const args: [string, number, number, ArrayBuffer, unknown?] = [key, frame.width, frame.height, buffer];
-    if (crops) args.push(crops);
-    return pool.run('detect', args, {
+  const pool = getPool<DetectApi>('detect', { worker: workerPath('detect') });
+  const detect: DetectFn = (frame: Frame) => {
+    const pixels = frame.resized?.data ?? frame.data;
+    if (!pixels) throw new Error(`channel ${frame.channel}: frame ${frame.seq} has no pixels`);
+    const buffer = toTransferable(pixels);
+    const resized = frame.resized ? { ...frame.resized, data: undefined } : undefined;
+    return pool.run('detect', [key, frame.width, frame.height, buffer, crops ?? null, resized], {
       transfer: [buffer],
       identity: `${frame.channel}#${frame.seq}`,
     });
   };
+  detect.inputLayout = async () => (await pool.run('inputLayout', [key])) ?? undefined;
+  return detect;
 }
 
 /** Runs the enabled channels of `config` until their sources end, `durationMs` passes or a stop signal. */
@@ -194,6 +194,7 @@ export async function runChannels(
           detect,
           signal: abort.signal,
           maxFrames: options.maxFrames,
+          needsFullFrames: faceCropRequest(c) !== undefined,
           stages: [...(options.stages?.(c) ?? []), ...[faces?.stage(c)].filter((s) => s !== undefined)],
           tapFrame: options.tapFrame,
           onStatus: (e) => {

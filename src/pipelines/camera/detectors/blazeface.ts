@@ -1,10 +1,9 @@
 import { assetPath } from '../../../assets';
-import type { Detection, FrameImage } from '../frame';
-import { assertFrameImage } from '../frame';
+import type { Detection, DetectorFrame, InputLayout } from '../frame';
 import { generateSsdAnchors, type Anchor, type SsdAnchorOptions } from './anchors';
 import { floatTensor, openOnnxSession, outputData, type OrtSession } from './onnx-session';
 import { finishDetections, resolveOptions, sigmoid } from './postprocess';
-import { letterboxTensor, type TensorFormat } from './preprocess';
+import { modelInput, type TensorFormat } from './preprocess';
 import type { DetectorOptions, FaceDetector, ResolvedDetectorOptions } from './types';
 
 /** BlazeFace model variants: "front" (128 px, near faces, selfie range) and "back" (256 px, smaller faces). */
@@ -110,6 +109,7 @@ export function decodeBlazeFace(
 class BlazeFaceDetector implements FaceDetector {
   readonly name: string;
   readonly inputSize: { width: number; height: number };
+  readonly inputLayout: InputLayout;
 
   constructor(
     private readonly session: OrtSession,
@@ -120,12 +120,12 @@ class BlazeFaceDetector implements FaceDetector {
   ) {
     this.name = `blazeface-${variant}`;
     this.inputSize = { width: spec.inputSize, height: spec.inputSize };
+    this.inputLayout = { ...this.inputSize, align: 'center', roi: options.roi };
   }
 
-  async detect(frame: FrameImage): Promise<Detection[]> {
-    assertFrameImage(frame);
+  async detect(frame: DetectorFrame): Promise<Detection[]> {
     const size = this.spec.inputSize;
-    const input = letterboxTensor(frame, size, size, BLAZEFACE_FORMAT, { roi: this.options.roi });
+    const input = modelInput(frame, this.inputLayout, BLAZEFACE_FORMAT);
     if (!input) return [];
     const tensor = floatTensor(input.data, [1, size, size, 3]);
     const outputs = await this.session.run({ [INPUT_NAME]: tensor });

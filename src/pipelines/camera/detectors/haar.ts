@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { assetPath } from '../../../assets';
 import { loadOpenCV, type CV } from '../../../util/opencv';
-import type { Detection, FrameImage } from '../frame';
+import type { Detection, DetectorFrame, FrameImage } from '../frame';
 import { assertFrameImage } from '../frame';
 import { finishDetections, resolveOptions } from './postprocess';
 import { clipRoi } from './preprocess';
@@ -49,7 +49,9 @@ class HaarDetector implements FaceDetector {
   }
 
   /** Synchronous work; resolves at once. */
-  async detect(frame: FrameImage): Promise<Detection[]> {
+  async detect(input: DetectorFrame): Promise<Detection[]> {
+    if (!input.data) throw new Error('haar: needs the full frame (it has no decoder-resized input)');
+    const frame: FrameImage = input;
     assertFrameImage(frame);
     const cv = this.cv;
     const region = clipRoi(frame.width, frame.height, this.options.roi);

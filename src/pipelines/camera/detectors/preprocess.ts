@@ -1,4 +1,4 @@
-import type { FrameImage } from '../frame';
+import { assertFrameImage, type DetectorFrame, type FrameImage, type InputLayout } from '../frame';
 import type { Roi } from './types';
 
 /** Maps model-input pixel coordinates back to source-frame pixels: src = (p - pad) / scale + offset. */
@@ -477,4 +477,87 @@ function fillPadding(
   // Same value in every channel, so filling whole pixels' worth of floats works for NHWC and NCHW alike:
   // fill everything, the content rows are overwritten afterwards.
   out.fill(value);
+}
+
+/** The letterbox an {@link InputLayout} implies for a frame size: the region used and the way back. */
+export interface LetterboxPlan {
+  /** The clipped region of the frame, [x, y, w, h] (integer bounds). */
+  region: Roi;
+  resizedW: number;
+  resizedH: number;
+  padX: number;
+  padY: number;
+  transform: InputTransform;
+}
+
+/**
+ * Plans the letterbox of a `width` x `height` frame into `layout`; undefined when the ROI misses the
+ * frame. The detectors and the decoder (FFmpeg's crop/scale/pad filters) both follow this plan, so boxes
+ * map back the same way whichever side resized.
+ */
+export function planLetterbox(width: number, height: number, layout: InputLayout): LetterboxPlan | undefined {
+  const region = clipRoi(width, height, layout.roi);
+  if (!region) return undefined;
+  const g = letterboxGeometry(region[2], region[3], layout.width, layout.height, layout.align);
+  return {
+    region,
+    resizedW: g.resizedW,
+    resizedH: g.resizedH,
+    padX: g.padX,
+    padY: g.padY,
+    transform: transformOf(g, region),
+  };
+}
+
+function sameLayout(a: InputLayout, b: InputLayout): boolean {
+  const roiA = a.roi ?? [];
+  const roiB = b.roi ?? [];
+  return (
+    a.width === b.width &&
+    a.height === b.height &&
+    a.align === b.align &&
+    roiA.length === roiB.length &&
+    roiA.every((v, i) => v === roiB[i])
+  );
+}
+
+/**
+ * A detector's float input from whatever the frame carries: the decoder-resized picture when it was made
+ * for this very layout (only a byte-to-float conversion left), else the full frame letterboxed here.
+ * Undefined when the ROI misses the frame.
+ */
+export function modelInput(
+  frame: DetectorFrame,
+  layout: InputLayout,
+  format: TensorFormat,
+): LetterboxedTensor | undefined {
+  const resized = frame.resized;
+  if (resized && sameLayout(resized, layout)) {
+    const plan = planLetterbox(frame.width, frame.height, layout);
+    if (!plan) return undefined;
+    const expected = layout.width * layout.height * 3;
+    if (resized.data.byteLength !== expected) {
+      throw new Error(
+        `resized input: data has ${resized.data.byteLength} bytes, expected ${expected} (BGR24 ${layout.width}x${layout.height})`,
+      );
+    }
+    return {
+      data: toTensorData(resized.data, layout.width, layout.height, format),
+      width: layout.width,
+      height: layout.height,
+      transform: plan.transform,
+      region: plan.region,
+    };
+  }
+  if (!frame.data) {
+    const got = resized ? `${resized.width}x${resized.height} ${resized.align}` : 'nothing';
+    throw new Error(
+      `detector input ${layout.width}x${layout.height} ${layout.align}: the frame has no full picture and its decoder-resized input is ${got}`,
+    );
+  }
+  assertFrameImage(frame, 'frame');
+  return letterboxTensor(frame, layout.width, layout.height, format, {
+    roi: layout.roi,
+    align: layout.align,
+  });
 }

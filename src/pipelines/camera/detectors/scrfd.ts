@@ -1,9 +1,8 @@
-import type { Detection, FrameImage } from '../frame';
-import { assertFrameImage } from '../frame';
+import type { Detection, DetectorFrame, InputLayout } from '../frame';
 import { resolveNchwInput } from './model-input';
 import { floatTensor, openOnnxSession, outputData, type OrtSession } from './onnx-session';
 import { finishDetections, resolveOptions } from './postprocess';
-import { letterboxTensor, type TensorFormat } from './preprocess';
+import { modelInput, type TensorFormat } from './preprocess';
 import type { DetectorOptions, FaceDetector, ResolvedDetectorOptions } from './types';
 
 /** Options of {@link createScrfdDetector}. */
@@ -116,6 +115,7 @@ export function decodeScrfdStride(
 class ScrfdDetector implements FaceDetector {
   readonly name = 'scrfd';
   readonly inputSize: { width: number; height: number };
+  readonly inputLayout: InputLayout;
 
   constructor(
     private readonly session: OrtSession,
@@ -124,16 +124,13 @@ class ScrfdDetector implements FaceDetector {
     private readonly options: ResolvedDetectorOptions,
   ) {
     this.inputSize = { width: input.width, height: input.height };
+    // InsightFace places the resized image at the top-left of the input.
+    this.inputLayout = { ...this.inputSize, align: 'top-left', roi: options.roi };
   }
 
-  async detect(frame: FrameImage): Promise<Detection[]> {
-    assertFrameImage(frame);
+  async detect(frame: DetectorFrame): Promise<Detection[]> {
     const { name, width, height } = this.input;
-    // InsightFace places the resized image at the top-left of the input.
-    const lb = letterboxTensor(frame, width, height, SCRFD_FORMAT, {
-      roi: this.options.roi,
-      align: 'top-left',
-    });
+    const lb = modelInput(frame, this.inputLayout, SCRFD_FORMAT);
     if (!lb) return [];
     const tensor = floatTensor(lb.data, [1, 3, height, width]);
     const outputs = await this.session.run({ [name]: tensor });

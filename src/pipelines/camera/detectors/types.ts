@@ -1,4 +1,4 @@
-import type { Detection, FrameImage } from '../frame';
+import type { Detection, DetectorFrame, InputLayout } from '../frame';
 
 /** [x, y, width, height] in source-frame pixels. */
 export type Roi = [x: number, y: number, width: number, height: number];
@@ -37,7 +37,13 @@ export interface FaceDetector {
   readonly name: string;
   /** The size the frame (or ROI) is letterboxed to before inference (Haar: the largest processing size). */
   readonly inputSize: { width: number; height: number };
-  detect(frame: FrameImage): Promise<Detection[]>;
+  /**
+   * The input this detector letterboxes frames into, when a decoder may do that for it (frames then carry
+   * `resized` and need no full picture). Undefined for detectors that need the full frame (Haar).
+   */
+  readonly inputLayout?: InputLayout;
+  /** Detects faces in a full frame, or in the decoder-resized input of `inputLayout` (`frame.resized`). */
+  detect(frame: DetectorFrame): Promise<Detection[]>;
   /** Releases the model session. */
   dispose(): Promise<void>;
 }

@@ -1,9 +1,8 @@
-import type { Detection, FrameImage } from '../frame';
-import { assertFrameImage } from '../frame';
+import type { Detection, DetectorFrame, InputLayout } from '../frame';
 import { resolveNchwInput } from './model-input';
 import { floatTensor, openOnnxSession, outputData, type OrtSession } from './onnx-session';
 import { finishDetections, resolveOptions } from './postprocess';
-import { letterboxTensor, type TensorFormat } from './preprocess';
+import { modelInput, type TensorFormat } from './preprocess';
 import type { DetectorOptions, FaceDetector, ResolvedDetectorOptions } from './types';
 
 /** Options of {@link createYuNetDetector}. */
@@ -64,6 +63,7 @@ export function decodeYuNetStride(
 class YuNetDetector implements FaceDetector {
   readonly name = 'yunet';
   readonly inputSize: { width: number; height: number };
+  readonly inputLayout: InputLayout;
 
   constructor(
     private readonly session: OrtSession,
@@ -71,16 +71,13 @@ class YuNetDetector implements FaceDetector {
     private readonly options: ResolvedDetectorOptions,
   ) {
     this.inputSize = { width: input.width, height: input.height };
+    // Top-left placement like OpenCV, which pads the bottom and right of the image.
+    this.inputLayout = { ...this.inputSize, align: 'top-left', roi: options.roi };
   }
 
-  async detect(frame: FrameImage): Promise<Detection[]> {
-    assertFrameImage(frame);
+  async detect(frame: DetectorFrame): Promise<Detection[]> {
     const { name, width, height } = this.input;
-    // Top-left placement like OpenCV, which pads the bottom and right of the image.
-    const lb = letterboxTensor(frame, width, height, YUNET_FORMAT, {
-      roi: this.options.roi,
-      align: 'top-left',
-    });
+    const lb = modelInput(frame, this.inputLayout, YUNET_FORMAT);
     if (!lb) return [];
     const tensor = floatTensor(lb.data, [1, 3, height, width]);
     const outputs = await this.session.run({ [name]: tensor });

@@ -3,6 +3,8 @@ import { spawn, execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { Readable } from 'node:stream';
 import { scrubSecrets } from '../../../util/redact';
+import { planLetterbox } from '../detectors/preprocess';
+import type { InputLayout } from '../frame';
 import { SourceError, type RawFrameReader, type SourceInfo } from './raw-reader';
 import type { SourceSpec } from './source-uri';
 
@@ -18,6 +20,36 @@ export interface FfmpegReaderOptions {
    * thread each avoids oversubscription; raise it for a single high-resolution stream.
    */
   threads?: number;
+  /**
+   * Hand over each frame letterboxed to this detector input instead of the full frame: FFmpeg crops,
+   * scales (area averaging) and pads, so the pipe carries a few kB per frame and nobody resizes again.
+   */
+  resize?: InputLayout;
+}
+
+/**
+ * FFmpeg filters that letterbox a `width` x `height` frame exactly as {@link planLetterbox} plans it (same
+ * region, resized size and padding, so boxes map back identically). Scaling converts to BGR on the small
+ * picture; padding comes after it, in BGR, so odd offsets are not rounded to chroma samples.
+ */
+export function letterboxFilter(width: number, height: number, layout: InputLayout): string {
+  const plan = planLetterbox(width, height, layout);
+  if (!plan) {
+    throw new SourceError(`roi [${layout.roi?.join(', ')}] lies outside the ${width}x${height} frame`, true);
+  }
+  const [rx, ry, rw, rh] = plan.region;
+  const filters: string[] = [];
+  if (rx !== 0 || ry !== 0 || rw !== width || rh !== height)
+    filters.push(`crop=${rw}:${rh}:${rx}:${ry}:exact=1`);
+  const shrink = plan.resizedW <= rw && plan.resizedH <= rh;
+  filters.push(
+    `scale=${plan.resizedW}:${plan.resizedH}:flags=${shrink ? 'area' : 'bilinear'}`,
+    'format=bgr24',
+  );
+  if (plan.resizedW !== layout.width || plan.resizedH !== layout.height) {
+    filters.push(`pad=${layout.width}:${layout.height}:${plan.padX}:${plan.padY}:black`);
+  }
+  return filters.join(',');
 }
 
 function secretsOf(uri: string): string[] {
@@ -104,7 +136,9 @@ export async function openFfmpegReader(
     throw new SourceError(`${spec.display}: file not found`, true);
   const timeoutMs = options.timeoutMs ?? 10_000;
   const info = await probe(spec, timeoutMs);
-  const frameBytes = info.width * info.height * 3;
+  const resize = options.resize;
+  const frameBytes = resize ? resize.width * resize.height * 3 : info.width * info.height * 3;
+  const filterArgs = resize ? ['-vf', letterboxFilter(info.width, info.height, resize)] : [];
   const proc = spawn(
     'ffmpeg',
     [
@@ -122,6 +156,7 @@ export async function openFfmpegReader(
       spec.uri,
       '-an',
       '-sn',
+      ...filterArgs,
       '-f',
       'rawvideo',
       '-pix_fmt',
@@ -177,5 +212,5 @@ export async function openFfmpegReader(
     await terminated;
   }
 
-  return { info, read, close };
+  return { info, resized: resize, read, close };
 }

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Frame } from '../frame';
+import type { Frame, InputLayout } from '../frame';
 import { openFfmpegReader } from './ffmpeg-reader';
 import { openImageFolderReader } from './image-folder-reader';
 import { SourceError, type RawFrameReader, type SourceInfo } from './raw-reader';
@@ -35,6 +35,11 @@ export interface FrameSourceOptions {
   maxFrames?: number;
   /** FFmpeg decoder threads per source (default 1). */
   decoderThreads?: number;
+  /**
+   * Ask the decoder for frames letterboxed to this detector input instead of full frames (FFmpeg sources;
+   * image folders still give full frames). Frames then carry `resized` and no `data`.
+   */
+  resize?: InputLayout;
   onStatus?: (event: ChannelStatusEvent) => void;
   signal?: AbortSignal;
 }
@@ -45,10 +50,15 @@ export interface FrameSourceOptions {
  * holds no native decoder. (OpenCV's VideoCapture is not used: @u4/opencv4nodejs works in one thread per
  * process only, and that thread belongs to the detect workers that need it.)
  */
-export function openReader(spec: SourceSpec, timeoutMs = 10_000, threads = 1) {
+export function openReader(
+  spec: SourceSpec,
+  timeoutMs = 10_000,
+  threads = 1,
+  resize?: InputLayout,
+): Promise<RawFrameReader> {
   return spec.kind === 'images'
     ? openImageFolderReader(spec)
-    : openFfmpegReader(spec, { timeoutMs, threads });
+    : openFfmpegReader(spec, { timeoutMs, threads, resize });
 }
 
 class StallError extends Error {}
@@ -94,7 +104,7 @@ export async function* readFrames(options: FrameSourceOptions): AsyncGenerator<F
     outer: while (!options.signal?.aborted) {
       let reader: RawFrameReader;
       try {
-        reader = await openReader(spec, stallMs, options.decoderThreads);
+        reader = await openReader(spec, stallMs, options.decoderThreads, options.resize);
       } catch (err) {
         const permanent = err instanceof SourceError ? err.permanent : false;
         if (permanent || attempt >= maxAttempts) throw err;
@@ -133,14 +143,16 @@ export async function* readFrames(options: FrameSourceOptions): AsyncGenerator<F
             if (wait > 1) await sleep(wait, undefined, { signal: options.signal }).catch(() => undefined);
             if (options.signal?.aborted) break;
           }
-          yield {
+          const frame: Frame = {
             channel: options.channel,
             seq: seq++,
             capturedAt: Date.now(),
             width: reader.info.width,
             height: reader.info.height,
-            data,
           };
+          if (reader.resized) frame.resized = { ...reader.resized, data };
+          else frame.data = data;
+          yield frame;
           if (options.maxFrames !== undefined && seq >= options.maxFrames) break outer;
         }
       } catch (err) {
