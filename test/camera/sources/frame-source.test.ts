@@ -83,7 +83,8 @@ describe('readFrames', () => {
     expect(events[1].info).toMatchObject({ width: 768, height: 576 });
   });
 
-  it('loops a file past its end when asked', async () => {
+  it('loops a file past its end when asked, in one decoder (no reconnect)', async () => {
+    const events: ChannelStatusEvent[] = [];
     const frames = await collect(
       readFrames({
         channel: 'c',
@@ -91,9 +92,13 @@ describe('readFrames', () => {
         loop: true,
         maxFrames: 300,
         pace: 'asap',
+        onStatus: (e) => events.push(e),
       }),
     );
     expect(frames).toHaveLength(300); // Megamind.avi has 270 frames
+    expect(Buffer.from(frames[270].data).equals(Buffer.from(frames[0].data))).toBe(true);
+    expect(Buffer.from(frames[271].data).equals(Buffer.from(frames[1].data))).toBe(true);
+    expect(events.map((e) => e.state)).toEqual(['connecting', 'live', 'ended']);
   });
 
   it('reads a folder of images in natural order, skipping a corrupt one', async () => {

@@ -380,7 +380,25 @@ function channelOrder(format: TensorFormat): [number, number, number] {
   return format.channels === 'rgb' ? [2, 1, 0] : [0, 1, 2];
 }
 
-/** Converts packed BGR24 bytes into a float32 tensor buffer in the given format. */
+/** byte -> byte * scale + offset for the last formats seen (a model keeps one format). */
+const valueTables = new Map<string, Float32Array>();
+
+function valueTable(scale: number, offset: number): Float32Array {
+  const key = `${scale}:${offset}`;
+  let table = valueTables.get(key);
+  if (!table) {
+    table = new Float32Array(256);
+    for (let v = 0; v < 256; v++) table[v] = v * scale + offset;
+    if (valueTables.size >= 8) valueTables.clear();
+    valueTables.set(key, table);
+  }
+  return table;
+}
+
+/**
+ * Converts packed BGR24 bytes into a float32 tensor buffer in the given format. A 256-entry table replaces
+ * the multiply-add, and the loop reads fixed offsets: this runs on every decoder-resized frame.
+ */
 export function toTensorData(
   bgr: Uint8Array,
   width: number,
@@ -389,19 +407,21 @@ export function toTensorData(
 ): Float32Array {
   const n = width * height;
   const out = new Float32Array(n * 3);
-  const { scale, offset } = format;
+  const table = valueTable(format.scale, format.offset);
   const [c0, c1, c2] = channelOrder(format);
   if (format.layout === 'nhwc') {
     for (let p = 0; p < n * 3; p += 3) {
-      out[p] = bgr[p + c0] * scale + offset;
-      out[p + 1] = bgr[p + c1] * scale + offset;
-      out[p + 2] = bgr[p + c2] * scale + offset;
+      out[p] = table[bgr[p + c0]];
+      out[p + 1] = table[bgr[p + c1]];
+      out[p + 2] = table[bgr[p + c2]];
     }
   } else {
+    const o1 = n;
+    const o2 = 2 * n;
     for (let i = 0, p = 0; i < n; i++, p += 3) {
-      out[i] = bgr[p + c0] * scale + offset;
-      out[n + i] = bgr[p + c1] * scale + offset;
-      out[2 * n + i] = bgr[p + c2] * scale + offset;
+      out[i] = table[bgr[p + c0]];
+      out[o1 + i] = table[bgr[p + c1]];
+      out[o2 + i] = table[bgr[p + c2]];
     }
   }
   return out;

@@ -25,6 +25,11 @@ export interface FfmpegReaderOptions {
    * scales (area averaging) and pads, so the pipe carries a few kB per frame and nobody resizes again.
    */
   resize?: InputLayout;
+  /**
+   * Files only: FFmpeg restarts the file itself at its end (-stream_loop), so looping costs no new
+   * process (spawning one from a large Node process blocks the event loop for tens of ms).
+   */
+  loop?: boolean;
 }
 
 /**
@@ -147,6 +152,7 @@ export async function openFfmpegReader(
       'error',
       '-nostdin',
       ...networkArgs(spec, timeoutMs),
+      ...(options.loop && spec.kind === 'file' ? ['-stream_loop', '-1'] : []),
       ...(options.inputArgs ?? []),
       '-threads',
       String(options.threads ?? 1),
@@ -156,6 +162,10 @@ export async function openFfmpegReader(
       spec.uri,
       '-an',
       '-sn',
+      // Every decoded frame once, as decoded: no duplicates or drops to fake a constant rate (and exact
+      // frame counts across -stream_loop restarts).
+      '-fps_mode',
+      'passthrough',
       ...filterArgs,
       '-f',
       'rawvideo',

@@ -55,10 +55,11 @@ export function openReader(
   timeoutMs = 10_000,
   threads = 1,
   resize?: InputLayout,
+  loop = false,
 ): Promise<RawFrameReader> {
   return spec.kind === 'images'
     ? openImageFolderReader(spec)
-    : openFfmpegReader(spec, { timeoutMs, threads, resize });
+    : openFfmpegReader(spec, { timeoutMs, threads, resize, loop });
 }
 
 class StallError extends Error {}
@@ -104,7 +105,7 @@ export async function* readFrames(options: FrameSourceOptions): AsyncGenerator<F
     outer: while (!options.signal?.aborted) {
       let reader: RawFrameReader;
       try {
-        reader = await openReader(spec, stallMs, options.decoderThreads, options.resize);
+        reader = await openReader(spec, stallMs, options.decoderThreads, options.resize, options.loop);
       } catch (err) {
         const permanent = err instanceof SourceError ? err.permanent : false;
         if (permanent || attempt >= maxAttempts) throw err;
