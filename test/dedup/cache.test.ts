@@ -3,13 +3,19 @@ import { Kysely, PostgresDialect } from 'kysely';
 import { Pool } from 'pg';
 import { openDatabase, type Database, type DB } from '../../src/db';
 import * as m0003 from '../../src/db/migrations/0003_dedup';
+import * as m0005 from '../../src/db/migrations/0005_dedup_pairs';
 import {
   bytesToFloats,
+  featureDigest,
   featureSettingsKey,
   floatsToBytes,
   fromCacheRow,
   isFresh,
+  readCacheIndex,
   readCachedRows,
+  setFeatureDigests,
+  summaryFromIndexRow,
+  summaryOf,
   toCacheRow,
   upsertCacheRows,
 } from '../../src/pipelines/dedup/cache';
@@ -60,6 +66,30 @@ async function roundTrip(db: Kysely<DB>): Promise<void> {
   const second = rows.get(feats[1].path)!;
   expect(second.mtime_ms).toBe(5);
   expect(isFresh(second, entries[1], key)).toBe(false);
+
+  // The digest survives the round trip (jsonb reorders the variants' keys; the digest must not care).
+  expect(first.feature_digest).toBe(featureDigest(feats[0]));
+  expect(featureDigest(fromCacheRow(first))).toBe(first.feature_digest);
+  expect(featureDigest(feats[0])).not.toBe(featureDigest(feats[1]));
+
+  // The light read has everything but the kilobytes, and gives the same summary as the full record.
+  const light = await readCacheIndex(db, [feats[0].path, '/not/cached.jpg']);
+  expect(light.size).toBe(1);
+  const row = light.get(feats[0].path)!;
+  expect(row).not.toHaveProperty('thumb');
+  expect(row).not.toHaveProperty('colour');
+  expect(isFresh(row, entries[0], key, 'hash0')).toBe(true);
+  expect(summaryFromIndexRow({ ...row, feature_digest: row.feature_digest! })).toEqual(summaryOf(feats[0]));
+
+  // Rows from before digests existed get theirs filled in.
+  await db.updateTable('dedup_features').set({ feature_digest: null }).execute();
+  await setFeatureDigests(db, [{ path: feats[1].path, digest: 'd1' }]);
+  const after = await readCacheIndex(
+    db,
+    feats.map((f) => f.path),
+  );
+  expect(after.get(feats[0].path)!.feature_digest).toBeNull();
+  expect(after.get(feats[1].path)!.feature_digest).toBe('d1');
 }
 
 describe('feature cache rows', () => {
@@ -70,6 +100,30 @@ describe('feature cache rows', () => {
     shifted.set(bytes, 3);
     expect(Array.from(bytesToFloats(shifted.subarray(3)))).toEqual(Array.from(v));
     expect(() => bytesToFloats(new Uint8Array(5))).toThrow(/multiple of 4/);
+  });
+
+  test('the feature digest changes with anything a verification reads, and only with that', async () => {
+    const [f] = await sampleFeatures();
+    const d = featureDigest(f);
+    const thumb = Uint8Array.from(f.thumb);
+    thumb[5] ^= 1;
+    const colour = Float32Array.from(f.colour);
+    colour[3] += 1e-6;
+    const variants = f.variants.map((v, i) => (i === 2 ? { ...v, dhash: '0000000000000000' } : v));
+    for (const changed of [
+      { ...f, thumb },
+      { ...f, colour },
+      { ...f, variants },
+      { ...f, hashes: { ...f.hashes, phash: 'ffffffffffffffff' } },
+      { ...f, embedding: Float32Array.from([0.6, -0.8, 0.01]) },
+      { ...f, embedding: undefined },
+    ])
+      expect(featureDigest(changed)).not.toBe(d);
+    // Path, dimensions and format do not change a verification.
+    expect(featureDigest({ ...f, path: '/elsewhere.png', width: 1, height: 2, format: 'png' })).toBe(d);
+    expect(
+      featureDigest({ ...f, thumb: Uint8Array.from(f.thumb), colour: Float32Array.from(f.colour) }),
+    ).toBe(d);
   });
 
   test('settings key changes with settings that change features', () => {
@@ -101,7 +155,9 @@ describe('feature cache rows', () => {
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
     try {
       await m0003.up(db);
+      await m0005.up(db);
       await roundTrip(db);
+      await m0005.down(db);
       await m0003.down(db);
     } finally {
       await db.destroy();

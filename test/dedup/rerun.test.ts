@@ -3,8 +3,10 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { openDatabase, type Database } from '../../src/db';
-import { runDedupJob } from '../../src/pipelines/dedup/job';
+import * as cacheModule from '../../src/pipelines/dedup/cache';
+import { runDedupJob, type DedupJobResult } from '../../src/pipelines/dedup/job';
 import type { DedupProgress } from '../../src/pipelines/dedup/progress';
+import { defaultDedupSettings } from '../../src/pipelines/dedup/settings';
 import { createPool, type WorkerPool } from '../../src/pools';
 import { workerPath } from '../../src/util/paths';
 import type { HashWorkerApi } from '../../workers/hash';
@@ -116,4 +118,128 @@ describe('runDedupJob re-runs: feature cache, pruning, result rows, progress', (
       .executeTakeFirst();
     expect(Number(count!.n)).toBe(15);
   }, 60_000);
+});
+
+describe('cached re-runs give exactly the results of a cold run on the same files', () => {
+  let pool: WorkerPool<HashWorkerApi>;
+  let database: Database;
+  let root: string;
+
+  beforeAll(async () => {
+    pool = createPool<HashWorkerApi>({
+      name: 'hash',
+      worker: workerPath('hash'),
+      size: 2,
+      taskTimeoutMs: 30_000,
+    });
+    database = await openDatabase({ dataDir: ':memory:' });
+    await database.migrate();
+    root = path.join(mkdtempSync(path.join(os.tmpdir(), 'dedup-rerun-equal-')), 'photos');
+    await makeCorpus(root, ['fruits.jpg', 'home.jpg', 'baboon.jpg']);
+  }, 120_000);
+
+  afterAll(async () => {
+    jest.restoreAllMocks();
+    await pool.terminate();
+    await database.close();
+  });
+
+  type Settings = Parameters<typeof runDedupJob>[0]['settings'];
+  /** No database: every feature computed, every candidate verified. */
+  const cold = (settings?: Settings) => runDedupJob({ root, pool, settings, saveResults: false });
+  const warm = (settings?: Settings) =>
+    runDedupJob({ root, pool, db: database.db, settings, saveResults: false });
+  const results = (r: DedupJobResult) => ({
+    groups: r.report.groups,
+    skipped: r.report.skipped,
+    files: r.stats.files,
+    verified: r.stats.verified,
+  });
+  const groupOf = (r: DedupJobResult, rel: string) =>
+    r.report.groups.find((g) => g.members.some((m) => m.path === rel))?.members.map((m) => m.path);
+
+  test('first run, unchanged re-run, added, deleted and modified files, changed verification settings', async () => {
+    const first = await warm();
+    let reference = await cold();
+    expect(results(first)).toEqual(results(reference));
+    expect(first.report.groups).toHaveLength(3);
+    expect(first.stats.featuresComputed).toBe(24);
+
+    // Unchanged: nothing computed or verified, no full feature record read.
+    const fullReads = jest.spyOn(cacheModule, 'readCachedRows');
+    const same = await warm();
+    expect(fullReads).not.toHaveBeenCalled();
+    fullReads.mockRestore();
+    expect(same.stats).toMatchObject({ featuresComputed: 0, featuresCached: 24, candidates: 0 });
+    expect(same.stats.reused).toBe(reference.stats.verified);
+    expect(results(same)).toEqual(results(reference));
+
+    // Rows cached before digests existed: read in full once, their digests filled in.
+    await database.db.updateTable('dedup_features').set({ feature_digest: null }).execute();
+    const legacy = await warm();
+    expect(results(legacy)).toEqual(results(reference));
+    expect(legacy.stats).toMatchObject({ featuresComputed: 0, featuresCached: 24, candidates: 0 });
+    const undigested = await database.db
+      .selectFrom('dedup_features')
+      .select('path')
+      .where('feature_digest', 'is', null)
+      .execute();
+    expect(undigested).toEqual([]);
+
+    // One near-duplicate added: only its candidate pairs are verified.
+    await sharp(path.join(root, 'originals/fruits.jpg'))
+      .resize(300)
+      .jpeg({ quality: 85 })
+      .toFile(path.join(root, 'added-fruits.jpg'));
+    const before = reference;
+    const added = await warm();
+    reference = await cold();
+    expect(results(added)).toEqual(results(reference));
+    expect(added.stats.featuresComputed).toBe(1);
+    expect(added.stats.candidates).toBe(reference.stats.candidates - before.stats.candidates);
+    expect(added.stats.candidates).toBeGreaterThan(0);
+    expect(groupOf(added, 'added-fruits.jpg')).toContain('originals/fruits.jpg');
+
+    // One file deleted: it leaves its group; nothing is verified.
+    await fs.unlink(path.join(root, 'copies/blur/home.jpg'));
+    const deleted = await warm();
+    reference = await cold();
+    expect(results(deleted)).toEqual(results(reference));
+    expect(deleted.stats).toMatchObject({ featuresComputed: 0, featuresPruned: 1, candidates: 0 });
+    expect(deleted.report.groups.flatMap((g) => g.members.map((m) => m.path))).not.toContain(
+      'copies/blur/home.jpg',
+    );
+    expect(groupOf(deleted, 'originals/home.jpg')).toHaveLength(7);
+
+    // One file modified: a baboon copy becomes a fruits picture and changes groups.
+    const modified = path.join(root, 'copies/q40/baboon.jpg');
+    await sharp(path.join(root, 'originals/fruits.jpg'))
+      .jpeg({ quality: 55 })
+      .toFile(modified + '.tmp');
+    await fs.rename(modified + '.tmp', modified);
+    const later = new Date(Date.now() + 5000);
+    await fs.utimes(modified, later, later);
+    const changed = await warm();
+    reference = await cold();
+    expect(results(changed)).toEqual(results(reference));
+    expect(changed.stats.featuresComputed).toBe(1);
+    expect(changed.stats.candidates).toBeGreaterThan(0);
+    expect(changed.stats.candidates).toBeLessThan(reference.stats.candidates);
+    expect(groupOf(changed, 'copies/q40/baboon.jpg')).toContain('originals/fruits.jpg');
+    expect(groupOf(changed, 'originals/baboon.jpg')).not.toContain('copies/q40/baboon.jpg');
+
+    // A verification setting changed: every candidate verified again, nothing reused.
+    const strict: Settings = { verify: { ...defaultDedupSettings().verify, minStructure: 0.9 } };
+    const restrict = await warm(strict);
+    const strictReference = await cold(strict);
+    expect(results(restrict)).toEqual(results(strictReference));
+    expect(restrict.stats.reused).toBe(0);
+    expect(restrict.stats.candidates).toBe(strictReference.stats.candidates);
+    expect(restrict.stats.verified).toBeLessThan(reference.stats.verified);
+
+    // Back to the defaults: their stored results still hold.
+    const back = await warm();
+    expect(results(back)).toEqual(results(reference));
+    expect(back.stats).toMatchObject({ featuresComputed: 0, candidates: 0 });
+  }, 300_000);
 });

@@ -9,6 +9,7 @@ import { runDedupJob, type DedupJobResult } from '../../pipelines/dedup/job';
 import { createProgressDisplay } from '../../pipelines/dedup/progress-display';
 import { dedupSettingsSchema, type DedupSettings } from '../../pipelines/dedup/settings';
 import { closeAllPools, configurePools, getPool } from '../../pools/registry';
+import { createShutdown, type Shutdown } from '../../runtime/shutdown';
 import type { HashWorkerApi } from '../../../workers/hash';
 import { logger } from '../../util/logger';
 import { workerPath } from '../../util/paths';
@@ -126,10 +127,16 @@ export function settingsFromOptions(opts: DedupCommandOptions, job?: DedupJobCon
 export function formatDedupSummary(r: DedupJobResult, out: string, confirmed: boolean): string {
   const s = r.stats;
   const mb = (b: number) => `${(b / 1e6).toFixed(1)} MB`;
+  if (r.interrupted) {
+    return [
+      `interrupted: ${s.files} images scanned; features: ${s.featuresComputed} computed (cached), ${s.featuresCached} from cache; ${(s.elapsedMs / 1000).toFixed(1)} s`,
+      'no groups, actions or report on a partial run: run the same command again to finish (cached features are reused)',
+    ].join('\n');
+  }
   const lines = [
     `${s.files} images scanned, ${s.groups} duplicate groups (${s.exactGroups} exact), ${s.duplicates} duplicates, ${mb(s.reclaimableBytes)} reclaimable`,
     `features: ${s.featuresComputed} computed, ${s.featuresCached} from cache${s.featuresPruned ? `, ${s.featuresPruned} stale rows pruned` : ''}; ` +
-      `${s.candidates} candidate pairs, ${s.verified} verified; ${s.skipped} files skipped; ${(s.elapsedMs / 1000).toFixed(1)} s`,
+      `${s.candidates} candidate pairs (${s.reused} decisions reused), ${s.verified} verified; ${s.skipped} files skipped; ${(s.elapsedMs / 1000).toFixed(1)} s`,
   ];
   if (r.outcomes.length) {
     const by = (st: string) => r.outcomes.filter((o) => o.status === st).length;
@@ -211,42 +218,64 @@ export async function runDedupCommand(dir: string | undefined, opts: DedupComman
   }
   const display =
     opts.progress && !opts.json ? createProgressDisplay() : createProgressDisplay({ tty: false });
-  try {
-    const pool = getPool<HashWorkerApi>('hash', { worker: workerPath('hash'), taskTimeoutMs: 60_000 });
-    const result = await runDedupJob({
-      root,
-      out,
-      pool,
-      db: database.db,
-      cache: opts.cache,
-      jobId: job?.id,
-      settings,
-      scan: {
-        include: opts.include ?? job?.include,
-        exclude: [
-          ...(opts.exclude ?? job?.exclude ?? []),
-          ...selfExcludes(root, [out, settings.actions.targetDir]),
-        ],
-      },
-      onProgress: display.listener,
-    });
-    display.stop();
-    if (opts.json)
-      process.stdout.write(
-        `${JSON.stringify({ runId: result.runId, out, ...result.stats, outcomes: result.outcomes })}\n`,
-      );
-    else process.stdout.write(`${formatDedupSummary(result, out, settings.actions.confirm)}\n`);
-    if (result.outcomes.some((o) => o.status === 'failed')) process.exitCode = ExitCode.failure;
-  } catch (err) {
-    display.stop();
-    if (err instanceof CliError) throw err;
-    if (err instanceof Error && /needs actions\.targetDir|outside the scanned root/.test(err.message))
-      throw new CliError(err.message, ExitCode.invalidConfig);
-    throw err;
-  } finally {
-    await closeAllPools({ drainMs: 2_000 });
-    await database.close();
+  // SIGINT/SIGTERM: the job stops scanning and pulling files, lets tasks in flight finish and writes their
+  // cache rows, then skips verification and actions; exit 130. A second signal exits at once.
+  let finished = false;
+  const shutdown = createShutdown({
+    deadlineMs: 30_000,
+    exit: (code) => {
+      if (code === ExitCode.interrupted && !finished) process.exit(code);
+    },
+  });
+  const abort = new AbortController();
+  shutdown.shutdown$.subscribe(() => abort.abort());
+  shutdown.onStop('worker pools', () => closeAllPools({ drainMs: 2_000 }), 'pools');
+  shutdown.onStop('database', () => database.close(), 'database');
+  let failure: unknown;
+  const work = (async () => {
+    try {
+      const pool = getPool<HashWorkerApi>('hash', { worker: workerPath('hash'), taskTimeoutMs: 60_000 });
+      const result = await runDedupJob({
+        root,
+        out,
+        pool,
+        db: database.db,
+        cache: opts.cache,
+        jobId: job?.id,
+        settings,
+        scan: {
+          include: opts.include ?? job?.include,
+          exclude: [
+            ...(opts.exclude ?? job?.exclude ?? []),
+            ...selfExcludes(root, [out, settings.actions.targetDir]),
+          ],
+        },
+        onProgress: display.listener,
+        signal: abort.signal,
+      });
+      display.stop();
+      if (opts.json)
+        process.stdout.write(
+          `${JSON.stringify({ runId: result.runId, out, interrupted: result.interrupted, ...result.stats, outcomes: result.outcomes })}\n`,
+        );
+      else process.stdout.write(`${formatDedupSummary(result, out, settings.actions.confirm)}\n`);
+      if (result.outcomes.some((o) => o.status === 'failed')) process.exitCode = ExitCode.failure;
+    } catch (err) {
+      display.stop();
+      failure = err;
+    }
+  })();
+  // The stop sequence runs when the job ends (or on a signal): pools, then the database.
+  const code = await shutdown.run(work);
+  finished = true;
+  shutdown.dispose();
+  if (failure !== undefined) {
+    if (failure instanceof CliError) throw failure;
+    if (failure instanceof Error && /needs actions\.targetDir|outside the scanned root/.test(failure.message))
+      throw new CliError(failure.message, ExitCode.invalidConfig);
+    throw failure;
   }
+  if (code !== ExitCode.ok) process.exitCode = code;
 }
 
 /** Registers `pipeline dedup [dir]`. */
@@ -297,20 +326,31 @@ export function registerDedupCommand(program: Command): void {
     });
 }
 
-/** Runs the dedup jobs of a loaded config (used by `pipeline run`); prints each job's summary. */
+/**
+ * Runs the dedup jobs of a loaded config (used by `pipeline run`); prints each job's summary. With
+ * `shutdown`, a signal stops the running job gracefully (see {@link DedupJobOptions.signal}) and skips
+ * the jobs not started yet.
+ */
 export async function runConfigDedupJobs(
   config: RxvisionConfig,
-  options: { json?: boolean } = {},
+  options: { json?: boolean; shutdown?: Pick<Shutdown, 'shutdown$'> } = {},
 ): Promise<void> {
   const jobs = config.dedup ?? [];
   if (jobs.length === 0) return;
+  const abort = new AbortController();
+  const stopSub = options.shutdown?.shutdown$.subscribe(() => abort.abort());
   const database = await openDatabase(config.database ?? {}).catch((err: Error) => {
+    stopSub?.unsubscribe();
     throw new CliError(err.message, ExitCode.database);
   });
   try {
     await database.migrate();
     const pool = getPool<HashWorkerApi>('hash', { worker: workerPath('hash'), taskTimeoutMs: 60_000 });
     for (const job of jobs) {
+      if (abort.signal.aborted) {
+        logger().warn({ job: job.id }, `dedup job ${job.id} not started: stopping`);
+        continue;
+      }
       const display = createProgressDisplay({ tty: process.stderr.isTTY === true && !options.json });
       const settings = job.settings ?? dedupSettingsSchema.parse({});
       try {
@@ -329,12 +369,13 @@ export async function runConfigDedupJobs(
             ],
           },
           onProgress: display.listener,
+          signal: abort.signal,
         });
         display.stop();
         const out = job.out ?? '(no report folder)';
         process.stdout.write(
           options.json
-            ? `${JSON.stringify({ dedupJob: job.id, runId: result.runId, ...result.stats })}\n`
+            ? `${JSON.stringify({ dedupJob: job.id, runId: result.runId, interrupted: result.interrupted, ...result.stats })}\n`
             : `dedup ${job.id}:\n${formatDedupSummary(result, out, settings.actions.confirm)}\n`,
         );
         if (result.outcomes.some((o) => o.status === 'failed')) process.exitCode = ExitCode.failure;
@@ -345,6 +386,7 @@ export async function runConfigDedupJobs(
       }
     }
   } finally {
+    stopSub?.unsubscribe();
     await database.close();
   }
 }

@@ -93,7 +93,7 @@ async function runConfig(
       }),
     );
   }
-  if (config.dedup?.length) work.push(runConfigDedupJobs(config, { json: opts.json }));
+  if (config.dedup?.length) work.push(runConfigDedupJobs(config, { json: opts.json, shutdown }));
   if (work.length === 0) logger().warn(`${file}: nothing to run (no enabled channels)`);
   await Promise.all(work);
 }

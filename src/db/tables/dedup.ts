@@ -27,6 +27,8 @@ export interface DedupFeaturesTable {
   thumb: Bytea;
   thumb_size: number;
   embedding: NullableBytea;
+  /** Fingerprint of the features a verification reads (migration 0005_dedup_pairs); null on older rows. */
+  feature_digest: ColumnType<string | null, string | null | undefined, string | null>;
   updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
 }
 
@@ -90,8 +92,40 @@ export interface DedupSkippedTable {
   detail: string;
 }
 
-/** Tables created by 0003_dedup. */
+/**
+ * One verified (similar) candidate pair (migration 0005_dedup_pairs), by the feature digests of its two
+ * images, the hash transform and the verification settings key, with the stage scores.
+ */
+export interface DedupPairsTable {
+  verify_key: string;
+  /** Digest of the first image (for the identity transform, the smaller digest). */
+  a_digest: string;
+  /** Digest of the second image: the first looks like `transform` applied to it. */
+  b_digest: string;
+  transform: string;
+  /** Mean of the stage scores. */
+  score: number;
+  hash_score: number;
+  colour_score: number;
+  structure_score: number;
+  embedding_score: number | null;
+  created_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+/**
+ * The digests of a scope's last complete run (migration 0005_dedup_pairs): every candidate pair among
+ * them was decided under the scope's verification settings.
+ */
+export interface DedupPairScopesTable {
+  /** `<verification settings key>:<root>`. */
+  scope: string;
+  digest: string;
+}
+
+/** Tables created by 0003_dedup and 0005_dedup_pairs. */
 export interface DedupTables {
+  dedup_pairs: DedupPairsTable;
+  dedup_pair_scopes: DedupPairScopesTable;
   dedup_features: DedupFeaturesTable;
   dedup_runs: DedupRunsTable;
   dedup_groups: DedupGroupsTable;

@@ -9,7 +9,7 @@ import { sql, type Kysely } from 'kysely';
 import { jsonb } from '../../db/json';
 import type { DB } from '../../db/types';
 import type { FeatureSettings } from './settings';
-import type { HashVariant, ImageFeatures, ScanEntry } from './types';
+import type { HashVariant, ImageFeatures, ImageSummary, ScanEntry } from './types';
 
 /** The row shape written to `dedup_features`. */
 export interface FeatureCacheRow {
@@ -29,6 +29,7 @@ export interface FeatureCacheRow {
   thumb: Uint8Array;
   thumb_size: number;
   embedding: Uint8Array | null;
+  feature_digest: string;
 }
 
 /**
@@ -63,6 +64,38 @@ export function bytesToFloats(b: Uint8Array): Float32Array {
   return out;
 }
 
+/**
+ * Fingerprint of everything the verification stages read from a feature record (the three hashes, the
+ * variants, the colour signature, the thumbnail and its size, the embedding), 128 bits of sha1 as hex.
+ * Two records with the same digest verify identically against anything, so it keys stored pair
+ * decisions. Fields are serialised explicitly (not JSON of the objects) because jsonb reorders keys.
+ */
+export function featureDigest(f: ImageFeatures): string {
+  const h = createHash('sha1');
+  const hashes = (x: { whash: string; phash: string; dhash: string }) => `${x.whash}${x.phash}${x.dhash}`;
+  h.update(`v1;${hashes(f.hashes)};${f.variants.map((v) => `${v.transform}:${hashes(v)}`).join(',')};`);
+  h.update(`colour ${f.colour.length};`);
+  h.update(floatsToBytes(f.colour));
+  h.update(`;thumb ${f.thumbSize};`);
+  h.update(f.thumb);
+  h.update(`;embedding ${f.embedding?.length ?? -1};`);
+  if (f.embedding) h.update(floatsToBytes(f.embedding));
+  return h.digest('hex').slice(0, 32);
+}
+
+/** The light part of a feature record (see {@link ImageSummary}). */
+export function summaryOf(f: ImageFeatures, digest = featureDigest(f)): ImageSummary {
+  return {
+    path: f.path,
+    width: f.width,
+    height: f.height,
+    format: f.format,
+    hashes: f.hashes,
+    variants: f.variants,
+    digest,
+  };
+}
+
 /** Row for one file's features. */
 export function toCacheRow(
   entry: Pick<ScanEntry, 'path' | 'size' | 'mtimeMs'>,
@@ -87,27 +120,63 @@ export function toCacheRow(
     thumb: Uint8Array.from(f.thumb),
     thumb_size: f.thumbSize,
     embedding: f.embedding ? floatsToBytes(f.embedding) : null,
+    feature_digest: featureDigest(f),
   };
 }
 
 /** A row as read back (bigint may come back as a string, jsonb as parsed JSON, bytea as Buffer). */
-export type StoredCacheRow = Omit<FeatureCacheRow, 'size' | 'variants'> & {
+export type StoredCacheRow = Omit<FeatureCacheRow, 'size' | 'variants' | 'feature_digest'> & {
   size: number | string;
   variants: unknown;
+  /** Null on rows written before migration 0005_dedup_pairs. */
+  feature_digest?: string | null;
 };
 
-/** Features from a stored row. */
-export function fromCacheRow(row: StoredCacheRow): ImageFeatures {
-  const variants = (
-    typeof row.variants === 'string' ? JSON.parse(row.variants) : row.variants
-  ) as HashVariant[];
+/** The light columns of a cached row: everything but the colour signature, thumbnail and embedding. */
+export type CacheIndexRow = Pick<
+  StoredCacheRow,
+  | 'path'
+  | 'size'
+  | 'mtime_ms'
+  | 'content_hash'
+  | 'settings_key'
+  | 'width'
+  | 'height'
+  | 'format'
+  | 'whash'
+  | 'phash'
+  | 'dhash'
+  | 'variants'
+  | 'feature_digest'
+>;
+
+function parseVariants(v: unknown): HashVariant[] {
+  return ((typeof v === 'string' ? JSON.parse(v) : v) as HashVariant[] | null) ?? [];
+}
+
+/** Summary from a light row whose digest is known. */
+export function summaryFromIndexRow(row: CacheIndexRow & { feature_digest: string }): ImageSummary {
   return {
     path: row.path,
     width: row.width,
     height: row.height,
     format: row.format,
     hashes: { whash: row.whash, phash: row.phash, dhash: row.dhash },
-    variants: variants ?? [],
+    variants: parseVariants(row.variants),
+    digest: row.feature_digest,
+  };
+}
+
+/** Features from a stored row. */
+export function fromCacheRow(row: StoredCacheRow): ImageFeatures {
+  const variants = parseVariants(row.variants);
+  return {
+    path: row.path,
+    width: row.width,
+    height: row.height,
+    format: row.format,
+    hashes: { whash: row.whash, phash: row.phash, dhash: row.dhash },
+    variants,
     colour: bytesToFloats(row.colour),
     thumb: Uint8Array.from(row.thumb),
     thumbSize: row.thumb_size,
@@ -143,6 +212,51 @@ export async function readCachedRows(
   return out;
 }
 
+/**
+ * Reads the light columns of the cached rows for a batch of paths (one query): enough to decide
+ * freshness, find candidates and write reports, without the kilobytes of thumbnail and signature.
+ */
+export async function readCacheIndex(
+  db: Kysely<DB>,
+  paths: readonly string[],
+): Promise<Map<string, CacheIndexRow>> {
+  const out = new Map<string, CacheIndexRow>();
+  if (paths.length === 0) return out;
+  const rows = await db
+    .selectFrom('dedup_features')
+    .select([
+      'path',
+      'size',
+      'mtime_ms',
+      'content_hash',
+      'settings_key',
+      'width',
+      'height',
+      'format',
+      'whash',
+      'phash',
+      'dhash',
+      'variants',
+      'feature_digest',
+    ])
+    .where('path', 'in', [...paths])
+    .execute();
+  for (const r of rows) out.set(r.path, r as CacheIndexRow);
+  return out;
+}
+
+/** Stores digests computed for rows written before digests existed (one UPDATE per 500 rows). */
+export async function setFeatureDigests(
+  db: Kysely<DB>,
+  digests: readonly { path: string; digest: string }[],
+): Promise<void> {
+  for (let i = 0; i < digests.length; i += 500) {
+    const values = digests.slice(i, i + 500).map((d) => sql`(${d.path}, ${d.digest})`);
+    await sql`update dedup_features as f set feature_digest = v.digest
+      from (values ${sql.join(values)}) as v(path, digest) where f.path = v.path`.execute(db);
+  }
+}
+
 /** Upserts rows (batch them: at most a few hundred per call keeps under Postgres' bind limit). */
 export async function upsertCacheRows(db: Kysely<DB>, rows: readonly FeatureCacheRow[]): Promise<void> {
   if (rows.length === 0) return;
@@ -168,35 +282,48 @@ export async function upsertCacheRows(db: Kysely<DB>, rows: readonly FeatureCach
         thumb: eb.ref('excluded.thumb'),
         thumb_size: eb.ref('excluded.thumb_size'),
         embedding: eb.ref('excluded.embedding'),
+        feature_digest: eb.ref('excluded.feature_digest'),
         updated_at: eb.ref('excluded.updated_at'),
       })),
     )
     .execute();
 }
 
+/** What {@link pruneCache} removed. */
+export interface PruneResult {
+  /** Rows deleted. */
+  count: number;
+  /** Feature digests of the deleted rows (their stored pair decisions may now be orphans). */
+  digests: string[];
+}
+
 /**
  * Deletes cache rows of files under `root` that the scan did not see and that no longer exist (a file
- * merely left out by include/exclude globs keeps its row). Returns the number of rows deleted.
+ * merely left out by include/exclude globs keeps its row).
  */
 export async function pruneCache(
   db: Kysely<DB>,
   root: string,
   scanned: ReadonlySet<string>,
   batchSize = 200,
-): Promise<number> {
+): Promise<PruneResult> {
   const prefix = root.endsWith(path.sep) ? root : root + path.sep;
   const rows = await db
     .selectFrom('dedup_features')
-    .select('path')
+    .select(['path', 'feature_digest'])
     .where(sql<boolean>`left(path, ${prefix.length}) = ${prefix}`)
     .execute();
   const gone: string[] = [];
-  for (const { path: p } of rows) {
+  const digests: string[] = [];
+  for (const { path: p, feature_digest: digest } of rows) {
     if (scanned.has(p)) continue;
     try {
       await fs.lstat(p);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') gone.push(p);
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+        gone.push(p);
+        if (digest) digests.push(digest);
+      }
     }
   }
   for (let i = 0; i < gone.length; i += batchSize) {
@@ -205,5 +332,5 @@ export async function pruneCache(
       .where('path', 'in', gone.slice(i, i + batchSize))
       .execute();
   }
-  return gone.length;
+  return { count: gone.length, digests };
 }

@@ -1,18 +1,25 @@
 /**
- * Stages 1-5 over a set of feature records: candidate pairs from the Hamming index, verification of each
+ * Stages 1-5 over a set of images: candidate pairs from the Hamming index, verification of each
  * candidate (hash, colour, structure, embedding), then complete-linkage grouping of the verified pairs.
- * Only features (a few kB per image) are held, never pixels.
+ * Only hashes and, for pairs that must be verified, feature records (a few kB per image) are held, never
+ * pixels. With a {@link PairStore}, decisions made by earlier runs are reused instead of verified again.
  */
 import { HammingIndex } from './candidate-index';
 import { groupPairs, type DuplicateGroup, type ScoredPair } from './grouping';
+import type { PairStore, StoredPair } from './pairs';
 import type { GroupingSettings, VerifySettings } from './settings';
-import type { ImageFeatures } from './types';
+import type { HashSet, HashVariant, ImageFeatures, ImageSummary, Transform } from './types';
 import { verifyPair, type PairVerdict } from './verify';
 
 export interface DetectStats {
+  /** Candidate pairs verified in this run (a re-run verifies only pairs involving new or changed images). */
   candidates: number;
+  /** Verified (similar) pairs in all: verified in this run or reused. */
   verified: number;
+  /** Candidate pairs rejected in this run, by the first stage that rejected them. */
   rejected: Record<NonNullable<PairVerdict['rejectedBy']>, number>;
+  /** Verified pairs taken from an earlier run's results instead of being verified again. */
+  reused: number;
 }
 
 /** Progress hook: the index is built ('candidates'), pairs checked ('verify'), groups formed ('group'). */
@@ -26,11 +33,91 @@ export interface DetectResult {
   /** Groups of indices into the input array. */
   groups: DuplicateGroup[];
   stats: DetectStats;
+  /** True when `signal` stopped verification early: no groups then (a partial result would mislead). */
+  interrupted?: boolean;
+}
+
+/** What candidate search reads of an image. */
+export interface CandidateItem {
+  hashes: HashSet;
+  variants: readonly HashVariant[];
+}
+
+/** A candidate pair of item indices: items[a] looks like `transform` applied to items[b] (identity: a < b). */
+export interface Candidate {
+  a: number;
+  b: number;
+  transform: Transform;
 }
 
 /**
- * Finds near-duplicate groups among `items`. With hash variants present (features computed with
- * `variants: true`), mirrored/rotated copies are found too: each item's variant hashes are looked up.
+ * Stage 1: every candidate pair, lazily: pairs within `maxHashDistance` on the index hash, then (when
+ * items carry hash variants) each item's variant hashes looked up, so mirrored/rotated copies are found.
+ */
+export function* candidatePairs(
+  items: readonly CandidateItem[],
+  verify: Pick<VerifySettings, 'indexHash' | 'maxHashDistance'>,
+): Generator<Candidate> {
+  const index = HammingIndex.fromHex(items.map((f) => f.hashes[verify.indexHash]));
+  for (const { a, b } of index.candidates(verify.maxHashDistance)) yield { a, b, transform: 'identity' };
+  for (let i = 0; i < items.length; i++) {
+    for (const v of items[i].variants) {
+      for (const { id } of index.query(v[verify.indexHash], verify.maxHashDistance)) {
+        // items[id] looks like transform(items[i]): its thumbnail is compared under the same transform.
+        if (id !== i) yield { a: id, b: i, transform: v.transform };
+      }
+    }
+  }
+}
+
+/** Collects verdicts into the best-scored verified edge per item pair, with stats. */
+class Verdicts {
+  readonly stats: DetectStats = {
+    candidates: 0,
+    verified: 0,
+    rejected: { hash: 0, colour: 0, structure: 0, embedding: 0 },
+    reused: 0,
+  };
+  private readonly best = new Map<string, ScoredPair>();
+
+  constructor(private readonly onProgress?: DetectProgress) {}
+
+  add(a: number, b: number, verdict: PairVerdict): void {
+    const stats = this.stats;
+    stats.candidates++;
+    if ((stats.candidates & 1023) === 0) this.onProgress?.('verify', stats.candidates);
+    if (!verdict.pass) {
+      stats.rejected[verdict.rejectedBy!]++;
+      return;
+    }
+    stats.verified++;
+    this.keep(a, b, verdict.score);
+  }
+
+  /** A verified pair stored by an earlier run. */
+  reuse(a: number, b: number, score: number): void {
+    this.stats.reused++;
+    this.stats.verified++;
+    this.keep(a, b, score);
+  }
+
+  private keep(a: number, b: number, score: number): void {
+    const key = a < b ? `${a},${b}` : `${b},${a}`;
+    const prev = this.best.get(key);
+    if (!prev || prev.score < score) this.best.set(key, { a: Math.min(a, b), b: Math.max(a, b), score });
+  }
+
+  finish(grouping: Partial<GroupingSettings>): DetectResult {
+    this.onProgress?.('verify', this.stats.candidates, true);
+    const groups = groupPairs([...this.best.values()], grouping);
+    this.onProgress?.('group', groups.length, true);
+    return { groups, stats: this.stats };
+  }
+}
+
+/**
+ * Finds near-duplicate groups among `items` (all features in memory, nothing stored). With hash variants
+ * present (features computed with `variants: true`), mirrored/rotated copies are found too.
  */
 export function findNearDuplicates(
   items: readonly ImageFeatures[],
@@ -38,39 +125,145 @@ export function findNearDuplicates(
   grouping: Partial<GroupingSettings> = {},
   onProgress?: DetectProgress,
 ): DetectResult {
-  const stats: DetectStats = {
-    candidates: 0,
-    verified: 0,
-    rejected: { hash: 0, colour: 0, structure: 0, embedding: 0 },
-  };
-  const index = HammingIndex.fromHex(items.map((f) => f.hashes[verify.indexHash]));
-  const best = new Map<string, ScoredPair>();
-  const consider = (a: number, b: number, verdict: PairVerdict) => {
-    stats.candidates++;
-    if ((stats.candidates & 1023) === 0) onProgress?.('verify', stats.candidates);
-    if (!verdict.pass) {
-      stats.rejected[verdict.rejectedBy!]++;
-      return;
-    }
-    stats.verified++;
-    const key = a < b ? `${a},${b}` : `${b},${a}`;
-    const prev = best.get(key);
-    if (!prev || prev.score < verdict.score)
-      best.set(key, { a: Math.min(a, b), b: Math.max(a, b), score: verdict.score });
-  };
+  const verdicts = new Verdicts(onProgress);
   onProgress?.('candidates', items.length, true);
-  for (const { a, b } of index.candidates(verify.maxHashDistance))
-    consider(a, b, verifyPair(items[a], items[b], verify));
-  items.forEach((item, i) => {
-    for (const v of item.variants) {
-      for (const { id } of index.query(v[verify.indexHash], verify.maxHashDistance)) {
-        // items[id] looks like transform(item): compare item's thumbnail under the same transform.
-        if (id !== i) consider(id, i, verifyPair(items[id], item, verify, v.transform));
+  for (const c of candidatePairs(items, verify))
+    verdicts.add(c.a, c.b, verifyPair(items[c.a], items[c.b], verify, c.transform));
+  return verdicts.finish(grouping);
+}
+
+/**
+ * Stage 1 restricted to pairs that involve at least one item with `isNew[i]`: the same pairs
+ * {@link candidatePairs} yields for them, found by lookups of the new items (and, for hash variants,
+ * lookups of every item's variant hashes in an index of the new items only).
+ */
+export function* candidatePairsInvolving(
+  items: readonly CandidateItem[],
+  isNew: readonly boolean[],
+  verify: Pick<VerifySettings, 'indexHash' | 'maxHashDistance'>,
+): Generator<Candidate> {
+  const newIds = items.flatMap((_, i) => (isNew[i] ? [i] : []));
+  if (newIds.length === 0) return;
+  if (newIds.length === items.length) {
+    yield* candidatePairs(items, verify);
+    return;
+  }
+  const r = verify.maxHashDistance;
+  const index = HammingIndex.fromHex(items.map((f) => f.hashes[verify.indexHash]));
+  for (const x of newIds) {
+    for (const { id } of index.query(items[x].hashes[verify.indexHash], r)) {
+      // A pair of two new items is met from both sides: keep it once, as candidatePairs would (a < b).
+      if (id === x || (isNew[id] && id < x)) continue;
+      yield { a: Math.min(x, id), b: Math.max(x, id), transform: 'identity' };
+    }
+  }
+  const newIndex = HammingIndex.fromHex(newIds.map((i) => items[i].hashes[verify.indexHash]));
+  for (let i = 0; i < items.length; i++) {
+    for (const v of items[i].variants) {
+      const hex = v[verify.indexHash];
+      const found = isNew[i]
+        ? index.query(hex, r).map(({ id }) => id)
+        : newIndex.query(hex, r).map(({ id }) => newIds[id]);
+      for (const id of found) if (id !== i) yield { a: id, b: i, transform: v.transform };
+    }
+  }
+}
+
+/** Options of {@link detectNearDuplicates}. */
+export interface DetectOptions {
+  verify: VerifySettings;
+  grouping?: Partial<GroupingSettings>;
+  /**
+   * Full feature records of the items with these indices (same order). Called only for items of
+   * candidate pairs that must be verified, each item at most once per run.
+   */
+  load: (ids: readonly number[]) => Promise<ImageFeatures[]>;
+  /** Results of earlier runs (for this root and these verification settings); updated at the end. */
+  store?: PairStore;
+  onProgress?: DetectProgress;
+  /** Candidate pairs verified per batch (features loaded, verified pairs saved); default 4096. */
+  chunkSize?: number;
+  /**
+   * Stops verification between batches (the event loop gets a turn after each, so a signal handler can
+   * run): verified pairs saved so far stay stored, the store is not marked complete, no groups.
+   */
+  signal?: AbortSignal;
+}
+
+/**
+ * {@link findNearDuplicates} over image summaries, reusing stored results: items whose digest the
+ * store's last complete run covered (and that no other item shares) are "old"; their verified pairs
+ * with each other are read from the store, and only candidate pairs involving a new item are searched
+ * and verified (their feature records loaded on demand). The groups are the same as with every pair
+ * verified afresh; the store then covers all current items.
+ */
+export async function detectNearDuplicates(
+  items: readonly ImageSummary[],
+  options: DetectOptions,
+): Promise<DetectResult> {
+  const { verify, store, onProgress } = options;
+  const chunkSize = options.chunkSize ?? 4096;
+  const verdicts = new Verdicts(onProgress);
+  const checked = store ? await store.checkedDigests() : new Set<string>();
+  const copies = new Map<string, number>();
+  for (const it of items) copies.set(it.digest, (copies.get(it.digest) ?? 0) + 1);
+  // A digest the last run saw once may now belong to two items: their pair was never decided.
+  const isNew = items.map((it) => !checked.has(it.digest) || copies.get(it.digest)! > 1);
+
+  if (store) {
+    const oldIds = new Map<string, number>();
+    items.forEach((it, i) => {
+      if (!isNew[i]) oldIds.set(it.digest, i);
+    });
+    for (const p of await store.verifiedAmong(new Set(oldIds.keys()))) {
+      // (d, d) was stored when two items shared digest d; now only one has it: no pair.
+      if (p.a !== p.b) verdicts.reuse(oldIds.get(p.a)!, oldIds.get(p.b)!, p.score);
+    }
+  }
+  onProgress?.('candidates', items.length, true);
+
+  const loaded = new Map<number, ImageFeatures>();
+  const decide = async (chunk: readonly Candidate[]): Promise<void> => {
+    const need = new Set<number>();
+    for (const c of chunk) for (const id of [c.a, c.b]) if (!loaded.has(id)) need.add(id);
+    if (need.size > 0) {
+      const ids = [...need];
+      const features = await options.load(ids);
+      ids.forEach((id, k) => loaded.set(id, features[k]));
+    }
+    const passed: StoredPair[] = [];
+    for (const c of chunk) {
+      const verdict = verifyPair(loaded.get(c.a)!, loaded.get(c.b)!, verify, c.transform);
+      verdicts.add(c.a, c.b, verdict);
+      if (verdict.pass) {
+        const { hash, colour, structure, embedding } = verdict.scores;
+        passed.push({
+          a: items[c.a].digest,
+          b: items[c.b].digest,
+          transform: c.transform,
+          score: verdict.score,
+          scores: { hash, colour: colour!, structure: structure!, embedding },
+        });
       }
     }
-  });
-  onProgress?.('verify', stats.candidates, true);
-  const groups = groupPairs([...best.values()], grouping);
-  onProgress?.('group', groups.length, true);
-  return { groups, stats };
+    if (store && passed.length > 0) await store.saveVerified(passed);
+  };
+  const { signal } = options;
+  const stop = (): DetectResult => ({ groups: [], stats: verdicts.stats, interrupted: true });
+  let chunk: Candidate[] = [];
+  for (const c of candidatePairsInvolving(items, isNew, verify)) {
+    chunk.push(c);
+    if (chunk.length >= chunkSize) {
+      await decide(chunk);
+      chunk = [];
+      if (signal) {
+        await new Promise((resolve) => setImmediate(resolve));
+        if (signal.aborted) return stop();
+      }
+    }
+  }
+  if (chunk.length > 0) await decide(chunk);
+  if (signal?.aborted) return stop();
+  await store?.setChecked(new Set(copies.keys()), checked);
+  return verdicts.finish(options.grouping ?? {});
 }

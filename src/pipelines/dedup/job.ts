@@ -2,7 +2,11 @@
  * One dedup job end to end: scan -> stage 0 (exact duplicates, size then content hash) -> features in the
  * `hash` worker pool (one representative per exact group, fresh cached rows reused) -> stages 1-5 ->
  * keeper, reports, actions and result rows. Files stream through bounded stages (pullFrom -> inPool);
- * only scan metadata and feature records (a few kB per image) are held, never pixels.
+ * only scan metadata, hashes and feature records (a few kB per image) are held, never pixels.
+ *
+ * Re-runs: unchanged files contribute only the light columns of their cache rows (hashes, dimensions,
+ * feature digest); candidate pairs whose decision is stored (`dedup_pairs`) are not verified again, so
+ * an unchanged collection under unchanged settings costs a scan, cache lookups and the grouping.
  */
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
@@ -16,17 +20,23 @@ import { logger } from '../../util/logger';
 import type { HashWorkerApi } from '../../../workers/hash';
 import { applyActions, planActions, type ActionOutcome } from './actions';
 import {
+  featureDigest,
   featureSettingsKey,
   fromCacheRow,
   isFresh,
   pruneCache,
+  readCacheIndex,
   readCachedRows,
+  setFeatureDigests,
+  summaryFromIndexRow,
+  summaryOf,
   toCacheRow,
   upsertCacheRows,
-  type StoredCacheRow,
+  type CacheIndexRow,
 } from './cache';
 import { sameSizeGroups, type ExactGroup } from './exact';
-import { findNearDuplicates, type DetectStats } from './detect';
+import { detectNearDuplicates, type DetectStats } from './detect';
+import { DbPairStore, prunePairs, verifySettingsKey } from './pairs';
 import { mergeExactIntoGroups } from './merge-exact';
 import { ProgressTracker, type ProgressListener } from './progress';
 import { buildReport, type DedupReport, type GroupInput } from './report/model';
@@ -36,7 +46,7 @@ import { writeJsonReport } from './report/json';
 import { saveRunResults } from './results';
 import { scanImages, type ScanOptions } from './scan';
 import { dedupSettingsSchema, type DedupSettings } from './settings';
-import type { FeatureResult, ImageFeatures, ScanEntry, ScanError, SkippedFile } from './types';
+import type { FeatureResult, ImageFeatures, ImageSummary, ScanEntry, ScanError, SkippedFile } from './types';
 
 /** Options of {@link runDedupJob}. */
 export interface DedupJobOptions {
@@ -59,12 +69,20 @@ export interface DedupJobOptions {
   onProgress?: ProgressListener;
   /** Paths per cache query / upsert (default 200). */
   dbBatchSize?: number;
+  /**
+   * Stops the job early (graceful shutdown): scanning stops, no new file is hashed or decoded, tasks in
+   * flight finish and their feature rows are written to the cache; verification (between batches of
+   * pairs), actions, reports and result rows are skipped, and the result says `interrupted`.
+   */
+  signal?: AbortSignal;
 }
 
 /** What a job did. */
 export interface DedupJobResult {
   /** Id of the run's rows in dedup_runs (when results were saved). */
   runId?: string;
+  /** True when `signal` stopped the job before its actions: the report then has no groups. */
+  interrupted: boolean;
   report: DedupReport;
   scanErrors: ScanError[];
   outcomes: ActionOutcome[];
@@ -75,6 +93,8 @@ export interface DedupJobResult {
     featuresCached: number;
     /** Cache rows removed because their file no longer exists. */
     featuresPruned: number;
+    /** Stored pair decisions removed because no cached file has those features any more. */
+    pairsPruned: number;
     groups: number;
     duplicates: number;
     skipped: number;
@@ -92,7 +112,12 @@ const metrics = {
     ]),
   skipped: () =>
     counter('rxvision_dedup_skipped_total', 'Files skipped by dedup jobs, by reason', ['job', 'reason']),
-  pairs: () => counter('rxvision_dedup_pairs_total', 'Candidate pairs by verdict', ['job', 'verdict']),
+  pairs: () =>
+    counter(
+      'rxvision_dedup_pairs_total',
+      'Candidate pairs by verdict (verified, rejected; reused: verified pairs taken from an earlier run)',
+      ['job', 'verdict'],
+    ),
   groups: () => gauge('rxvision_dedup_groups', 'Duplicate groups found by the last run of a job', ['job']),
 };
 
@@ -109,47 +134,95 @@ export async function runDedupJob(options: DedupJobOptions): Promise<DedupJobRes
   const concurrency = Math.max(2, pool.size * 2);
   const cacheDb = options.db && options.cache !== false ? options.db : undefined;
   const batchSize = options.dbBatchSize ?? 200;
+  const stopped = () => options.signal?.aborted === true;
+  /** A reader over `items` that ends early once the job is stopped (tasks in flight still finish). */
+  const untilStopped = <T>(items: readonly T[]) => {
+    let i = 0;
+    return () => (stopped() || i >= items.length ? null : items[i++]);
+  };
+  const stats = {
+    files: 0,
+    exactGroups: 0,
+    featuresComputed: 0,
+    featuresCached: 0,
+    featuresPruned: 0,
+    pairsPruned: 0,
+    groups: 0,
+    duplicates: 0,
+    skipped: 0,
+    reclaimableBytes: 0,
+    elapsedMs: 0,
+    candidates: 0,
+    verified: 0,
+    rejected: { hash: 0, colour: 0, structure: 0, embedding: 0 },
+    reused: 0,
+  };
+  const skipped: SkippedFile[] = [];
+  const interrupted = (scanErrors: ScanError[], stage: string): DedupJobResult => {
+    stats.skipped = skipped.length;
+    stats.elapsedMs = performance.now() - t0;
+    log.warn(
+      { ...stats, stage },
+      `dedup job interrupted during ${stage}: ${stats.featuresComputed} new feature rows cached; no groups, actions or report`,
+    );
+    return {
+      interrupted: true,
+      report: buildReport(root, [], skipped, settings.actions.keeperOrder),
+      scanErrors,
+      outcomes: [],
+      stats,
+    };
+  };
   try {
     // Scan: metadata only, streamed from the directory walk.
     const entries: ScanEntry[] = [];
     const scanErrors: ScanError[] = [];
     for await (const r of scanImages(root, options.scan)) {
+      if (stopped()) break;
       if (r.kind === 'file') entries.push(r);
       else scanErrors.push(r);
       progress.update('scan', entries.length);
     }
     progress.finish('scan', entries.length);
+    stats.files = entries.length;
     metrics.files().inc({ job: jobId }, entries.length);
     log.info({ files: entries.length, errors: scanErrors.length }, 'scan done');
+    skipped.push(
+      ...scanErrors
+        .filter((e) => e.relPath !== '' || e.code !== 'ENOTDIR')
+        .map((e) => ({ path: e.path, reason: 'unreadable' as const, detail: e.message })),
+    );
+    if (stopped()) return interrupted(scanErrors, 'scan');
 
-    // Fresh cache rows, read in batches (also gives the content hashes of unchanged files).
+    // Fresh cache rows, light columns only, read in batches (also gives the content hashes of unchanged
+    // files). Digests of rows that no longer describe their file may leave stored pairs orphaned.
     const key = featureSettingsKey(settings.features);
-    const cachedRows = new Map<string, StoredCacheRow>();
-    let featuresPruned = 0;
+    const cachedRows = new Map<string, CacheIndexRow>();
+    const staleDigests: string[] = [];
     if (cacheDb) {
       for (let i = 0; i < entries.length; i += batchSize) {
         const slice = entries.slice(i, i + batchSize);
-        const rows = await readCachedRows(
+        const rows = await readCacheIndex(
           cacheDb,
           slice.map((e) => e.path),
         );
         for (const e of slice) {
           const row = rows.get(e.path);
           if (row && isFresh(row, e, key)) cachedRows.set(e.path, row);
+          else if (row?.feature_digest) staleDigests.push(row.feature_digest);
         }
       }
-      featuresPruned = await pruneCache(cacheDb, root, new Set(entries.map((e) => e.path)));
+      const pruned = await pruneCache(cacheDb, root, new Set(entries.map((e) => e.path)));
+      stats.featuresPruned = pruned.count;
+      staleDigests.push(...pruned.digests);
     }
 
     // Stage 0: exact duplicates among files of equal size (content hashes in the pool, cached ones reused).
-    const skipped: SkippedFile[] = scanErrors
-      .filter((e) => e.relPath !== '' || e.code !== 'ENOTDIR')
-      .map((e) => ({ path: e.path, reason: 'unreadable' as const, detail: e.message }));
     const toHash = sameSizeGroups(entries).flat();
     const contentHashes = new Map<string, string>();
     let hashed = 0;
     await lastValueFrom(
-      pullFrom(toHash).pipe(
+      pullFrom(untilStopped(toHash)).pipe(
         inPool(
           async (e: ScanEntry) => {
             const cachedHash = cachedRows.get(e.path)?.content_hash;
@@ -172,25 +245,47 @@ export async function runDedupJob(options: DedupJobOptions): Promise<DedupJobRes
       ),
     );
     progress.finish('exact', hashed, toHash.length);
+    if (stopped()) return interrupted(scanErrors, 'exact');
     const exactGroups = exactGroupsOf(toHash, contentHashes);
+    stats.exactGroups = exactGroups.length;
     const unreadable = new Set(skipped.map((s) => s.path));
     const copies = new Set(exactGroups.flatMap((g) => g.members.slice(1)));
     const representatives = entries.filter((e) => !copies.has(e) && !unreadable.has(e.path));
 
-    // Features: cached rows reused, the rest computed in the pool and upserted in batches as they arrive.
-    const features: ImageFeatures[] = [];
+    // Features: cached rows give summaries (rows from before digests existed are read in full once to get
+    // theirs); the rest are computed in the pool and upserted in batches as they arrive.
+    const summaries = new Map<string, ImageSummary>();
+    /** Full records held for verification: computed this run, or read to fill in a digest. */
+    const full = new Map<string, ImageFeatures>();
     const toCompute: ScanEntry[] = [];
+    const undigested: string[] = [];
     for (const e of representatives) {
       const row = cachedRows.get(e.path);
-      if (row) features.push(fromCacheRow(row));
-      else toCompute.push(e);
+      if (!row) toCompute.push(e);
+      else if (row.feature_digest)
+        summaries.set(e.path, summaryFromIndexRow({ ...row, feature_digest: row.feature_digest }));
+      else undigested.push(e.path);
     }
-    const featuresCached = features.length;
-    cachedRows.clear(); // the rows' byte columns are no longer needed
-    let featuresComputed = 0;
+    cachedRows.clear();
+    if (cacheDb && undigested.length > 0) {
+      const digests: { path: string; digest: string }[] = [];
+      for (let i = 0; i < undigested.length; i += batchSize) {
+        const rows = await readCachedRows(cacheDb, undigested.slice(i, i + batchSize));
+        for (const row of rows.values()) {
+          const f = fromCacheRow(row);
+          const digest = featureDigest(f);
+          full.set(f.path, f);
+          summaries.set(f.path, summaryOf(f, digest));
+          digests.push({ path: f.path, digest });
+        }
+      }
+      await setFeatureDigests(cacheDb, digests);
+      log.info({ rows: digests.length }, 'feature digests added to cache rows of an older version');
+    }
+    stats.featuresCached = summaries.size;
     const byPath = new Map(entries.map((e) => [e.path, e]));
     await lastValueFrom(
-      pullFrom(toCompute).pipe(
+      pullFrom(untilStopped(toCompute)).pipe(
         inPool(
           (e: ScanEntry) =>
             pool.run('features', [e.path, settings.features], { identity: e.path }) as Promise<FeatureResult>,
@@ -205,15 +300,18 @@ export async function runDedupJob(options: DedupJobOptions): Promise<DedupJobRes
           },
         ),
         map((r) => {
-          progress.update('features', ++featuresComputed, toCompute.length);
+          progress.update('features', ++stats.featuresComputed, toCompute.length);
           if (!r.ok) {
             skipped.push(r.skipped);
             return null;
           }
-          features.push(r.features);
           const entry = byPath.get(r.features.path)!;
-          return toCacheRow(entry, r.features, key, contentHashes.get(entry.path) ?? null);
+          const row = toCacheRow(entry, r.features, key, contentHashes.get(entry.path) ?? null);
+          full.set(entry.path, r.features);
+          summaries.set(entry.path, summaryOf(r.features, row.feature_digest));
+          return row;
         }),
+        // Rows go out in batches; on a stop the source ends, so the last partial batch is flushed too.
         bufferCount(batchSize),
         concatMap(async (batch) => {
           const rows = batch.filter((r) => r !== null);
@@ -222,23 +320,46 @@ export async function runDedupJob(options: DedupJobOptions): Promise<DedupJobRes
         defaultIfEmpty(undefined),
       ),
     );
-    progress.finish('features', featuresComputed, toCompute.length);
-    metrics.features().inc({ job: jobId, source: 'computed' }, featuresComputed);
-    metrics.features().inc({ job: jobId, source: 'cached' }, featuresCached);
+    progress.finish('features', stats.featuresComputed, toCompute.length);
+    metrics.features().inc({ job: jobId, source: 'computed' }, stats.featuresComputed);
+    metrics.features().inc({ job: jobId, source: 'cached' }, stats.featuresCached);
+    if (stopped()) return interrupted(scanErrors, 'features');
+    if (cacheDb && staleDigests.length > 0) stats.pairsPruned = await prunePairs(cacheDb, staleDigests);
 
-    // Stages 1-5.
-    const detected = findNearDuplicates(
-      features,
-      settings.verify,
-      settings.grouping,
-      (stage, done, finished) => (finished ? progress.finish(stage, done) : progress.update(stage, done)),
-    );
-    const groups: GroupInput[] = mergeExactIntoGroups(detected.groups, features, exactGroups, byPath);
+    // Stages 1-5, over the summaries in scan order (so item ids, and ties in grouping, do not depend on
+    // which worker finished first or on what came from the cache).
+    const items = representatives.flatMap((e) => summaries.get(e.path) ?? []);
+    // Full records for pairs that must be verified: computed this run, else read from the cache.
+    const loadFeatures = async (paths: readonly string[]): Promise<ImageFeatures[]> => {
+      const missing = paths.filter((p) => !full.has(p));
+      for (let i = 0; i < missing.length; i += batchSize) {
+        const rows = await readCachedRows(cacheDb!, missing.slice(i, i + batchSize));
+        for (const row of rows.values()) full.set(row.path, fromCacheRow(row));
+      }
+      return paths.map((p) => {
+        const f = full.get(p);
+        if (!f) throw new Error(`${p}: feature cache row disappeared during the run`);
+        return f;
+      });
+    };
+    const detected = await detectNearDuplicates(items, {
+      verify: settings.verify,
+      grouping: settings.grouping,
+      store: cacheDb ? new DbPairStore(cacheDb, verifySettingsKey(settings.verify), root) : undefined,
+      load: (ids) => loadFeatures(ids.map((id) => items[id].path)),
+      onProgress: (stage, done, finished) =>
+        finished ? progress.finish(stage, done) : progress.update(stage, done),
+      signal: options.signal,
+    });
+    Object.assign(stats, detected.stats);
+    // A stop during verification, or right after it: no groups, no actions on a partial run.
+    if (detected.interrupted || stopped()) return interrupted(scanErrors, 'verify');
+    const groups: GroupInput[] = mergeExactIntoGroups(detected.groups, items, exactGroups, byPath);
     const report = buildReport(root, groups, skipped, settings.actions.keeperOrder);
-    metrics.pairs().inc({ job: jobId, verdict: 'verified' }, detected.stats.verified);
-    metrics
-      .pairs()
-      .inc({ job: jobId, verdict: 'rejected' }, detected.stats.candidates - detected.stats.verified);
+    const rejected = Object.values(detected.stats.rejected).reduce((n, x) => n + x, 0);
+    metrics.pairs().inc({ job: jobId, verdict: 'verified' }, detected.stats.candidates - rejected);
+    metrics.pairs().inc({ job: jobId, verdict: 'rejected' }, rejected);
+    metrics.pairs().inc({ job: jobId, verdict: 'reused' }, detected.stats.reused);
     metrics.groups().set({ job: jobId }, report.groups.length);
     for (const s of report.skipped) metrics.skipped().inc({ job: jobId, reason: s.reason });
 
@@ -269,20 +390,10 @@ export async function runDedupJob(options: DedupJobOptions): Promise<DedupJobRes
       await writeHtmlReport(report, path.join(out, 'report.html'));
       progress.finish('report', 3);
     }
-    const duplicates = report.groups.reduce((n, g) => n + g.members.length - 1, 0);
-    const stats = {
-      files: entries.length,
-      exactGroups: exactGroups.length,
-      featuresComputed,
-      featuresCached,
-      featuresPruned,
-      groups: report.groups.length,
-      duplicates,
-      skipped: report.skipped.length,
-      reclaimableBytes: report.groups.reduce((n, g) => n + g.reclaimableBytes, 0),
-      elapsedMs: 0,
-      ...detected.stats,
-    };
+    stats.groups = report.groups.length;
+    stats.duplicates = report.groups.reduce((n, g) => n + g.members.length - 1, 0);
+    stats.skipped = report.skipped.length;
+    stats.reclaimableBytes = report.groups.reduce((n, g) => n + g.reclaimableBytes, 0);
     let runId: string | undefined;
     if (options.db && options.saveResults !== false) {
       runId = randomUUID();
@@ -301,7 +412,7 @@ export async function runDedupJob(options: DedupJobOptions): Promise<DedupJobRes
     }
     stats.elapsedMs = performance.now() - t0;
     log.info({ ...stats, runId }, 'dedup job done');
-    return { runId, report, scanErrors, outcomes, stats };
+    return { runId, interrupted: false, report, scanErrors, outcomes, stats };
   } finally {
     progress.complete();
   }

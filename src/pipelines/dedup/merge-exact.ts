@@ -11,12 +11,13 @@ import type { ImageFeatures, ScanEntry } from './types';
 /** Report-ready groups: near groups widened by the exact copies of their members, plus exact-only groups. */
 export function mergeExactIntoGroups(
   near: readonly DuplicateGroup[],
-  features: readonly ImageFeatures[],
+  features: readonly Pick<ImageFeatures, 'path' | 'width' | 'height' | 'format'>[],
   exact: readonly ExactGroup<ScanEntry>[],
   entries: ReadonlyMap<string, ScanEntry>,
 ): GroupInput[] {
   const copiesOf = new Map(exact.map((g) => [g.members[0].path, g.members.slice(1)]));
-  const info = (f: ImageFeatures, e: ScanEntry): MemberInfo => ({
+  type Described = (typeof features)[number];
+  const info = (f: Described, e: ScanEntry): MemberInfo => ({
     path: e.path,
     size: e.size,
     mtimeMs: e.mtimeMs,
@@ -28,7 +29,7 @@ export function mergeExactIntoGroups(
   const used = new Set<string>();
   const out: GroupInput[] = [];
   const widen = (
-    reps: ImageFeatures[],
+    reps: Described[],
     repPairs: { a: number; b: number; score: number }[],
     kind: 'exact' | 'near',
   ) => {

@@ -24,6 +24,9 @@ export const DEFAULT_IMAGE_EXTENSIONS = [
   'avif',
 ] as const;
 
+/** Stat calls in flight per directory. */
+const STAT_WINDOW = 32;
+
 export interface ScanOptions {
   /** Globs (matched against the path relative to the root) a file must match; default all. */
   include?: string[];
@@ -90,16 +93,44 @@ export async function* scanImages(rootDir: string, options: ScanOptions = {}): A
     }
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     const subdirs: string[] = [];
-    for (const entry of entries) {
+    const rels = entries.map((entry) => toPosix(path.relative(root, path.join(dir, entry.name))));
+    // Whether the walk below stats entry i (same conditions, checked ahead of it).
+    const wantsStat = (i: number): boolean => {
+      const entry = entries[i];
+      if (entry.isSymbolicLink()) return follow;
+      if (entry.isDirectory()) return !dirExcluded(rels[i]);
+      if (!entry.isFile()) return false;
+      const ext = path.extname(entry.name).slice(1).toLowerCase();
+      return exts.has(ext) && isIncluded(rels[i]) && !isExcluded(rels[i]);
+    };
+    // Stats run up to STAT_WINDOW entries ahead, concurrently (a re-run of a large collection is mostly
+    // stat calls); records still come out one by one in name order.
+    const stats = new Map<number, Promise<{ stat: Stats } | { error: unknown }>>();
+    const startStat = (i: number) =>
+      fs.stat(path.join(dir, entries[i].name)).then(
+        (stat) => ({ stat }),
+        (error: unknown) => ({ error }),
+      );
+    let prefetched = 0;
+    const statAt = async (i: number): Promise<Stats> => {
+      for (; prefetched < Math.min(entries.length, i + STAT_WINDOW); prefetched++)
+        if (wantsStat(prefetched)) stats.set(prefetched, startStat(prefetched));
+      const result = await (stats.get(i) ?? startStat(i));
+      stats.delete(i);
+      if ('error' in result) throw result.error;
+      return result.stat;
+    };
+    for (let i = 0; i < entries.length; i++) {
+      const entry = entries[i];
       const abs = path.join(dir, entry.name);
-      const rel = toPosix(path.relative(root, abs));
+      const rel = rels[i];
       let isDir = entry.isDirectory();
       let isFile = entry.isFile();
       let stat: Stats | undefined;
       if (entry.isSymbolicLink()) {
         if (!follow) continue;
         try {
-          stat = await fs.stat(abs);
+          stat = await statAt(i);
         } catch (err) {
           yield errorRecord(root, abs, err); // dangling link
           continue;
@@ -110,7 +141,7 @@ export async function* scanImages(rootDir: string, options: ScanOptions = {}): A
       if (isDir) {
         if (dirExcluded(rel)) continue;
         try {
-          stat ??= await fs.stat(abs);
+          stat ??= await statAt(i);
         } catch (err) {
           yield errorRecord(root, abs, err);
           continue;
@@ -136,7 +167,7 @@ export async function* scanImages(rootDir: string, options: ScanOptions = {}): A
       const ext = path.extname(entry.name).slice(1).toLowerCase();
       if (!exts.has(ext) || !isIncluded(rel) || isExcluded(rel)) continue;
       try {
-        stat ??= await fs.stat(abs);
+        stat ??= await statAt(i);
       } catch (err) {
         yield errorRecord(root, abs, err);
         continue;

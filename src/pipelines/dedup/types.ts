@@ -82,5 +82,21 @@ export interface ImageFeatures {
   embedding?: Float32Array;
 }
 
+/**
+ * What candidate search, stored pair decisions and reports need about one image: no colour signature,
+ * thumbnail or embedding, so a re-run can work from light cache columns and load full features only for
+ * the pairs it has to verify.
+ */
+export interface ImageSummary {
+  path: string;
+  width: number;
+  height: number;
+  format: string;
+  hashes: HashSet;
+  variants: HashVariant[];
+  /** {@link ImageFeatures} fingerprint (`featureDigest` in cache.ts): equal digests, equal verifications. */
+  digest: string;
+}
+
 /** Result of computing features for one file: the features or a skip reason. */
 export type FeatureResult = { ok: true; features: ImageFeatures } | { ok: false; skipped: SkippedFile };
