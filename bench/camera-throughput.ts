@@ -12,7 +12,7 @@ import { createDetector } from '../src/pipelines/camera/detectors';
 import { runChannels } from '../src/pipelines/camera/run-channels';
 import type { DetectorFrame } from '../src/pipelines/camera/frame';
 import { openReader } from '../src/pipelines/camera/sources/frame-source';
-import type { RawFrameReader } from '../src/pipelines/camera/sources/raw-reader';
+import type { RawFrame, RawFrameReader } from '../src/pipelines/camera/sources/raw-reader';
 import { parseSource } from '../src/pipelines/camera/sources/source-uri';
 import { cameraConfig, stopPools, warmDetectPool } from './lib/camera';
 import { cpuSeconds, fmt, percent, ratio, sleep } from './lib/measure';
@@ -43,9 +43,12 @@ function closeReader(reader: { close(): Promise<void> }): void {
 }
 
 /** One frame as the detector takes it: the full frame, or the decoder's letterboxed input. */
-function detectorFrame(reader: RawFrameReader, data: Uint8Array): DetectorFrame {
+function detectorFrame(reader: RawFrameReader, raw: RawFrame): DetectorFrame {
   const { width, height } = reader.info;
-  return reader.resized ? { width, height, resized: { ...reader.resized, data } } : { width, height, data };
+  if (reader.resized && raw.resized)
+    return { width, height, resized: { ...reader.resized, data: raw.resized } };
+  if (!raw.data) throw new Error('raw loop: frame without pixels');
+  return { width, height, data: raw.data };
 }
 
 /** The raw loop: one channel after the other, read a frame, detect, repeat. */

@@ -32,8 +32,8 @@ interface PreprocessRow {
 
 async function sampleFrame(file: string, index: number): Promise<FrameImage & { name: string }> {
   const reader = await openReader(parseSource(assetPath('samples', file)));
-  let data: Uint8Array | null = null;
-  for (let i = 0; i <= index; i++) data = await reader.read();
+  let data: Uint8Array | undefined;
+  for (let i = 0; i <= index; i++) data = (await reader.read())?.data;
   void reader.close().catch(() => undefined);
   if (!data) throw new Error(`${file}: no frame ${index}`);
   const { width, height } = reader.info;

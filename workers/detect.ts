@@ -12,7 +12,7 @@ import {
   type DetectorConfigInput,
   type FaceDetector,
 } from '../src/pipelines/camera/detectors';
-import type { Detection, DetectorFrame, InputLayout } from '../src/pipelines/camera/frame';
+import type { Detection, InputLayout } from '../src/pipelines/camera/frame';
 import { attachCrops, cropBuffers, type CropRequest } from '../src/pipelines/camera/reid/face-crop';
 import { exposeWorker, transferResult } from '../src/pools/expose';
 
@@ -75,24 +75,25 @@ const api = {
    * Detects faces in one BGR24 frame with the detector named by `key` (a name from init or a detectorKey).
    * With `crops`, every face (up to its limits) also gets aligned RGB crops for the Re-ID and age/gender
    * models (`Detection.crops`, see src/pipelines/camera/reid/face-crop.ts), transferred back, not copied:
-   * the frame itself never returns to the main thread. With `resized`, `data` is not the frame but the
-   * decoder's letterboxed input for that layout (then no crops: they need the full frame).
+   * the frame itself never returns to the main thread. With `resized` (the decoder's letterboxed input for
+   * the detector), detection runs on it; `data` (the full frame) may then be null, and crops are cut only
+   * when it is there.
    */
   async detect(
     key: string,
     width: number,
     height: number,
-    data: ArrayBuffer | Uint8Array,
+    data: ArrayBuffer | Uint8Array | null,
     crops?: CropRequest | null,
-    resized?: InputLayout,
+    resized?: (InputLayout & { data: ArrayBuffer | Uint8Array }) | null,
   ): Promise<Detection[]> {
     const detector = await detectorFor(key);
-    if (resized) {
-      const input: DetectorFrame = { width, height, resized: { ...resized, data: bytes(data) } };
-      if (crops) throw new Error('detect worker: face crops need the full frame, not a resized input');
-      return detector.detect(input);
+    const small = resized ? { ...resized, data: bytes(resized.data) } : undefined;
+    if (!data) {
+      if (!small) throw new Error('detect worker: a frame needs its pixels or its resized input');
+      return detector.detect({ width, height, resized: small });
     }
-    const frame = { width, height, data: bytes(data) };
+    const frame = { width, height, data: bytes(data), resized: small };
     const detections = await detector.detect(frame);
     if (!crops) return detections;
     const withCrops = attachCrops(frame, detections, crops);

@@ -68,7 +68,15 @@ const channelSettings = {
     .enum(['auto', 'always', 'never'])
     .default('auto')
     .describe(
-      'Whether the decoder hands over full frames. auto: only when something needs them (Re-ID/gender-age face crops, the live view, a detector without a fixed input such as Haar); otherwise FFmpeg hands over frames already letterboxed to the detector input, which is much cheaper. always: full frames. never: resized input only',
+      'Which pictures the decoder hands over. auto: FFmpeg letterboxes every frame to the detector input (much cheaper than full frames) and adds a full frame every fullFrameEvery frames only when something needs them (Re-ID/gender-age face crops, the live view); detectors without a fixed input (Haar) get full frames. always: full frames only, every frame, the detector resizes them. never: the resized input only',
+    ),
+  fullFrameEvery: z
+    .number()
+    .int()
+    .min(1)
+    .optional()
+    .describe(
+      "With fullFrames 'auto': every how many frames a full frame comes along for face crops and the live view (1: every frame). Default: the smallest everyFrames of the enabled reid/demographics stages, else 5",
     ),
   maxFrames: z.number().int().positive().optional().describe('Stop after this many frames'),
   stallTimeoutMs: z

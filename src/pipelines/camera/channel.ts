@@ -58,7 +58,8 @@ export interface ChannelDeps {
   stages?: Array<OperatorFunction<FrameResult, FrameResult>>;
   /**
    * Something after detection needs full frames (face crops for Re-ID or gender/age): with
-   * `fullFrames: 'auto'` the decoder then hands over full frames. `tapFrame` counts as such a need too.
+   * `fullFrames: 'auto'` the decoder then adds a full frame every `fullFrameEvery` frames. `tapFrame` counts
+   * as such a need too.
    */
   needsFullFrames?: boolean;
   /** Overrides `config.maxFrames` (the CLI's --frames). */
@@ -78,18 +79,26 @@ export function defaultBufferPolicy(config: ChannelConfig): BufferPolicy {
   return !live && config.pace === 'asap' ? 'wait' : 'drop-oldest';
 }
 
+/** What the decoder hands over: full frames only (no `resize`), or the detector input plus maybe full frames. */
+export interface DecoderOutputs {
+  /** Letterbox every frame to this detector input. */
+  resize?: InputLayout;
+  /** With `resize`: a full frame every this many frames (undefined: none). */
+  fullEvery?: number;
+}
+
 /**
- * The detector input the decoder should produce instead of full frames, or undefined for full frames:
- * `fullFrames: 'never'` always resizes (and fails if the detector cannot take resized input), 'auto'
- * resizes when nothing needs full frames, 'always' never resizes.
+ * Chooses the decoder's outputs from `fullFrames`: 'always' gives full frames only; 'never' the resized
+ * input only (failing when the detector or face crops need full frames); 'auto' the resized input, plus a
+ * full frame every `fullFrameEvery` frames when face crops or the live view (`tapFrame`) need pictures.
+ * A detector without a fixed input (Haar) always gets full frames.
  */
-export async function decoderResize(
+export async function decoderOutputs(
   config: ChannelConfig,
   deps: Pick<ChannelDeps, 'detect' | 'needsFullFrames' | 'tapFrame'>,
-): Promise<InputLayout | undefined> {
+): Promise<DecoderOutputs> {
   const mode = config.fullFrames;
-  if (mode === 'always') return undefined;
-  if (mode === 'auto' && (deps.needsFullFrames || deps.tapFrame)) return undefined;
+  if (mode === 'always') return {};
   // In 'auto' a detector that cannot be asked (not opened yet, model missing) just gets full frames; its
   // own errors then show up per frame as before.
   const layout = deps.detect?.inputLayout
@@ -98,15 +107,32 @@ export async function decoderResize(
         return undefined;
       })
     : undefined;
-  if (!layout && mode === 'never') {
-    throw new Error(`channel ${config.id}: fullFrames is 'never' but its detector needs full frames`);
+  if (mode === 'never') {
+    if (!layout)
+      throw new Error(`channel ${config.id}: fullFrames is 'never' but its detector needs full frames`);
+    if (deps.needsFullFrames) {
+      throw new Error(
+        `channel ${config.id}: fullFrames is 'never' but Re-ID / gender-age need face crops from full frames`,
+      );
+    }
+    return { resize: layout };
   }
-  if (layout && mode === 'never' && deps.needsFullFrames) {
-    throw new Error(
-      `channel ${config.id}: fullFrames is 'never' but Re-ID / gender-age need face crops from full frames`,
-    );
-  }
-  return layout;
+  if (!layout) return {};
+  const wanted = deps.needsFullFrames || deps.tapFrame !== undefined;
+  return wanted ? { resize: layout, fullEvery: fullFrameEvery(config) } : { resize: layout };
+}
+
+/**
+ * Every how many frames a full frame comes along: the config's `fullFrameEvery`, else the cadence of the
+ * face stages (their `everyFrames`: they use crops no more often), else 5.
+ */
+export function fullFrameEvery(config: ChannelConfig): number {
+  if (config.fullFrameEvery) return config.fullFrameEvery;
+  const cadences = [
+    config.reid?.enabled ? config.reid.everyFrames : undefined,
+    config.demographics?.enabled ? config.demographics.everyFrames : undefined,
+  ].filter((n): n is number => n !== undefined);
+  return cadences.length > 0 ? Math.min(...cadences) : 5;
 }
 
 /** The frames of a channel as a stream: pulled on demand under `wait`, pushed otherwise. */
@@ -115,7 +141,7 @@ export function channelSource(
   deps: Pick<ChannelDeps, 'onStatus' | 'signal' | 'maxFrames' | 'detect' | 'needsFullFrames' | 'tapFrame'>,
 ) {
   const frames = async function* () {
-    const resize = await decoderResize(config, deps);
+    const outputs = await decoderOutputs(config, deps);
     yield* readFrames({
       channel: config.id,
       source: config.source,
@@ -127,7 +153,7 @@ export function channelSource(
       maxFrames: deps.maxFrames ?? config.maxFrames,
       onStatus: deps.onStatus,
       signal: deps.signal,
-      resize,
+      ...outputs,
     });
   };
   return defaultBufferPolicy(config) === 'wait' ? pullFrom(frames()) : from(frames());

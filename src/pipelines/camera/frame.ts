@@ -12,8 +12,8 @@ export interface Frame {
   width: number;
   height: number;
   /**
-   * BGR24 packed pixels, row-major, width * height * 3 bytes, no row padding. Absent when the channel reads
-   * only decoder-resized detector input (`fullFrames`: nothing downstream needs the full picture).
+   * BGR24 packed pixels, row-major, width * height * 3 bytes, no row padding. With decoder-resized input
+   * (channel `fullFrames`), present only every `fullFrameEvery` frames, or never when nothing needs it.
    */
   data?: Uint8Array;
   /** The frame already letterboxed to the detector's input by the decoder (see {@link ResizedImage}). */

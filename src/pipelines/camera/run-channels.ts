@@ -110,12 +110,11 @@ export function poolDetect(channel: ChannelConfig): DetectFn {
   const crops = faceCropRequest(channel);
   const pool = getPool<DetectApi>('detect', { worker: workerPath('detect') });
   const detect: DetectFn = (frame: Frame) => {
-    const pixels = frame.resized?.data ?? frame.data;
-    if (!pixels) throw new Error(`channel ${frame.channel}: frame ${frame.seq} has no pixels`);
-    const buffer = toTransferable(pixels);
-    const resized = frame.resized ? { ...frame.resized, data: undefined } : undefined;
-    return pool.run('detect', [key, frame.width, frame.height, buffer, crops ?? null, resized], {
-      transfer: [buffer],
+    const full = frame.data ? toTransferable(frame.data) : null;
+    const small = frame.resized ? toTransferable(frame.resized.data) : undefined;
+    const resized = frame.resized && small ? { ...frame.resized, data: small } : null;
+    return pool.run('detect', [key, frame.width, frame.height, full, crops ?? null, resized], {
+      transfer: [full, small].filter((b): b is ArrayBuffer => b !== null && b !== undefined),
       identity: `${frame.channel}#${frame.seq}`,
     });
   };

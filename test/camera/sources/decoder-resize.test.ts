@@ -8,7 +8,7 @@
 import { assetPath } from '../../../src/assets';
 import type { ChannelConfig } from '../../../src/config/schema/channel';
 import { channelSchema } from '../../../src/config/schema/channel';
-import { decoderResize, type DetectFn } from '../../../src/pipelines/camera/channel';
+import { decoderOutputs, type DetectFn } from '../../../src/pipelines/camera/channel';
 import { createDetector, type FaceDetector } from '../../../src/pipelines/camera/detectors';
 import { letterbox, planLetterbox } from '../../../src/pipelines/camera/detectors/preprocess';
 import { iou, type InputLayout } from '../../../src/pipelines/camera/frame';
@@ -23,7 +23,8 @@ async function readAll(layout: InputLayout | undefined, count: number): Promise<
   try {
     const out: Uint8Array[] = [];
     for (let i = 0; i < count; i++) {
-      const data = await reader.read();
+      const raw = await reader.read();
+      const data = layout ? raw?.resized : raw?.data;
       if (!data) break;
       out.push(data);
     }
@@ -120,6 +121,24 @@ describe('decoder-resized frames', () => {
     ).rejects.toThrow(/detector input 128x128 center: .*resized input is 64x64 center/);
   });
 
+  it('come with every Nth full frame when asked, both from one decoder, in step', async () => {
+    const layout = detector.inputLayout!;
+    const reader = await openFfmpegReader(parseSource(megamind()), { resize: layout, fullEvery: 5 });
+    const full = await readAll(undefined, 23);
+    const resized = await readAll(layout, 23);
+    try {
+      for (let i = 0; i < 23; i++) {
+        const raw = await reader.read();
+        expect(Buffer.from(raw!.resized!).equals(Buffer.from(resized[i]))).toBe(true);
+        if (i % 5 === 0) expect(Buffer.from(raw!.data!).equals(Buffer.from(full[i]))).toBe(true);
+        else expect(raw!.data).toBeUndefined();
+      }
+    } finally {
+      await reader.close();
+    }
+    expect(reader.fullEvery).toBe(5);
+  });
+
   it('come out of readFrames with the source size and no full picture', async () => {
     const frames = [];
     for await (const f of readFrames({
@@ -140,41 +159,53 @@ describe('decoder-resized frames', () => {
   });
 });
 
-describe('decoderResize (when a channel reads full frames)', () => {
+describe('decoderOutputs (which pictures a channel reads)', () => {
   const layout: InputLayout = { width: 128, height: 128, align: 'center' };
   const withLayout = (l: InputLayout | undefined): DetectFn =>
     Object.assign(async () => [], { inputLayout: async () => l });
-  const config = (fullFrames: string): ChannelConfig =>
-    channelSchema.parse({ id: 'cam', source: '/videos/a.mp4', fullFrames });
+  const config = (fullFrames: string, fullFrameEvery?: number, extra: object = {}): ChannelConfig =>
+    channelSchema.parse({ id: 'cam', source: '/videos/a.mp4', fullFrames, fullFrameEvery, ...extra });
 
-  it("'auto' resizes unless crops or the live view need full frames, or the detector cannot", async () => {
-    expect(await decoderResize(config('auto'), { detect: withLayout(layout) })).toEqual(layout);
+  it("'auto' resizes, adds every Nth full frame when crops or the live view need them", async () => {
+    expect(await decoderOutputs(config('auto'), { detect: withLayout(layout) })).toEqual({ resize: layout });
     expect(
-      await decoderResize(config('auto'), { detect: withLayout(layout), needsFullFrames: true }),
-    ).toBeUndefined();
+      await decoderOutputs(config('auto'), { detect: withLayout(layout), needsFullFrames: true }),
+    ).toEqual({ resize: layout, fullEvery: 5 });
     expect(
-      await decoderResize(config('auto'), { detect: withLayout(layout), tapFrame: () => undefined }),
-    ).toBeUndefined();
-    expect(await decoderResize(config('auto'), { detect: withLayout(undefined) })).toBeUndefined();
-    expect(await decoderResize(config('auto'), { detect: async () => [] })).toBeUndefined();
+      await decoderOutputs(config('auto', 2), { detect: withLayout(layout), tapFrame: () => undefined }),
+    ).toEqual({ resize: layout, fullEvery: 2 });
+    // Default cadence: the face stages' own, the smallest of them.
+    const faces = config('auto', undefined, {
+      reid: { enabled: true, everyFrames: 4 },
+      demographics: { enabled: true, everyFrames: 3 },
+    });
+    expect(await decoderOutputs(faces, { detect: withLayout(layout), needsFullFrames: true })).toEqual({
+      resize: layout,
+      fullEvery: 3,
+    });
+  });
+
+  it("'auto' gives full frames to a detector without a fixed input, or one that cannot be asked", async () => {
+    expect(await decoderOutputs(config('auto'), { detect: withLayout(undefined) })).toEqual({});
+    expect(await decoderOutputs(config('auto'), { detect: async () => [] })).toEqual({});
     const broken = Object.assign(async () => [], {
       inputLayout: async (): Promise<InputLayout> => {
         throw new Error('model missing');
       },
     });
-    expect(await decoderResize(config('auto'), { detect: broken })).toBeUndefined();
+    expect(await decoderOutputs(config('auto'), { detect: broken })).toEqual({});
   });
 
-  it("'always' never resizes; 'never' always does and says why it cannot", async () => {
-    expect(await decoderResize(config('always'), { detect: withLayout(layout) })).toBeUndefined();
+  it("'always' gives full frames only; 'never' the resized input only, and says why it cannot", async () => {
+    expect(await decoderOutputs(config('always'), { detect: withLayout(layout) })).toEqual({});
     expect(
-      await decoderResize(config('never'), { detect: withLayout(layout), tapFrame: () => undefined }),
-    ).toEqual(layout);
-    await expect(decoderResize(config('never'), { detect: withLayout(undefined) })).rejects.toThrow(
+      await decoderOutputs(config('never'), { detect: withLayout(layout), tapFrame: () => undefined }),
+    ).toEqual({ resize: layout });
+    await expect(decoderOutputs(config('never'), { detect: withLayout(undefined) })).rejects.toThrow(
       "channel cam: fullFrames is 'never' but its detector needs full frames",
     );
     await expect(
-      decoderResize(config('never'), { detect: withLayout(layout), needsFullFrames: true }),
+      decoderOutputs(config('never'), { detect: withLayout(layout), needsFullFrames: true }),
     ).rejects.toThrow(/Re-ID \/ gender-age need face crops/);
   });
 });

@@ -57,7 +57,7 @@ describe('parseSource', () => {
 describe('openFfmpegReader', () => {
   it('closes promptly while unread frames are still in the pipe', async () => {
     const reader = await openFfmpegReader(parseSource(vtest()));
-    expect((await reader.read())?.length).toBe(768 * 576 * 3);
+    expect((await reader.read())?.data?.length).toBe(768 * 576 * 3);
     await reader.close(); // would hang if close waited for the pipe to drain
     expect(await reader.read()).toBeNull();
   }, 10_000);

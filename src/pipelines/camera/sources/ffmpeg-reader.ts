@@ -5,7 +5,8 @@ import type { Readable } from 'node:stream';
 import { scrubSecrets } from '../../../util/redact';
 import { planLetterbox } from '../detectors/preprocess';
 import type { InputLayout } from '../frame';
-import { SourceError, type RawFrameReader, type SourceInfo } from './raw-reader';
+import { PipeFrames } from './pipe-frames';
+import { SourceError, type RawFrame, type RawFrameReader, type SourceInfo } from './raw-reader';
 import type { SourceSpec } from './source-uri';
 
 const execFileAsync = promisify(execFile);
@@ -30,6 +31,11 @@ export interface FfmpegReaderOptions {
    * process (spawning one from a large Node process blocks the event loop for tens of ms).
    */
   loop?: boolean;
+  /**
+   * With `resize`: also hand over every Nth full frame (from the first), for face crops or the live view;
+   * undefined or 0: none.
+   */
+  fullEvery?: number;
 }
 
 /**
@@ -142,8 +148,38 @@ export async function openFfmpegReader(
   const timeoutMs = options.timeoutMs ?? 10_000;
   const info = await probe(spec, timeoutMs);
   const resize = options.resize;
-  const frameBytes = resize ? resize.width * resize.height * 3 : info.width * info.height * 3;
-  const filterArgs = resize ? ['-vf', letterboxFilter(info.width, info.height, resize)] : [];
+  const fullEvery = resize ? options.fullEvery : 1;
+  const fullBytes = info.width * info.height * 3;
+  const rawOutput = (pipe: string) => [
+    '-fps_mode',
+    'passthrough',
+    '-f',
+    'rawvideo',
+    '-pix_fmt',
+    'bgr24',
+    pipe,
+  ];
+  // Outputs: full frames only; the resized input only; or the resized input on pipe 1 plus every Nth full
+  // frame on pipe 3 (one decode feeds both).
+  let outputArgs: string[];
+  if (!resize) outputArgs = rawOutput('pipe:1');
+  else if (!fullEvery)
+    outputArgs = ['-vf', letterboxFilter(info.width, info.height, resize), ...rawOutput('pipe:1')];
+  else {
+    const graph =
+      `[0:v]split=2[d][f];[d]${letterboxFilter(info.width, info.height, resize)}[det];` +
+      `[f]select='not(mod(n\\,${fullEvery}))'[full]`;
+    outputArgs = [
+      '-filter_complex',
+      graph,
+      '-map',
+      '[det]',
+      ...rawOutput('pipe:1'),
+      '-map',
+      '[full]',
+      ...rawOutput('pipe:3'),
+    ];
+  }
   const proc = spawn(
     'ffmpeg',
     [
@@ -162,52 +198,50 @@ export async function openFfmpegReader(
       spec.uri,
       '-an',
       '-sn',
-      // Every decoded frame once, as decoded: no duplicates or drops to fake a constant rate (and exact
-      // frame counts across -stream_loop restarts).
-      '-fps_mode',
-      'passthrough',
-      ...filterArgs,
-      '-f',
-      'rawvideo',
-      '-pix_fmt',
-      'bgr24',
-      'pipe:1',
+      // -fps_mode passthrough (per output): every decoded frame once, as decoded: no duplicates or drops
+      // to fake a constant rate, exact frame counts across -stream_loop restarts.
+      ...outputArgs,
     ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
+    { stdio: ['ignore', 'pipe', 'pipe', ...(resize && fullEvery ? (['pipe'] as const) : [])] },
   );
   let stderr = '';
-  proc.stderr.on('data', (d: Buffer) => {
+  proc.stderr?.on('data', (d: Buffer) => {
     stderr = (stderr + d.toString()).slice(-4096);
   });
   // 'close' (all output read) gives the full stderr for error messages; 'exit' is what close() waits
   // for, since 'close' never comes while unread frames sit in the pipe.
   const exited = new Promise<number | null>((resolve) => proc.once('close', (code) => resolve(code)));
   const terminated = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
-  const chunks = (proc.stdout as Readable)[Symbol.asyncIterator]();
-  let leftover: Buffer | undefined;
+  const primary = new PipeFrames(
+    proc.stdout as Readable,
+    resize ? resize.width * resize.height * 3 : fullBytes,
+  );
+  const fullPipe = resize && fullEvery ? (proc.stdio[3] as Readable) : undefined;
+  // Full frames are big: keep one read ahead; the small resized ones may run a few frames ahead.
+  const full = fullPipe ? new PipeFrames(fullPipe, fullBytes, 1) : undefined;
+  if (full) PipeFrames.link(primary, full);
+  let index = 0;
   let closed = false;
 
-  async function read(): Promise<Uint8Array | null> {
-    if (closed) return null;
-    const frame = new Uint8Array(frameBytes);
-    let filled = 0;
-    while (filled < frameBytes) {
-      let chunk = leftover;
-      leftover = undefined;
-      if (!chunk) {
-        const next = await chunks.next().catch((err: unknown) => {
-          if (closed) return { done: true as const, value: undefined };
-          throw err;
-        });
-        if (next.done) break;
-        chunk = next.value as Buffer;
-      }
-      const take = Math.min(chunk.length, frameBytes - filled);
-      frame.set(chunk.subarray(0, take), filled);
-      filled += take;
-      if (take < chunk.length) leftover = chunk.subarray(take);
+  async function next(frames: PipeFrames): Promise<Uint8Array | null> {
+    try {
+      return await frames.next();
+    } catch (err) {
+      if (closed) return null;
+      throw err;
     }
-    if (filled === frameBytes) return frame;
+  }
+
+  async function read(): Promise<RawFrame | null> {
+    if (closed) return null;
+    const first = await next(primary);
+    const keyframe = full !== undefined && fullEvery !== undefined && index % fullEvery === 0;
+    const second = first && keyframe ? await next(full) : undefined;
+    if (first && second !== null) {
+      index++;
+      if (!resize) return { data: first };
+      return second ? { resized: first, data: second } : { resized: first };
+    }
     const code = await exited;
     if (closed || code === 0) return null;
     const detail = scrubSecrets(stderr.trim().split('\n').slice(-2).join(' '), secretsOf(spec.uri));
@@ -217,10 +251,11 @@ export async function openFfmpegReader(
   async function close(): Promise<void> {
     if (closed) return;
     closed = true;
-    proc.stdout.destroy();
+    proc.stdout?.destroy();
+    fullPipe?.destroy();
     if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
     await terminated;
   }
 
-  return { info, resized: resize, read, close };
+  return { info, resized: resize, fullEvery: resize ? fullEvery : 1, read, close };
 }

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Frame, InputLayout } from '../frame';
 import { openFfmpegReader } from './ffmpeg-reader';
 import { openImageFolderReader } from './image-folder-reader';
-import { SourceError, type RawFrameReader, type SourceInfo } from './raw-reader';
+import { SourceError, type RawFrame, type RawFrameReader, type SourceInfo } from './raw-reader';
 import { parseSource, type SourceSpec } from './source-uri';
 import { backoffMs } from '../../../util/backoff';
 
@@ -40,6 +40,8 @@ export interface FrameSourceOptions {
    * image folders still give full frames). Frames then carry `resized` and no `data`.
    */
   resize?: InputLayout;
+  /** With `resize`: also hand over every Nth full frame as `data` (the frames in between have none). */
+  fullEvery?: number;
   onStatus?: (event: ChannelStatusEvent) => void;
   signal?: AbortSignal;
 }
@@ -56,15 +58,16 @@ export function openReader(
   threads = 1,
   resize?: InputLayout,
   loop = false,
+  fullEvery?: number,
 ): Promise<RawFrameReader> {
   return spec.kind === 'images'
     ? openImageFolderReader(spec)
-    : openFfmpegReader(spec, { timeoutMs, threads, resize, loop });
+    : openFfmpegReader(spec, { timeoutMs, threads, resize, loop, fullEvery });
 }
 
 class StallError extends Error {}
 
-async function readWithWatchdog(reader: RawFrameReader, ms: number): Promise<Uint8Array | null> {
+async function readWithWatchdog(reader: RawFrameReader, ms: number): Promise<RawFrame | null> {
   let timer: NodeJS.Timeout | undefined;
   const stall = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new StallError(`no frame for ${ms} ms`)), ms);
@@ -105,7 +108,14 @@ export async function* readFrames(options: FrameSourceOptions): AsyncGenerator<F
     outer: while (!options.signal?.aborted) {
       let reader: RawFrameReader;
       try {
-        reader = await openReader(spec, stallMs, options.decoderThreads, options.resize, options.loop);
+        reader = await openReader(
+          spec,
+          stallMs,
+          options.decoderThreads,
+          options.resize,
+          options.loop,
+          options.fullEvery,
+        );
       } catch (err) {
         const permanent = err instanceof SourceError ? err.permanent : false;
         if (permanent || attempt >= maxAttempts) throw err;
@@ -126,8 +136,8 @@ export async function* readFrames(options: FrameSourceOptions): AsyncGenerator<F
       let ended = false;
       try {
         while (!options.signal?.aborted) {
-          const data = await readWithWatchdog(reader, stallMs);
-          if (data === null) {
+          const raw = await readWithWatchdog(reader, stallMs);
+          if (raw === null) {
             ended = true;
             break;
           }
@@ -151,8 +161,8 @@ export async function* readFrames(options: FrameSourceOptions): AsyncGenerator<F
             width: reader.info.width,
             height: reader.info.height,
           };
-          if (reader.resized) frame.resized = { ...reader.resized, data };
-          else frame.data = data;
+          if (raw.data) frame.data = raw.data;
+          if (reader.resized && raw.resized) frame.resized = { ...reader.resized, data: raw.resized };
           yield frame;
           if (options.maxFrames !== undefined && seq >= options.maxFrames) break outer;
         }

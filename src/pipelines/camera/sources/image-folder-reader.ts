@@ -48,15 +48,16 @@ export async function openImageFolderReader(spec: SourceSpec): Promise<RawFrameR
   let pending: Uint8Array | undefined = first.bgr;
   return {
     info: { ...size, frames: names.length },
+    fullEvery: 1,
     async read() {
       if (pending) {
         const frame = pending;
         pending = undefined;
-        return frame;
+        return { data: frame };
       }
       while (next < names.length) {
         const decoded = await decodeBgr(path.join(spec.uri, names[next++]), size).catch(() => undefined);
-        if (decoded) return decoded.bgr;
+        if (decoded) return { data: decoded.bgr };
       }
       return null;
     },

@@ -10,6 +10,14 @@ export interface SourceInfo {
 
 import type { InputLayout } from '../frame';
 
+/** One frame from a reader: the full picture and/or the decoder-resized detector input (BGR24 both). */
+export interface RawFrame {
+  /** Full frame, info.width * info.height * 3 bytes; absent on frames without one (see `fullEvery`). */
+  data?: Uint8Array;
+  /** The frame letterboxed to the reader's `resized` layout. */
+  resized?: Uint8Array;
+}
+
 /**
  * A reader of raw BGR24 frames. Every method is asynchronous and never blocks the event loop: decoding
  * happens in another process (FFmpeg) or on libuv's thread pool (OpenCV *Async calls).
@@ -21,8 +29,10 @@ export interface RawFrameReader {
    * bytes) instead of full frames; `info` still gives the source's size.
    */
   readonly resized?: InputLayout;
-  /** The next frame (width*height*3 bytes, BGR, or the resized input), or null at the end of the source. */
-  read(): Promise<Uint8Array | null>;
+  /** Every how many frames a full frame comes (1: all; 0 or undefined with `resized`: none). */
+  readonly fullEvery?: number;
+  /** The next frame, or null at the end of the source. */
+  read(): Promise<RawFrame | null>;
   /** Releases the decoder; safe to call twice and while a read is pending. */
   close(): Promise<void>;
 }

@@ -1,0 +1,96 @@
+import type { Readable } from 'node:stream';
+
+/**
+ * Cuts a byte stream (a decoder's pipe) into fixed-size frames, keeping at most `maxQueued` whole frames
+ * read ahead: past that the stream is paused, so the decoder blocks on its pipe instead of filling memory.
+ * While a caller waits for a frame the stream flows, and so do the streams linked with {@link link} (the
+ * other pipes of the same decoder): a decoder writing several pipes in its own order can never block on a
+ * paused pipe while the caller waits on another one.
+ */
+export class PipeFrames {
+  private peers: PipeFrames[] = [];
+
+  private readonly queue: Uint8Array[] = [];
+  private partial: Uint8Array | undefined;
+  private filled = 0;
+  private done = false;
+  private failure: Error | undefined;
+  private waiter: (() => void) | undefined;
+
+  constructor(
+    private readonly stream: Readable,
+    private readonly frameBytes: number,
+    private readonly maxQueued = 2,
+  ) {
+    stream.on('data', (chunk: Buffer) => this.push(chunk));
+    stream.on('end', () => this.finish());
+    stream.on('close', () => this.finish());
+    stream.on('error', (err) => {
+      this.failure = err;
+      this.finish();
+    });
+  }
+
+  /** Makes the given readers flow whenever any of them is waited on (pipes of one decoder). */
+  static link(...readers: PipeFrames[]): void {
+    for (const r of readers) r.peers = readers.filter((o) => o !== r);
+  }
+
+  /** Whole frames read ahead and not yet taken. */
+  get queued(): number {
+    return this.queue.length;
+  }
+
+  /**
+   * The next whole frame, or null when the stream ended (a trailing partial frame is dropped). Rejects with
+   * the stream's error. One caller at a time.
+   */
+  async next(): Promise<Uint8Array | null> {
+    while (this.queue.length === 0) {
+      if (this.done) {
+        if (this.failure) throw this.failure;
+        return null;
+      }
+      this.stream.resume();
+      for (const p of this.peers) p.stream.resume();
+      await new Promise<void>((resolve) => (this.waiter = resolve));
+    }
+    const frame = this.queue.shift() as Uint8Array;
+    if (this.queue.length < this.maxQueued && !this.done) this.stream.resume();
+    return frame;
+  }
+
+  private push(chunk: Buffer): void {
+    let offset = 0;
+    while (offset < chunk.length) {
+      this.partial ??= new Uint8Array(this.frameBytes);
+      const take = Math.min(chunk.length - offset, this.frameBytes - this.filled);
+      this.partial.set(chunk.subarray(offset, offset + take), this.filled);
+      this.filled += take;
+      offset += take;
+      if (this.filled === this.frameBytes) {
+        this.queue.push(this.partial);
+        this.partial = undefined;
+        this.filled = 0;
+      }
+    }
+    if (this.queue.length >= this.maxQueued && !this.waiting()) this.stream.pause();
+    this.wake();
+  }
+
+  /** Someone waits on this reader or a linked one: pausing now could block the decoder for good. */
+  private waiting(): boolean {
+    return this.waiter !== undefined || this.peers.some((p) => p.waiter !== undefined);
+  }
+
+  private finish(): void {
+    this.done = true;
+    this.wake();
+  }
+
+  private wake(): void {
+    const waiter = this.waiter;
+    this.waiter = undefined;
+    waiter?.();
+  }
+}
