@@ -21,9 +21,24 @@ const KEEP_UP = 0.95;
 
 const FULL = [1, 2, 4, 6, 8, 10, 12, 16];
 const QUICK = [1, 4, 8];
+/** Channel counts run again with Re-ID and gender/age on. */
+const FACES_FULL = [4, 8, 10, 12];
+const FACES_QUICK = [4, 8];
+
+function caseIds(quick: boolean): string[] {
+  return [
+    ...(quick ? QUICK : FULL).map((n) => `n${n}`),
+    ...(quick ? FACES_QUICK : FACES_FULL).map((n) => `faces-n${n}`),
+  ];
+}
 
 interface ScalingResult {
   channels: number;
+  /** Re-ID and gender/age on. */
+  faces?: boolean;
+  /** Face results with an identity / with an age estimate (faces runs). */
+  withIdentity?: number;
+  withAge?: number;
   seconds: number;
   database: 'postgres' | 'pglite';
   frames: number;
@@ -49,9 +64,12 @@ async function openBenchDatabase(): Promise<{ database: Database; throwaway?: Th
 }
 
 async function runCase(caseId: string, ctx: CaseContext): Promise<ScalingResult> {
-  const n = Number(caseId.replace(/^n/, ''));
+  const faces = caseId.startsWith('faces-');
+  const n = Number(caseId.replace(/^(faces-)?n/, ''));
   const durationMs = ctx.quick ? 8000 : 10_000;
-  const config = cameraConfig(n, { pace: FPS, loop: true, detectWorkers: DETECT_WORKERS });
+  const config = cameraConfig(n, { pace: FPS, loop: true, detectWorkers: DETECT_WORKERS, faces });
+  let withIdentity = 0;
+  let withAge = 0;
   const { database, throwaway } = await openBenchDatabase();
   try {
     await database.migrate();
@@ -79,6 +97,10 @@ async function runCase(caseId: string, ctx: CaseContext): Promise<ScalingResult>
       onResult: (r) => {
         if (r.endOfStream || r.capturedAt < t0 + WARMUP_MS || r.capturedAt >= steadyEnd) return;
         resultLatencies.push(Date.now() - r.capturedAt);
+        for (const a of Object.values(r.attributes ?? {})) {
+          if (a.identityId) withIdentity++;
+          if (a.age !== undefined) withAge++;
+        }
         steadyFrames.set(r.channel, (steadyFrames.get(r.channel) ?? 0) + 1);
       },
     });
@@ -96,6 +118,7 @@ async function runCase(caseId: string, ctx: CaseContext): Promise<ScalingResult>
     const dropped = summary.channels.reduce((s, c) => s + c.dropped, 0);
     const result: ScalingResult = {
       channels: n,
+      ...(faces ? { faces, withIdentity, withAge } : {}),
       seconds,
       database: throwaway ? 'postgres' : 'pglite',
       frames,
@@ -117,7 +140,7 @@ async function runCase(caseId: string, ctx: CaseContext): Promise<ScalingResult>
       rss: { before: rssBefore, during, perChannel: (during - rssBefore) / n },
     };
     ctx.progress(
-      `${n} channels: ${fmt(result.fpsPerChannel)} FPS/channel, ${result.droppedSteady} dropped, ` +
+      `${n} channels${faces ? ' with faces' : ''}: ${fmt(result.fpsPerChannel)} FPS/channel, ${result.droppedSteady} dropped, ` +
         `latency p50 ${fmt(result.dbLatencyMs.p50)} ms p99 ${fmt(result.dbLatencyMs.p99)} ms (to DB row)`,
     );
     return result;
@@ -135,58 +158,80 @@ function keepsUp(r: ScalingResult): boolean {
 export const cameraScaling: BenchDefinition = {
   name: 'camera-scaling',
   title: `Camera channel scaling, real-time at ${FPS} FPS`,
-  cases: (quick) => (quick ? QUICK : FULL).map((n) => `n${n}`),
+  cases: caseIds,
   caseTimeoutMs: () => 90_000,
   runCase,
   summarize(data, quick) {
-    const results = (quick ? QUICK : FULL)
-      .map((n) => data[`n${n}`] as ScalingResult | undefined)
+    const all = caseIds(quick)
+      .map((id) => data[id] as ScalingResult | undefined)
       .filter((r): r is ScalingResult => !!r);
-    const ok = results.filter(keepsUp);
-    const largest = ok.length ? Math.max(...ok.map((r) => r.channels)) : 0;
+    const results = all.filter((r) => !r.faces);
+    const withFaces = all.filter((r) => r.faces);
+    const largestOf = (rs: ScalingResult[]) => {
+      const ok = rs.filter(keepsUp);
+      return ok.length ? Math.max(...ok.map((r) => r.channels)) : 0;
+    };
+    const largest = largestOf(results);
     const one = results.find((r) => r.channels === 1);
+    const columns = [
+      'channels',
+      'total FPS',
+      'FPS per channel (min)',
+      'dropped (after warm-up)',
+      'keeps up',
+      'capture → result p50 / p99 (ms)',
+      'capture → DB row p50 / p99 (ms)',
+      'RSS before → during (MB)',
+      'MB per channel',
+    ];
+    const row = (r: ScalingResult) => [
+      r.channels,
+      fmt(r.fpsPerChannel * r.channels),
+      `${fmt(r.fpsPerChannel)} (${fmt(r.minChannelFps)})`,
+      `${r.droppedSteady} (${r.dropped})`,
+      keepsUp(r) ? 'yes' : 'no',
+      `${fmt(r.resultLatencyMs.p50)} / ${fmt(r.resultLatencyMs.p99)}`,
+      `${fmt(r.dbLatencyMs.p50)} / ${fmt(r.dbLatencyMs.p99)}`,
+      `${fmt(r.rss.before)} → ${fmt(r.rss.during)}`,
+      fmt(r.rss.perChannel),
+    ];
     return {
       baseline: `1 channel in the same run (latency and memory figures are compared with it)`,
       tables: [
         {
-          columns: [
-            'channels',
-            'total FPS',
-            'FPS per channel (min)',
-            'dropped (after warm-up)',
-            'keeps up',
-            'capture → result p50 / p99 (ms)',
-            'capture → DB row p50 / p99 (ms)',
-            'RSS before → during (MB)',
-            'MB per channel',
-            'extra MB per channel vs N=1',
-          ],
+          caption: 'Detection and tracking',
+          columns: [...columns, 'extra MB per channel vs N=1'],
           rows: results.map((r) => [
-            r.channels,
-            fmt(r.fpsPerChannel * r.channels),
-            `${fmt(r.fpsPerChannel)} (${fmt(r.minChannelFps)})`,
-            `${r.droppedSteady} (${r.dropped})`,
-            keepsUp(r) ? 'yes' : 'no',
-            `${fmt(r.resultLatencyMs.p50)} / ${fmt(r.resultLatencyMs.p99)}`,
-            `${fmt(r.dbLatencyMs.p50)} / ${fmt(r.dbLatencyMs.p99)}`,
-            `${fmt(r.rss.before)} → ${fmt(r.rss.during)}`,
-            fmt(r.rss.perChannel),
+            ...row(r),
             one && r.channels > 1 ? fmt((r.rss.during - one.rss.during) / (r.channels - 1)) : '',
           ]),
         },
+        ...(withFaces.length
+          ? [
+              {
+                caption: 'With Re-ID and gender/age on every channel',
+                columns: [...columns, 'face results with identity / age'],
+                rows: withFaces.map((r) => [...row(r), `${r.withIdentity ?? 0} / ${r.withAge ?? 0}`]),
+              },
+            ]
+          : []),
       ],
       notes: [
         `Largest N with 0 drops after the warm-up second and ${FPS} FPS on every channel (>= ${KEEP_UP * 100} % ` +
           `of the paced rate, counted over the steady window): **${largest}** ` +
-          `(of ${results.map((r) => r.channels).join(', ')} tried; target >= 10).`,
+          `(of ${results.map((r) => r.channels).join(', ')} tried; target >= 10)` +
+          (withFaces.length
+            ? `; with Re-ID and gender/age on: **${largestOf(withFaces)}** (of ` +
+              `${withFaces.map((r) => r.channels).join(', ')} tried; embed and classify pools of 1 worker each, ` +
+              `full frames every 5th frame for the face crops).`
+            : '.'),
         `${results[0]?.seconds ? Math.round(results[0].seconds) : '?'} s per N, each N in a fresh process; channels ` +
           `alternate Megamind.avi (720x528) and vtest.avi (768x576), looped, BlazeFace front, shared detect pool of ` +
           `${DETECT_WORKERS} workers, default buffer (latest 2, drop-oldest), detections written to ` +
           `${results[0]?.database === 'postgres' ? 'PostgreSQL (throwaway database)' : 'PGlite (memory)'} by the ` +
           'batched sink (200 rows / 500 ms).',
-        'Past the knee every channel still decodes and reads 25 frames/s (FFmpeg decode and the pipe read cost ' +
-          'about as much CPU per frame as detection), and the buffers drop what detection cannot take, so the ' +
-          'total delivered falls below the as-fast-as-possible figure of the throughput benchmark.',
+        'Past the knee every channel still decodes 25 frames/s and the buffers drop what detection cannot take, ' +
+          'so the total delivered falls below the as-fast-as-possible figure of the throughput benchmark.',
         'Latency: capture = the frame read from the decoder (Frame.capturedAt); result = the tracked result leaving ' +
           'the channel; DB row = `written_at` (clock_timestamp() at insert) of the detection rows, so it includes ' +
           `the sink's batching window. Frames of the first ${WARMUP_MS} ms are left out. Dropped in brackets: the whole ` +

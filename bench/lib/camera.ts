@@ -17,15 +17,21 @@ export function cameraConfig(
     maxFrames?: number;
     detectWorkers: number;
     fullFrames?: 'auto' | 'always' | 'never';
+    /** Re-ID and gender/age on every channel (embed and classify pools of 1 worker each). */
+    faces?: boolean;
   },
 ): RxvisionConfig {
   return parseConfig(
     {
-      pools: { detect: { size: options.detectWorkers } },
+      pools: {
+        detect: { size: options.detectWorkers },
+        ...(options.faces ? { embed: { size: 1 }, classify: { size: 1 } } : {}),
+      },
       channelDefaults: {
         pace: options.pace,
         loop: options.loop ?? false,
         ...(options.fullFrames ? { fullFrames: options.fullFrames } : {}),
+        ...(options.faces ? { reid: { enabled: true }, demographics: { enabled: true } } : {}),
         ...(options.maxFrames ? { maxFrames: options.maxFrames } : {}),
       },
       channels: Array.from({ length: n }, (_, i) => ({
