@@ -4,8 +4,8 @@
  */
 import { asyncScheduler } from 'rxjs';
 
-/** Why an item left a buffer without being delivered. */
-export type DropReason = 'oldest' | 'newest' | 'expired' | 'priority';
+/** Why an item left a buffer without being delivered ('stale': no longer wanted, see `priorityQueue`). */
+export type DropReason = 'oldest' | 'newest' | 'expired' | 'priority' | 'stale';
 
 /** Labels shared by every stage metric (the registry's label names are fixed per metric). */
 export interface StageLabels {

@@ -2,12 +2,14 @@
  * The gender/age stage of `createFaceAnalysis` in front of a busy classify pool: one shared priority queue
  * serves new tracks first, then the tracks with the fewest samples (younger tracks first among equals);
  * overflow drops the lowest priority and counts it; results are smoothed onto the tracks they belong to.
+ * A request whose track ended while it waited is removed (counted apart) and never takes a live track's place.
  *
  * The stage is promise-driven (an async step per frame, the classify pool behind a coalescer), so it is
  * driven step by step with a fake classify function whose calls the test answers one at a time, not with
  * TestScheduler marbles (the priority queue operator itself has marble tests in test/operators).
  */
 import { Subject } from 'rxjs';
+import { resetStageStats, stageStats } from '../../src/operators';
 import { parseConfig } from '../../src/config/load';
 import type { RxvisionConfig } from '../../src/config';
 import type { ChannelConfig } from '../../src/config/schema/channel';
@@ -223,7 +225,7 @@ describe('gender/age stage: priority queue in front of a busy classify pool', ()
       { track: 3, hits: 10 },
     ]);
     expect(t.analysis.stats().classifyDropped).toBe(1);
-    // Track 3 ends while it waits at the head of the queue: its turn is skipped, track 2 runs instead.
+    // Track 3 ends while it waits at the head of the queue: it is removed unrun, track 2 runs instead.
     await t.frame('cam1', 2, [], [{ track: 3, hits: 10 }]);
     await t.answer('0#8');
     expect(t.classified()).toEqual(['0#8', '0#9', '0#2']);
@@ -241,7 +243,56 @@ describe('gender/age stage: priority queue in front of a busy classify pool', ()
     expect(attributes[1]).toMatchObject({ age: 10, gender: 'male', ageSamples: 1 });
     expect(attributes[2]).toMatchObject({ age: 20, gender: 'female', ageSamples: 1 });
     expect(attributes[3]).toBeUndefined();
-    expect(t.analysis.stats()).toMatchObject({ classified: 4, classifyDropped: 1 });
+    expect(t.analysis.stats()).toMatchObject({ classified: 4, classifyDropped: 1, classifyCancelled: 1 });
+    t.analysis.complete();
+  });
+
+  it("removes an ended track's request from a full queue instead of dropping a live track's, uncounted as a drop", async () => {
+    resetStageStats();
+    const t = setup(2);
+    await t.frame('cam1', 0, [
+      { track: 8, hits: 900 },
+      { track: 9, hits: 900 },
+    ]);
+    // Both classify slots are busy; two requests fill the queue.
+    await t.frame('cam1', 1, [
+      { track: 3, hits: 10 },
+      { track: 4, hits: 50 },
+    ]);
+    // Tracks 3 and 4 end while they wait. Queued priorities stay as they were while live tracks' only fall
+    // (hits grow): kept as live, track 4's request would be evicted by track 1 and counted as a drop, and
+    // track 2 would be dropped itself because track 3's request outranks it.
+    await t.frame(
+      'cam1',
+      2,
+      [],
+      [
+        { track: 3, hits: 10 },
+        { track: 4, hits: 50 },
+      ],
+    );
+    await t.frame('cam1', 3, [
+      { track: 1, hits: 40 },
+      { track: 2, hits: 60 },
+    ]);
+    expect(t.analysis.stats()).toMatchObject({ classifyDropped: 0, classifyCancelled: 2 });
+    expect(stageStats('demographics-queue')).toMatchObject({ dropped: { stale: 2 }, queueDepth: 2 });
+    expect(stageStats('demographics-queue')?.dropped.priority).toBeUndefined();
+
+    // Both live tracks are served as slots free up; the ended ones never run.
+    await t.answer('0#8');
+    await t.answer('0#9');
+    expect(t.classified()).toEqual(['0#8', '0#9', '0#1', '0#2']);
+    await t.answer('0#1');
+    await t.answer('0#2');
+    await t.frame('cam1', 4, [
+      { track: 1, hits: 41 },
+      { track: 2, hits: 61 },
+    ]);
+    const attributes = t.lastOutput('cam1').attributes!;
+    expect(attributes[1]).toMatchObject({ age: 10, gender: 'male', ageSamples: 1 });
+    expect(attributes[2]).toMatchObject({ age: 20, gender: 'female', ageSamples: 1 });
+    expect(t.analysis.stats()).toMatchObject({ classified: 4, classifyDropped: 0, classifyCancelled: 2 });
     t.analysis.complete();
   });
 });

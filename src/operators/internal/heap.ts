@@ -34,6 +34,22 @@ export class MinMaxHeap<T> {
     return this.removeAt(this.maxIndex());
   }
 
+  /**
+   * Removes every item for which `test` is true and returns them (in no particular order). One pass over
+   * the items, and a linear-time rebuild (Floyd) only when something was removed.
+   */
+  removeWhere(test: (item: T) => boolean): T[] {
+    const removed: T[] = [];
+    const kept: T[] = [];
+    for (const item of this.items) (test(item) ? removed : kept).push(item);
+    if (removed.length === 0) return removed;
+    // Kept aside first so that a throwing `test` leaves the heap as it was.
+    this.items.length = 0;
+    for (const item of kept) this.items.push(item);
+    for (let i = (kept.length >> 1) - 1; i >= 0; i--) this.trickleDown(i);
+    return removed;
+  }
+
   /** Removes everything (in no particular order). */
   clear(): T[] {
     return this.items.splice(0);

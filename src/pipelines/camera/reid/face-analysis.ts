@@ -7,7 +7,9 @@
  *   pool as one batched call; the result is matched against one identity gallery per embedding model.
  * - Gender/age: requests go through one bounded `priorityQueue` (default 128) in front of the `classify`
  *   pool; new tracks and tracks with the fewest samples come first, overflow drops the lowest priority
- *   (counted). Samples are smoothed per track (trimmed-mean age, gender vote) and folded into the identity.
+ *   (counted). A request whose track ended while it waited is stale: it is removed unclassified (counted
+ *   apart) and never takes a live track's place. Samples are smoothed per track (trimmed-mean age, gender
+ *   vote) and folded into the identity.
  *
  * Crops come with the detections from the detect worker (`faceCropRequest`), because the frame buffer
  * itself is transferred there and never returns. Results go on `FrameResult.attributes[trackId]`; identity
@@ -67,7 +69,10 @@ export interface SightingRow {
 export interface FaceAnalysisStats {
   embedded: number;
   classified: number;
+  /** Age/gender requests of live tracks dropped for their low priority when the queue was full. */
   classifyDropped: number;
+  /** Age/gender requests removed unclassified from the queue because their track ended. */
+  classifyCancelled: number;
   embedFailed: number;
   classifyFailed: number;
   identitiesCreated: number;
@@ -194,6 +199,12 @@ const metrics = {
     counter('rxvision_demographics_classified_total', 'Faces classified (age/gender)', ['channel']),
   dropped: () =>
     counter('rxvision_demographics_dropped_total', 'Age/gender requests dropped by the priority queue', []),
+  cancelled: () =>
+    counter(
+      'rxvision_demographics_cancelled_total',
+      'Age/gender requests of ended tracks removed from the queue unclassified',
+      [],
+    ),
 };
 
 /** Creates the services; see the file header. */
@@ -205,6 +216,7 @@ export function createFaceAnalysis(config: RxvisionConfig, deps: FaceAnalysisDep
     embedded: 0,
     classified: 0,
     classifyDropped: 0,
+    classifyCancelled: 0,
     embedFailed: 0,
     classifyFailed: 0,
     identitiesCreated: 0,
@@ -262,6 +274,14 @@ export function createFaceAnalysis(config: RxvisionConfig, deps: FaceAnalysisDep
         capacity: queue.queueCapacity,
         priority: (r) => r.priority,
         stage: 'demographics-queue',
+        // Priorities fall as tracks age (more hits), so an ended track's request would otherwise outrank
+        // and push out the re-requests of live tracks.
+        isStale: (r) => r.cancelled,
+        onStale: (r) => {
+          stats.classifyCancelled++;
+          metrics.cancelled().inc();
+          r.resolve(undefined);
+        },
         onDrop: (r) => {
           stats.classifyDropped++;
           metrics.dropped().inc();
