@@ -5,7 +5,7 @@
 import sharp from 'sharp';
 import { exposeWorker } from '../src/pools/expose';
 import { Embedder } from '../src/pipelines/dedup/embedding';
-import { hashFileContent } from '../src/pipelines/dedup/exact';
+import { hashFileContent, hashFiles, type FileHashResult } from '../src/pipelines/dedup/exact';
 import { extractFeatures } from '../src/pipelines/dedup/features';
 import { featureSettingsSchema, type FeatureSettings } from '../src/pipelines/dedup/settings';
 import type { FeatureResult } from '../src/pipelines/dedup/types';
@@ -41,6 +41,13 @@ const api = {
   /** Streamed content hash (sha1 hex) for exact-duplicate detection. */
   async contentHash(path: string): Promise<string> {
     return hashFileContent(path);
+  },
+  /**
+   * Content hashes of a batch of files: hashing a typical image costs less than a round trip to a
+   * worker, so stage 0 sends several per call. A file that cannot be read gets its error, not the batch.
+   */
+  async contentHashes(paths: string[]): Promise<FileHashResult[]> {
+    return hashFiles(paths);
   },
 };
 

@@ -111,4 +111,13 @@ describe('hash worker (dist/workers/hash.js)', () => {
     const file = path.join(samplesDir(), 'home.jpg');
     expect(await pool.run('contentHash', [file])).toBe(await hashFileContent(file));
   });
+
+  test('contentHashes hashes a batch in one call; a file it cannot read gets its error, not the batch', async () => {
+    const files = ['home.jpg', 'no-such-file.jpg', 'fruits.jpg'].map((f) => path.join(samplesDir(), f));
+    expect(await pool.run('contentHashes', [files])).toEqual([
+      { path: files[0], ok: true, hash: await hashFileContent(files[0]) },
+      { path: files[1], ok: false, error: expect.stringContaining(`cannot read ${files[1]}: ENOENT`) },
+      { path: files[2], ok: true, hash: await hashFileContent(files[2]) },
+    ]);
+  });
 });

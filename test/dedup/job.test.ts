@@ -1,42 +1,18 @@
-import { mkdtempSync, promises as fs } from 'node:fs';
-import os from 'node:os';
+import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { openDatabase, type Database } from '../../src/db';
-import { runDedupJob } from '../../src/pipelines/dedup/job';
-import { createPool, type WorkerPool } from '../../src/pools';
-import { workerPath } from '../../src/util/paths';
-import type { HashWorkerApi } from '../../workers/hash';
-import { makeBadFiles, makeCorpus } from './corpus';
+import { runDedupJob, type DedupJobResult } from '../../src/pipelines/dedup/job';
+import { makeBadFiles, samplesDir } from './corpus';
+import { useDedupJobFixture } from './job-fixture';
 
 describe('runDedupJob (hash worker pool, PGlite feature cache)', () => {
-  let pool: WorkerPool<HashWorkerApi>;
-  let database: Database;
-  let base: string;
-  let root: string;
-
-  beforeAll(async () => {
-    pool = createPool<HashWorkerApi>({
-      name: 'hash',
-      worker: workerPath('hash'),
-      size: 2,
-      taskTimeoutMs: 30_000,
-    });
-    database = await openDatabase({ dataDir: ':memory:' });
-    await database.migrate();
-    base = mkdtempSync(path.join(os.tmpdir(), 'dedup-job-'));
-    root = path.join(base, 'photos');
-    await makeCorpus(root, ['fruits.jpg', 'home.jpg', 'squirrel_cls.jpg']);
+  const fx = useDedupJobFixture('dedup-job', ['fruits.jpg', 'home.jpg', 'squirrel_cls.jpg'], async (root) => {
     await makeBadFiles(path.join(root, 'bad'));
     // A byte-identical copy (stage 0) of an original and of a file nothing else resembles.
     await fs.copyFile(path.join(root, 'originals/home.jpg'), path.join(root, 'home-copy.jpg'));
-  }, 120_000);
-
-  afterAll(async () => {
-    await pool.terminate();
-    await database.close();
   });
 
   test('groups, reports and a confirmed move with undo log; second run reuses the cache', async () => {
+    const { pool, database, base, root } = fx;
     const out = path.join(base, 'report');
     const first = await runDedupJob({
       root,
@@ -94,4 +70,55 @@ describe('runDedupJob (hash worker pool, PGlite feature cache)', () => {
       await expect(fs.access(path.join(root, g.keeper))).resolves.toBeUndefined();
     }
   }, 180_000);
+
+  test('stage 0 hashes same-size files a batch per pool call; a failed batch is retried file by file', async () => {
+    const { pool, base } = fx;
+    const dir = path.join(base, 'exact');
+    await fs.mkdir(dir);
+    const bytes = await fs.readFile(path.join(samplesDir(), 'fruits.jpg'));
+    for (const name of ['a', 'b', 'c']) await fs.writeFile(path.join(dir, `${name}.jpg`), bytes);
+    const d = path.join(dir, 'd.jpg');
+    await fs.writeFile(d, Buffer.alloc(bytes.length, 7)); // same size, other content (and no image)
+    const run = pool.run.bind(pool);
+    const calls = jest.spyOn(pool, 'run');
+    const methods = () => calls.mock.calls.map(([method, args]) => `${method} ${JSON.stringify(args)}`);
+    const groupPaths = (r: DedupJobResult) => r.report.groups.map((g) => g.members.map((m) => m.path).sort());
+    try {
+      const batched = await runDedupJob({ root: dir, pool, hashBatch: { maxFiles: 3, maxBytes: 1 << 30 } });
+      const hashCalls = methods().filter((m) => m.startsWith('content'));
+      expect(hashCalls).toEqual([
+        `contentHashes ${JSON.stringify([['a', 'b', 'c'].map((n) => path.join(dir, `${n}.jpg`))])}`,
+        `contentHashes ${JSON.stringify([[d]])}`,
+      ]);
+      expect(batched.stats.exactGroups).toBe(1);
+      expect(groupPaths(batched)).toEqual([['a.jpg', 'b.jpg', 'c.jpg']]);
+
+      // The batch call fails as a whole; file by file, only d.jpg fails, and is skipped with its own reason.
+      calls.mockClear();
+      calls.mockImplementation(((method, args, options) => {
+        if (method === 'contentHashes') return Promise.reject(new Error('worker lost'));
+        if (method === 'contentHash' && args[0] === d)
+          return Promise.reject(new Error(`cannot read ${d}: EIO`));
+        return run(method, args, options);
+      }) as typeof pool.run);
+      const retried = await runDedupJob({ root: dir, pool, hashBatch: { maxFiles: 4, maxBytes: 1 << 30 } });
+      expect(
+        methods()
+          .filter((m) => m.startsWith('content'))
+          .sort(),
+      ).toEqual([
+        `contentHash ${JSON.stringify([path.join(dir, 'a.jpg')])}`,
+        `contentHash ${JSON.stringify([path.join(dir, 'b.jpg')])}`,
+        `contentHash ${JSON.stringify([path.join(dir, 'c.jpg')])}`,
+        `contentHash ${JSON.stringify([d])}`,
+        `contentHashes ${JSON.stringify([[...['a', 'b', 'c'].map((n) => path.join(dir, `${n}.jpg`)), d]])}`,
+      ]);
+      expect(groupPaths(retried)).toEqual([['a.jpg', 'b.jpg', 'c.jpg']]);
+      expect(retried.report.skipped).toEqual([
+        { path: 'd.jpg', reason: 'unreadable', detail: 'cannot read d.jpg: EIO' },
+      ]);
+    } finally {
+      calls.mockRestore();
+    }
+  }, 120_000);
 });

@@ -1,41 +1,17 @@
-import { mkdtempSync, promises as fs } from 'node:fs';
-import os from 'node:os';
+import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
-import { openDatabase, type Database } from '../../src/db';
 import * as cacheModule from '../../src/pipelines/dedup/cache';
 import { runDedupJob, type DedupJobResult } from '../../src/pipelines/dedup/job';
 import type { DedupProgress } from '../../src/pipelines/dedup/progress';
 import { defaultDedupSettings } from '../../src/pipelines/dedup/settings';
-import { createPool, type WorkerPool } from '../../src/pools';
-import { workerPath } from '../../src/util/paths';
-import type { HashWorkerApi } from '../../workers/hash';
-import { makeCorpus } from './corpus';
+import { useDedupJobFixture } from './job-fixture';
 
 describe('runDedupJob re-runs: feature cache, pruning, result rows, progress', () => {
-  let pool: WorkerPool<HashWorkerApi>;
-  let database: Database;
-  let root: string;
-
-  beforeAll(async () => {
-    pool = createPool<HashWorkerApi>({
-      name: 'hash',
-      worker: workerPath('hash'),
-      size: 2,
-      taskTimeoutMs: 30_000,
-    });
-    database = await openDatabase({ dataDir: ':memory:' });
-    await database.migrate();
-    root = path.join(mkdtempSync(path.join(os.tmpdir(), 'dedup-rerun-')), 'photos');
-    await makeCorpus(root, ['fruits.jpg', 'home.jpg']);
-  }, 120_000);
-
-  afterAll(async () => {
-    await pool.terminate();
-    await database.close();
-  });
+  const fx = useDedupJobFixture('dedup-rerun', ['fruits.jpg', 'home.jpg']);
 
   test('unchanged files come from the cache, changed ones are recomputed, deleted ones pruned', async () => {
+    const { pool, database, root } = fx;
     const events: DedupProgress[] = [];
     const first = await runDedupJob({
       root,
@@ -103,6 +79,7 @@ describe('runDedupJob re-runs: feature cache, pruning, result rows, progress', (
   }, 180_000);
 
   test('a file merely excluded by a glob keeps its cache row', async () => {
+    const { pool, database, root } = fx;
     const res = await runDedupJob({
       root,
       pool,
@@ -121,34 +98,15 @@ describe('runDedupJob re-runs: feature cache, pruning, result rows, progress', (
 });
 
 describe('cached re-runs give exactly the results of a cold run on the same files', () => {
-  let pool: WorkerPool<HashWorkerApi>;
-  let database: Database;
-  let root: string;
-
-  beforeAll(async () => {
-    pool = createPool<HashWorkerApi>({
-      name: 'hash',
-      worker: workerPath('hash'),
-      size: 2,
-      taskTimeoutMs: 30_000,
-    });
-    database = await openDatabase({ dataDir: ':memory:' });
-    await database.migrate();
-    root = path.join(mkdtempSync(path.join(os.tmpdir(), 'dedup-rerun-equal-')), 'photos');
-    await makeCorpus(root, ['fruits.jpg', 'home.jpg', 'baboon.jpg']);
-  }, 120_000);
-
-  afterAll(async () => {
-    jest.restoreAllMocks();
-    await pool.terminate();
-    await database.close();
-  });
+  const fx = useDedupJobFixture('dedup-rerun-equal', ['fruits.jpg', 'home.jpg', 'baboon.jpg']);
+  afterAll(() => jest.restoreAllMocks());
 
   type Settings = Parameters<typeof runDedupJob>[0]['settings'];
   /** No database: every feature computed, every candidate verified. */
-  const cold = (settings?: Settings) => runDedupJob({ root, pool, settings, saveResults: false });
+  const cold = (settings?: Settings) =>
+    runDedupJob({ root: fx.root, pool: fx.pool, settings, saveResults: false });
   const warm = (settings?: Settings) =>
-    runDedupJob({ root, pool, db: database.db, settings, saveResults: false });
+    runDedupJob({ root: fx.root, pool: fx.pool, db: fx.database.db, settings, saveResults: false });
   const results = (r: DedupJobResult) => ({
     groups: r.report.groups,
     skipped: r.report.skipped,
@@ -159,6 +117,7 @@ describe('cached re-runs give exactly the results of a cold run on the same file
     r.report.groups.find((g) => g.members.some((m) => m.path === rel))?.members.map((m) => m.path);
 
   test('first run, unchanged re-run, added, deleted and modified files, changed verification settings', async () => {
+    const { database, root } = fx;
     const first = await warm();
     let reference = await cold();
     expect(results(first)).toEqual(results(reference));

@@ -9,7 +9,7 @@ import { sql, type Kysely } from 'kysely';
 import { jsonb } from '../../db/json';
 import type { DB } from '../../db/types';
 import type { FeatureSettings } from './settings';
-import type { HashVariant, ImageFeatures, ImageSummary, ScanEntry } from './types';
+import type { HashVariant, ImageBasics, ImageFeatures, ImageSummary, ScanEntry } from './types';
 
 /** The row shape written to `dedup_features`. */
 export interface FeatureCacheRow {
@@ -133,29 +133,31 @@ export type StoredCacheRow = Omit<FeatureCacheRow, 'size' | 'variants' | 'featur
 };
 
 /** The light columns of a cached row: everything but the colour signature, thumbnail and embedding. */
-export type CacheIndexRow = Pick<
-  StoredCacheRow,
-  | 'path'
-  | 'size'
-  | 'mtime_ms'
-  | 'content_hash'
-  | 'settings_key'
-  | 'width'
-  | 'height'
-  | 'format'
-  | 'whash'
-  | 'phash'
-  | 'dhash'
-  | 'variants'
-  | 'feature_digest'
->;
+const INDEX_COLUMNS = [
+  'path',
+  'size',
+  'mtime_ms',
+  'content_hash',
+  'settings_key',
+  'width',
+  'height',
+  'format',
+  'whash',
+  'phash',
+  'dhash',
+  'variants',
+  'feature_digest',
+] as const;
+
+/** A cached row's light columns (see `readCacheIndex`). */
+export type CacheIndexRow = Pick<StoredCacheRow, (typeof INDEX_COLUMNS)[number]>;
 
 function parseVariants(v: unknown): HashVariant[] {
   return ((typeof v === 'string' ? JSON.parse(v) : v) as HashVariant[] | null) ?? [];
 }
 
-/** Summary from a light row whose digest is known. */
-export function summaryFromIndexRow(row: CacheIndexRow & { feature_digest: string }): ImageSummary {
+/** The {@link ImageBasics} of a light or full row. */
+function basicsFromRow(row: CacheIndexRow): ImageBasics {
   return {
     path: row.path,
     width: row.width,
@@ -163,20 +165,18 @@ export function summaryFromIndexRow(row: CacheIndexRow & { feature_digest: strin
     format: row.format,
     hashes: { whash: row.whash, phash: row.phash, dhash: row.dhash },
     variants: parseVariants(row.variants),
-    digest: row.feature_digest,
   };
+}
+
+/** Summary from a light row whose digest is known. */
+export function summaryFromIndexRow(row: CacheIndexRow & { feature_digest: string }): ImageSummary {
+  return { ...basicsFromRow(row), digest: row.feature_digest };
 }
 
 /** Features from a stored row. */
 export function fromCacheRow(row: StoredCacheRow): ImageFeatures {
-  const variants = parseVariants(row.variants);
   return {
-    path: row.path,
-    width: row.width,
-    height: row.height,
-    format: row.format,
-    hashes: { whash: row.whash, phash: row.phash, dhash: row.dhash },
-    variants,
+    ...basicsFromRow(row),
     colour: bytesToFloats(row.colour),
     thumb: Uint8Array.from(row.thumb),
     thumbSize: row.thumb_size,
@@ -196,53 +196,41 @@ export function isFresh(
   return !(contentHash && row.content_hash && row.content_hash !== contentHash);
 }
 
+/**
+ * Rows of `dedup_features` for a batch of paths (one query), keyed by path: every column, or only
+ * `columns`. The row type is the caller's: what the dialect returns for bigint, jsonb and bytea varies.
+ */
+async function rowsByPath<R extends { path: string }>(
+  db: Kysely<DB>,
+  paths: readonly string[],
+  columns?: readonly (keyof R & string)[],
+): Promise<Map<string, R>> {
+  const out = new Map<string, R>();
+  if (paths.length === 0) return out;
+  const from = db.selectFrom('dedup_features');
+  const query = columns ? from.select(columns as readonly (keyof DB['dedup_features'])[]) : from.selectAll();
+  const rows = await query.where('path', 'in', [...paths]).execute();
+  for (const r of rows) out.set(r.path, r as unknown as R);
+  return out;
+}
+
 /** Reads the cached rows for a batch of paths (one query). */
-export async function readCachedRows(
+export function readCachedRows(
   db: Kysely<DB>,
   paths: readonly string[],
 ): Promise<Map<string, StoredCacheRow>> {
-  const out = new Map<string, StoredCacheRow>();
-  if (paths.length === 0) return out;
-  const rows = await db
-    .selectFrom('dedup_features')
-    .selectAll()
-    .where('path', 'in', [...paths])
-    .execute();
-  for (const r of rows) out.set(r.path, r as unknown as StoredCacheRow);
-  return out;
+  return rowsByPath<StoredCacheRow>(db, paths);
 }
 
 /**
  * Reads the light columns of the cached rows for a batch of paths (one query): enough to decide
  * freshness, find candidates and write reports, without the kilobytes of thumbnail and signature.
  */
-export async function readCacheIndex(
+export function readCacheIndex(
   db: Kysely<DB>,
   paths: readonly string[],
 ): Promise<Map<string, CacheIndexRow>> {
-  const out = new Map<string, CacheIndexRow>();
-  if (paths.length === 0) return out;
-  const rows = await db
-    .selectFrom('dedup_features')
-    .select([
-      'path',
-      'size',
-      'mtime_ms',
-      'content_hash',
-      'settings_key',
-      'width',
-      'height',
-      'format',
-      'whash',
-      'phash',
-      'dhash',
-      'variants',
-      'feature_digest',
-    ])
-    .where('path', 'in', [...paths])
-    .execute();
-  for (const r of rows) out.set(r.path, r as CacheIndexRow);
-  return out;
+  return rowsByPath<CacheIndexRow>(db, paths, INDEX_COLUMNS);
 }
 
 /** Stores digests computed for rows written before digests existed (one UPDATE per 500 rows). */

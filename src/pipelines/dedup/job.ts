@@ -34,7 +34,13 @@ import {
   upsertCacheRows,
   type CacheIndexRow,
 } from './cache';
-import { sameSizeGroups, type ExactGroup } from './exact';
+import {
+  hashBatches,
+  sameSizeGroups,
+  type ExactGroup,
+  type FileHashResult,
+  type HashBatchLimits,
+} from './exact';
 import { detectNearDuplicates, type DetectStats } from './detect';
 import { DbPairStore, prunePairs, verifySettingsKey } from './pairs';
 import { mergeExactIntoGroups } from './merge-exact';
@@ -69,6 +75,8 @@ export interface DedupJobOptions {
   onProgress?: ProgressListener;
   /** Paths per cache query / upsert (default 200). */
   dbBatchSize?: number;
+  /** Files per pool call when stage 0 hashes file contents (default {@link HASH_BATCH}). */
+  hashBatch?: HashBatchLimits;
   /**
    * Stops the job early (graceful shutdown): scanning stops, no new file is hashed or decoded, tasks in
    * flight finish and their feature rows are written to the cache; verification (between batches of
@@ -103,6 +111,12 @@ export interface DedupJobResult {
   } & DetectStats;
 }
 
+/**
+ * Default batch of stage 0: 32 files or 32 MiB per pool call. The files are small images typically, whose
+ * hashing costs less than a worker round trip; 32 MiB streams in well under a second even from a slow disk.
+ */
+export const HASH_BATCH: HashBatchLimits = { maxFiles: 32, maxBytes: 32 << 20 };
+
 const metrics = {
   files: () => counter('rxvision_dedup_files_scanned_total', 'Image files found by dedup scans', ['job']),
   features: () =>
@@ -136,9 +150,12 @@ export async function runDedupJob(options: DedupJobOptions): Promise<DedupJobRes
   const batchSize = options.dbBatchSize ?? 200;
   const stopped = () => options.signal?.aborted === true;
   /** A reader over `items` that ends early once the job is stopped (tasks in flight still finish). */
-  const untilStopped = <T>(items: readonly T[]) => {
-    let i = 0;
-    return () => (stopped() || i >= items.length ? null : items[i++]);
+  const untilStopped = <T>(items: Iterable<T>) => {
+    const it = items[Symbol.iterator]();
+    return () => {
+      const step = stopped() ? undefined : it.next();
+      return step && !step.done ? step.value : null;
+    };
   };
   const stats = {
     files: 0,
@@ -217,29 +234,52 @@ export async function runDedupJob(options: DedupJobOptions): Promise<DedupJobRes
       staleDigests.push(...pruned.digests);
     }
 
-    // Stage 0: exact duplicates among files of equal size (content hashes in the pool, cached ones reused).
+    // Stage 0: exact duplicates among files of equal size. Cached content hashes are reused; the rest are
+    // hashed in the pool, a batch of files per call (a round trip to a worker costs more than hashing a
+    // typical image), batches cut as the pool asks for them.
     const toHash = sameSizeGroups(entries).flat();
     const contentHashes = new Map<string, string>();
-    let hashed = 0;
+    const uncached: ScanEntry[] = [];
+    for (const e of toHash) {
+      const cachedHash = cachedRows.get(e.path)?.content_hash;
+      if (cachedHash) contentHashes.set(e.path, cachedHash);
+      else uncached.push(e);
+    }
+    let hashed = contentHashes.size;
+    const failed = (e: ScanEntry, err: unknown): FileHashResult => ({
+      path: e.path,
+      ok: false,
+      error: (err as Error).message,
+    });
+    const hashBatch = async (batch: ScanEntry[]): Promise<FileHashResult[]> => {
+      const identity = batch.length > 1 ? `${batch[0].path} (+${batch.length - 1} more)` : batch[0].path;
+      try {
+        return await pool.run('contentHashes', [batch.map((e) => e.path)], { identity });
+      } catch (err) {
+        // The call failed as a whole (its worker died or timed out): file by file, so that only the
+        // file at fault is skipped.
+        if (batch.length === 1 || stopped()) return batch.map((e) => failed(e, err));
+        return Promise.all(
+          batch.map((e) =>
+            pool.run('contentHash', [e.path], { identity: e.path }).then(
+              (hash): FileHashResult => ({ path: e.path, ok: true, hash }),
+              (error: unknown) => failed(e, error),
+            ),
+          ),
+        );
+      }
+    };
     await lastValueFrom(
-      pullFrom(untilStopped(toHash)).pipe(
-        inPool(
-          async (e: ScanEntry) => {
-            const cachedHash = cachedRows.get(e.path)?.content_hash;
-            return { e, hash: cachedHash ?? (await pool.run('contentHash', [e.path], { identity: e.path })) };
-          },
-          {
-            concurrency,
-            ordered: false,
-            onError: 'skip',
-            identify: (e) => e.path,
-            onSkip: (err, e) => skipped.push({ path: e.path, reason: 'unreadable', detail: err.message }),
-            stage: 'dedup-exact',
-          },
-        ),
-        tap(({ e, hash }) => {
-          contentHashes.set(e.path, hash);
-          progress.update('exact', ++hashed, toHash.length);
+      pullFrom(untilStopped(hashBatches(uncached, options.hashBatch ?? HASH_BATCH))).pipe(
+        // hashBatch answers for every file, failures included: nothing is left for an error policy.
+        inPool(hashBatch, { concurrency, ordered: false, stage: 'dedup-exact' }),
+        tap((results) => {
+          for (const r of results) {
+            if (r.ok) contentHashes.set(r.path, r.hash);
+            else skipped.push({ path: r.path, reason: 'unreadable', detail: r.error });
+          }
+          hashed += results.length;
+          progress.update('exact', hashed, toHash.length);
         }),
         defaultIfEmpty(null),
       ),

@@ -64,8 +64,8 @@ export interface HashVariant extends HashSet {
   transform: Exclude<Transform, 'identity'>;
 }
 
-/** Everything the verification stages need about one image; a few kilobytes at most. */
-export interface ImageFeatures {
+/** What every record of one image starts with: where it is, its size and format, its hashes. */
+export interface ImageBasics {
   path: string;
   /** Oriented (EXIF-applied) dimensions of the original image. */
   width: number;
@@ -73,6 +73,10 @@ export interface ImageFeatures {
   format: string;
   hashes: HashSet;
   variants: HashVariant[];
+}
+
+/** Everything the verification stages need about one image; a few kilobytes at most. */
+export interface ImageFeatures extends ImageBasics {
   /** HSV histogram, L1-normalised (sums to 1); bins laid out h-major: h * (s*v) + s * v + v. */
   colour: Float32Array;
   /** Grey thumbnail (row-major, thumbSize x thumbSize, 0..255) for SSIM. */
@@ -87,13 +91,7 @@ export interface ImageFeatures {
  * thumbnail or embedding, so a re-run can work from light cache columns and load full features only for
  * the pairs it has to verify.
  */
-export interface ImageSummary {
-  path: string;
-  width: number;
-  height: number;
-  format: string;
-  hashes: HashSet;
-  variants: HashVariant[];
+export interface ImageSummary extends ImageBasics {
   /** {@link ImageFeatures} fingerprint (`featureDigest` in cache.ts): equal digests, equal verifications. */
   digest: string;
 }
