@@ -1,5 +1,5 @@
 /**
- * Camera channel scaling, real-time: N channels paced at 25 FPS (looping the sample videos) for ~10 s
+ * Camera channel scaling, real-time: N channels paced at 25 FPS (looping the sample videos) for ~15 s
  * each, N = 1, 2, 4, 6, 8, 10, 12, 16 (quick: 1, 4, 8), each N in its own process, writing to PostgreSQL (a
  * throwaway database; PGlite in memory when Postgres is unreachable). Reports drops, achieved FPS, frame
  * latency (capture -> detection result, and capture -> DB row `written_at`) and memory per channel.
@@ -45,10 +45,14 @@ interface ScalingResult {
   /** Frames dropped over the whole run, and after the warm-up second. */
   dropped: number;
   droppedSteady: number;
+  /** Frames dropped from one warm-up second after the last channel went live (steady state). */
+  droppedAllLive?: number;
   failedFrames: number;
   /** Mean delivered frames per second per channel. */
   fpsPerChannel: number;
   minChannelFps: number;
+  /** Time from the start of the run to the first frame of the slowest-starting channel. */
+  slowestStartMs?: number;
   resultLatencyMs: { p50: number; p99: number; count: number };
   dbLatencyMs: { p50: number; p99: number; count: number };
   rss: { before: number; during: number; perChannel: number };
@@ -66,7 +70,7 @@ async function openBenchDatabase(): Promise<{ database: Database; throwaway?: Th
 async function runCase(caseId: string, ctx: CaseContext): Promise<ScalingResult> {
   const faces = caseId.startsWith('faces-');
   const n = Number(caseId.replace(/^(faces-)?n/, ''));
-  const durationMs = ctx.quick ? 8000 : 10_000;
+  const durationMs = ctx.quick ? 8000 : 15_000;
   const config = cameraConfig(n, { pace: FPS, loop: true, detectWorkers: DETECT_WORKERS, faces });
   let withIdentity = 0;
   let withAge = 0;
@@ -79,10 +83,19 @@ async function runCase(caseId: string, ctx: CaseContext): Promise<ScalingResult>
     const rssBefore = rssMb();
     const rssSamples: Array<{ t: number; rss: number }> = [];
     const resultLatencies: number[] = [];
-    const steadyFrames = new Map<string, number>((config.channels ?? []).map((c) => [c.id, 0]));
+    // Capture times of every result per channel: a channel's steady rate is counted from one warm-up second
+    // after its own first frame (channels start one after the other: probing and spawning decoders takes
+    // time), so start-up is not mistaken for falling behind. The start-up itself is reported apart.
+    const captures = new Map<string, number[]>((config.channels ?? []).map((c) => [c.id, []]));
     const t0 = Date.now();
     const steadyEnd = t0 + durationMs - 500; // frames captured later may be cut off by the stop
-    const timer = setInterval(() => rssSamples.push({ t: Date.now() - t0, rss: rssMb() }), 250);
+    // Drops so far, sampled with RSS: drops once every channel is live are the steady-state figure.
+    const dropSamples: Array<{ t: number; dropped: number }> = [];
+    let totalDropped = (): number => 0;
+    const timer = setInterval(() => {
+      rssSamples.push({ t: Date.now() - t0, rss: rssMb() });
+      dropSamples.push({ t: Date.now(), dropped: totalDropped() });
+    }, 100);
     let droppedAtWarmup = 0;
     let warmupTimer: NodeJS.Timeout | undefined;
     const summary = await runChannels(config, {
@@ -90,18 +103,20 @@ async function runCase(caseId: string, ctx: CaseContext): Promise<ScalingResult>
       durationMs,
       statusLine: false,
       onStart: (run) => {
+        totalDropped = () => [...run.channels.values()].reduce((sum, c) => sum + c.dropped, 0);
         warmupTimer = setTimeout(() => {
           droppedAtWarmup = [...run.channels.values()].reduce((sum, c) => sum + c.dropped, 0);
         }, WARMUP_MS);
       },
       onResult: (r) => {
-        if (r.endOfStream || r.capturedAt < t0 + WARMUP_MS || r.capturedAt >= steadyEnd) return;
+        if (r.endOfStream) return;
+        captures.get(r.channel)?.push(r.capturedAt);
+        if (r.capturedAt < t0 + WARMUP_MS || r.capturedAt >= steadyEnd) return;
         resultLatencies.push(Date.now() - r.capturedAt);
         for (const a of Object.values(r.attributes ?? {})) {
           if (a.identityId) withIdentity++;
           if (a.age !== undefined) withAge++;
         }
-        steadyFrames.set(r.channel, (steadyFrames.get(r.channel) ?? 0) + 1);
       },
     });
     clearInterval(timer);
@@ -114,7 +129,13 @@ async function runCase(caseId: string, ctx: CaseContext): Promise<ScalingResult>
     const frames = summary.channels.reduce((s, c) => s + c.frames, 0);
     const steady = rssSamples.filter((s) => s.t > durationMs / 2).map((s) => s.rss);
     const during = steady.length ? median(steady) : rssMb();
-    const steadySeconds = (steadyEnd - t0 - WARMUP_MS) / 1000;
+    const channelFps = [...captures.values()].map((times) => {
+      if (times.length === 0) return 0;
+      const start = Math.max(t0 + WARMUP_MS, times[0] + WARMUP_MS);
+      const frames = times.filter((t) => t >= start && t < steadyEnd).length;
+      return frames / Math.max(0.001, (steadyEnd - start) / 1000);
+    });
+    const firstFrames = [...captures.values()].map((times) => (times.length ? times[0] - t0 : durationMs));
     const dropped = summary.channels.reduce((s, c) => s + c.dropped, 0);
     const result: ScalingResult = {
       channels: n,
@@ -124,9 +145,11 @@ async function runCase(caseId: string, ctx: CaseContext): Promise<ScalingResult>
       frames,
       dropped,
       droppedSteady: dropped - droppedAtWarmup,
+      droppedAllLive: dropped - droppedBefore(dropSamples, t0 + Math.max(...firstFrames) + WARMUP_MS),
       failedFrames: summary.channels.reduce((s, c) => s + c.failedFrames, 0),
-      fpsPerChannel: [...steadyFrames.values()].reduce((a, b) => a + b, 0) / n / steadySeconds,
-      minChannelFps: Math.min(...[...steadyFrames.values()].map((f) => f / steadySeconds)),
+      fpsPerChannel: channelFps.reduce((a, b) => a + b, 0) / n,
+      minChannelFps: Math.min(...channelFps),
+      slowestStartMs: Math.max(...firstFrames),
       resultLatencyMs: {
         p50: quantile(resultLatencies, 0.5),
         p99: quantile(resultLatencies, 0.99),
@@ -151,8 +174,22 @@ async function runCase(caseId: string, ctx: CaseContext): Promise<ScalingResult>
   }
 }
 
+/** Drops counted by the last sample taken at or before `at` (0 before the first sample). */
+function droppedBefore(samples: Array<{ t: number; dropped: number }>, at: number): number {
+  let value = 0;
+  for (const s of samples) if (s.t <= at) value = s.dropped;
+  return value;
+}
+
+/**
+ * Keeps up in steady state: no drop once every channel is live (plus a warm-up second), no failed frame,
+ * and every channel at >= 95 % of the paced rate. Drops while later channels are still starting (probing
+ * and spawning decoders loads the CPU) are shown apart.
+ */
 function keepsUp(r: ScalingResult): boolean {
-  return r.droppedSteady === 0 && r.failedFrames === 0 && r.minChannelFps >= FPS * KEEP_UP;
+  return (
+    (r.droppedAllLive ?? r.droppedSteady) === 0 && r.failedFrames === 0 && r.minChannelFps >= FPS * KEEP_UP
+  );
 }
 
 export const cameraScaling: BenchDefinition = {
@@ -177,23 +214,25 @@ export const cameraScaling: BenchDefinition = {
       'channels',
       'total FPS',
       'FPS per channel (min)',
-      'dropped (after warm-up)',
+      'dropped: once all live (after warm-up / all)',
       'keeps up',
       'capture → result p50 / p99 (ms)',
       'capture → DB row p50 / p99 (ms)',
       'RSS before → during (MB)',
       'MB per channel',
+      'last channel live after (s)',
     ];
     const row = (r: ScalingResult) => [
       r.channels,
       fmt(r.fpsPerChannel * r.channels),
       `${fmt(r.fpsPerChannel)} (${fmt(r.minChannelFps)})`,
-      `${r.droppedSteady} (${r.dropped})`,
+      `${r.droppedAllLive ?? '?'} (${r.droppedSteady} / ${r.dropped})`,
       keepsUp(r) ? 'yes' : 'no',
       `${fmt(r.resultLatencyMs.p50)} / ${fmt(r.resultLatencyMs.p99)}`,
       `${fmt(r.dbLatencyMs.p50)} / ${fmt(r.dbLatencyMs.p99)}`,
       `${fmt(r.rss.before)} → ${fmt(r.rss.during)}`,
       fmt(r.rss.perChannel),
+      r.slowestStartMs === undefined ? '' : (r.slowestStartMs / 1000).toFixed(1),
     ];
     return {
       baseline: `1 channel in the same run (latency and memory figures are compared with it)`,
@@ -217,8 +256,10 @@ export const cameraScaling: BenchDefinition = {
           : []),
       ],
       notes: [
-        `Largest N with 0 drops after the warm-up second and ${FPS} FPS on every channel (>= ${KEEP_UP * 100} % ` +
-          `of the paced rate, counted over the steady window): **${largest}** ` +
+        `Largest N with 0 drops once every channel is live (from one second after the last channel's first ` +
+          `frame) and ${FPS} FPS on every channel (>= ${KEEP_UP * 100} % ` +
+          `of the paced rate, counted per channel from one second after its first frame to the end of the ` +
+          `steady window): **${largest}** ` +
           `(of ${results.map((r) => r.channels).join(', ')} tried; target >= 10)` +
           (withFaces.length
             ? `; with Re-ID and gender/age on: **${largestOf(withFaces)}** (of ` +
@@ -234,8 +275,8 @@ export const cameraScaling: BenchDefinition = {
           'so the total delivered falls below the as-fast-as-possible figure of the throughput benchmark.',
         'Latency: capture = the frame read from the decoder (Frame.capturedAt); result = the tracked result leaving ' +
           'the channel; DB row = `written_at` (clock_timestamp() at insert) of the detection rows, so it includes ' +
-          `the sink's batching window. Frames of the first ${WARMUP_MS} ms are left out. Dropped in brackets: the whole ` +
-          'run, start-up included.',
+          `the sink's batching window. Frames of the first ${WARMUP_MS} ms are left out. Dropped: from one second after the ` +
+          'last channel went live; in brackets from the first warm-up second, and over the whole run.',
         one
           ? `Memory per channel = (median RSS in the second half of the run - RSS after start-up) / N; 1 channel: ` +
             `${fmt(one.rss.perChannel)} MB.`
