@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { Subject } from 'rxjs';
+import type { RunHelpers } from 'rxjs/testing';
 import { inPool, priorityQueue, resetStageStats, stageStats } from '../../src/operators';
 import { marbles } from './marbles';
 
@@ -49,24 +50,36 @@ describe('priorityQueue', () => {
   describe('with isStale', () => {
     beforeEach(() => resetStageStats());
 
-    it('skips an item that turned stale while it waited, and counts it apart from drops', () => {
+    /**
+     * A queue whose items turn stale when `staleAt` (marbles) emits them, feeding a one-slot consumer that
+     * takes `work` per item; records what was discarded as stale and what was dropped for priority.
+     */
+    function staleQueue(stage: string, capacity: number, staleAt: string, work: string) {
       const stale = new Set<Key>();
       const discarded: Key[] = [];
       const drops: Key[] = [];
-      marbles().run(({ cold, expectObservable }) => {
-        // b (the highest priority) is cancelled at frame 2, while a runs.
-        cold<Key>('--b').subscribe((k) => stale.add(k));
-        const out = cold<Key>('abcd|').pipe(
+      const pipeline = (cold: RunHelpers['cold'], source: string) => {
+        cold<Key>(staleAt).subscribe((k) => stale.add(k));
+        return cold<Key>(source).pipe(
           priorityQueue<Key>({
-            capacity: 10,
+            capacity,
             priority: (k) => priorities[k],
             isStale: (k) => stale.has(k),
             onStale: (k) => discarded.push(k),
             onDrop: (k) => drops.push(k),
-            stage: 'pq-stale-skip',
+            stage,
           }),
-          inPool((k: Key) => cold('-----(x|)', { x: k }), { concurrency: 1 }),
+          inPool((k: Key) => cold(work, { x: k }), { concurrency: 1 }),
         );
+      };
+      return { discarded, drops, pipeline };
+    }
+
+    it('skips an item that turned stale while it waited, and counts it apart from drops', () => {
+      // b (the highest priority) is cancelled at frame 2, while a runs.
+      const { discarded, drops, pipeline } = staleQueue('pq-stale-skip', 10, '--b', '-----(x|)');
+      marbles().run(({ cold, expectObservable }) => {
+        const out = pipeline(cold, 'abcd|');
         // Without b: a, then d (5), c (3); b costs the consumer no slot.
         expectObservable(out).toBe('5ms a 4ms d 4ms (c|)');
       });
@@ -81,23 +94,10 @@ describe('priorityQueue', () => {
     });
 
     it('when full discards stale items before it drops a live one, even one of lower priority', () => {
-      const stale = new Set<Key>();
-      const discarded: Key[] = [];
-      const drops: Key[] = [];
+      // b turns stale after c arrived (it is no longer checked as the head) and before e arrives.
+      const { discarded, drops, pipeline } = staleQueue('pq-stale-full', 2, '---b', '-----(x|)');
       marbles().run(({ cold, expectObservable }) => {
-        // b turns stale after c arrived (it is no longer checked as the head) and before e arrives.
-        cold<Key>('---b').subscribe((k) => stale.add(k));
-        const out = cold<Key>('abc-e|').pipe(
-          priorityQueue<Key>({
-            capacity: 2,
-            priority: (k) => priorities[k],
-            isStale: (k) => stale.has(k),
-            onStale: (k) => discarded.push(k),
-            onDrop: (k) => drops.push(k),
-            stage: 'pq-stale-full',
-          }),
-          inPool((k: Key) => cold('-----(x|)', { x: k }), { concurrency: 1 }),
-        );
+        const out = pipeline(cold, 'abc-e|');
         // Queue [b (stale), c] when e (1) arrives: b goes, e stays (without isStale e itself is dropped).
         expectObservable(out).toBe('5ms a 4ms c 4ms (e|)');
       });
@@ -108,24 +108,11 @@ describe('priorityQueue', () => {
     });
 
     it('still drops for priority when nothing held is stale, and discards every stale item at once', () => {
-      const stale = new Set<Key>();
-      const discarded: Key[] = [];
-      const drops: Key[] = [];
+      // e arrives into [b, c] with nothing stale: e (lowest) is dropped. Then b and c turn stale; d
+      // arrives into the full queue and both go, in arrival order.
+      const { discarded, drops, pipeline } = staleQueue('pq-stale-sweep', 2, '----(cb)', '-------(x|)');
       marbles().run(({ cold, expectObservable }) => {
-        // e arrives into [b, c] with nothing stale: e (lowest) is dropped. Then b and c turn stale; d
-        // arrives into the full queue and both go, in arrival order.
-        cold<Key>('----(cb)').subscribe((k) => stale.add(k));
-        const out = cold<Key>('abce-d|').pipe(
-          priorityQueue<Key>({
-            capacity: 2,
-            priority: (k) => priorities[k],
-            isStale: (k) => stale.has(k),
-            onStale: (k) => discarded.push(k),
-            onDrop: (k) => drops.push(k),
-            stage: 'pq-stale-sweep',
-          }),
-          inPool((k: Key) => cold('-------(x|)', { x: k }), { concurrency: 1 }),
-        );
+        const out = pipeline(cold, 'abce-d|');
         expectObservable(out).toBe('7ms a 6ms (d|)');
       });
       expect(drops).toEqual(['e']);
