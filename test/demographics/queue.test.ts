@@ -20,8 +20,7 @@ import {
   type ClassifyFn,
   type FaceAnalysis,
 } from '../../src/pipelines/camera/reid/face-analysis';
-import type { DetectionWithCrops } from '../../src/pipelines/camera/reid/face-crop';
-import type { Track, TrackEvent } from '../../src/pipelines/camera/tracker/tracker';
+import { faceFrame, settle } from '../helpers/face-frames';
 
 /** A face of one frame: the track it belongs to and how often that track has been matched. */
 interface Face {
@@ -38,13 +37,16 @@ interface Call {
 
 const CHANNELS = ['cam1', 'cam2'];
 
-/** What the fake model says about a face: an age and a gender that identify its channel and track. */
+/**
+ * What the fake model says about a face: an age and a gender that identify its channel and track. Tracks
+ * from 20 on are borderline (male 0.6), the others clear (0.9 or 0.1).
+ */
 function verdict(face: string): AgeGender {
   const [channel, track] = face.split('#').map(Number);
-  return { age: 10 * track + channel, male: track % 2 === 1 ? 0.9 : 0.1 };
+  return { age: 10 * track + channel, male: track >= 20 ? 0.6 : track % 2 === 1 ? 0.9 : 0.1 };
 }
 
-function setup(queueCapacity: number) {
+function setup(queueCapacity: number, demographics: Record<string, unknown> = {}) {
   const config: RxvisionConfig = parseConfig(
     {
       // batchSize 1: one crop per classify call (no coalescing) and 2 classify calls in flight at most.
@@ -52,7 +54,7 @@ function setup(queueCapacity: number) {
       channels: CHANNELS.map((id) => ({
         id,
         source: `${id}.mp4`,
-        demographics: { everyFrames: 1, minFaceSize: 32, minScore: 0.5 },
+        demographics: { everyFrames: 1, minFaceSize: 32, minScore: 0.5, ...demographics },
       })),
     },
     'queue-test.json',
@@ -88,30 +90,8 @@ function setup(queueCapacity: number) {
   /** Sends a frame with `faces` (confirmed tracks) on `channel` and lets the stage handle it. */
   const frame = async (channel: string, seq: number, faces: Face[], ended: Face[] = []) => {
     const ci = CHANNELS.indexOf(channel);
-    const track = (f: Face) => ({ id: f.track, state: 'confirmed', hits: f.hits, firstSeen: 0 }) as Track;
-    const detections: DetectionWithCrops[] = faces.map((f) => ({
-      box: [0, 0, 64, 64],
-      score: 0.9,
-      crops: { classify: new Uint8Array([ci, f.track]).buffer },
-    }));
-    const events: TrackEvent[] = ended.map((f) => ({ type: 'ended', track: track(f), seq, timestamp: seq }));
-    const result: FrameResult = {
-      channel,
-      seq,
-      capturedAt: seq,
-      width: 640,
-      height: 480,
-      detectedAt: seq,
-      detections,
-      tracking: {
-        seq,
-        timestamp: seq,
-        tracks: faces.map(track),
-        events,
-        trackIds: faces.map((f) => f.track),
-      },
-    };
-    inputs.get(channel)!.next(result);
+    const withCrops = faces.map((f) => ({ ...f, crops: { classify: new Uint8Array([ci, f.track]).buffer } }));
+    inputs.get(channel)!.next(faceFrame(channel, seq, withCrops, ended));
     await settle();
   };
 
@@ -126,11 +106,6 @@ function setup(queueCapacity: number) {
   const classified = () => calls.flatMap((c) => c.faces);
   const lastOutput = (channel: string) => outputs.get(channel)!.at(-1)!;
   return { analysis, frame, answer, classified, lastOutput };
-}
-
-/** Lets every promise chain and immediate callback queued so far run (no wall-clock waiting). */
-async function settle(): Promise<void> {
-  for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
 }
 
 describe('gender/age stage: priority queue in front of a busy classify pool', () => {
@@ -294,5 +269,32 @@ describe('gender/age stage: priority queue in front of a busy classify pool', ()
     expect(attributes[2]).toMatchObject({ age: 20, gender: 'female', ageSamples: 1 });
     expect(t.analysis.stats()).toMatchObject({ classified: 4, classifyDropped: 0, classifyCancelled: 2 });
     t.analysis.complete();
+  });
+
+  it('stops classifying a settled track; a borderline one keeps sampling up to maxSamples', async () => {
+    const run = async (demographics: Record<string, unknown>) => {
+      const t = setup(128, demographics);
+      for (let seq = 0; seq < 20; seq++) {
+        await t.frame('cam1', seq, [
+          { track: 1, hits: 10 + seq },
+          { track: 21, hits: 10 + seq },
+        ]);
+        for (const face of ['0#1', '0#21']) {
+          if (t.classified().filter((f) => f === face).length > 0)
+            await t.answer(face).catch(() => undefined);
+        }
+      }
+      const count = (face: string) => t.classified().filter((f) => f === face).length;
+      return { clear: count('0#1'), borderline: count('0#21'), attributes: t.lastOutput('cam1').attributes };
+    };
+    // Default settle: 5 samples, gender confidence >= 0.85, age spread <= 5 years.
+    const settled = await run({});
+    expect(settled.clear).toBe(5);
+    expect(settled.borderline).toBe(15); // maxSamples
+    expect(settled.attributes?.[1]).toMatchObject({ gender: 'male', age: 10, ageSamples: 5 });
+    // settle: false samples every track up to maxSamples.
+    const always = await run({ settle: false });
+    expect(always.clear).toBe(15);
+    expect(always.borderline).toBe(15);
   });
 });

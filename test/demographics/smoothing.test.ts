@@ -2,6 +2,7 @@ import {
   DemographicsSmoother,
   mergeDemographics,
   trimmedMean,
+  trimmedSpread,
 } from '../../src/pipelines/camera/demographics/smoothing';
 
 describe('trimmedMean', () => {
@@ -45,5 +46,30 @@ describe('mergeDemographics', () => {
     expect(merged.age).toBe(25);
     expect(merged.gender).toBe('female'); // P(male) = (0.1 * 3 + 0.6) / 4 = 0.225
     expect(merged.genderConfidence).toBeCloseTo(0.775, 3);
+  });
+});
+
+describe('settling', () => {
+  const criteria = { samples: 5, genderConfidence: 0.85, ageSpread: 5 };
+  const smoother = (samples: Array<[age: number, male: number]>) => {
+    const s = new DemographicsSmoother(15);
+    for (const [age, male] of samples) s.add({ age, male });
+    return s;
+  };
+
+  it('measures the spread of the ages left after trimming, ignoring outliers', () => {
+    expect(trimmedSpread([30])).toBe(0);
+    expect(trimmedSpread([30, 30, 30, 30, 30])).toBe(0);
+    expect(trimmedSpread([29, 30, 31, 30, 90])).toBeCloseTo(0.577, 3); // 29 and 90 trimmed: 30, 30, 31
+  });
+
+  it('settles with enough samples, a clear gender and ages that agree', () => {
+    expect(smoother(Array(5).fill([30, 0.95])).settled(criteria)).toBe(true);
+    expect(smoother(Array(4).fill([30, 0.95])).settled(criteria)).toBe(false); // too few
+    expect(smoother(Array(5).fill([30, 0.6])).settled(criteria)).toBe(false); // borderline gender
+    const votesSplit = smoother([...Array(4).fill([30, 0.95]), [30, 0.05]]);
+    expect(votesSplit.settled(criteria)).toBe(false); // 4 of 5 votes: confidence 0.76
+    const agesApart = smoother([20, 30, 40, 50, 60].map((age) => [age, 0.95] as [number, number]));
+    expect(agesApart.settled(criteria)).toBe(false);
   });
 });

@@ -23,6 +23,23 @@ export function trimmedMean(values: readonly number[], trim = 0.2): number {
   return kept.reduce((a, b) => a + b, 0) / kept.length;
 }
 
+/** Standard deviation of the values left after {@link trimmedMean}'s trimming (0 for fewer than 2). */
+export function trimmedSpread(values: readonly number[], trim = 0.2): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const cut = Math.floor(sorted.length * trim);
+  const kept = sorted.slice(cut, sorted.length - cut);
+  if (kept.length < 2) return 0;
+  const mean = kept.reduce((a, b) => a + b, 0) / kept.length;
+  return Math.sqrt(kept.reduce((a, v) => a + (v - mean) ** 2, 0) / (kept.length - 1));
+}
+
+/** When a track's estimate counts as settled (no more samples needed). */
+export interface SettleCriteria {
+  samples: number;
+  genderConfidence: number;
+  ageSpread: number;
+}
+
 /** Collects one track's samples (the last `window` for age, all for the vote). */
 export class DemographicsSmoother {
   private readonly ages: number[] = [];
@@ -47,6 +64,20 @@ export class DemographicsSmoother {
       this.femaleVotes++;
       this.femaleProbSum += 1 - sample.male;
     }
+  }
+
+  /**
+   * Whether more samples would hardly change the estimate: enough samples, a clear gender vote and ages
+   * that agree. A borderline track never settles and keeps sampling up to its window.
+   */
+  settled(criteria: SettleCriteria): boolean {
+    const value = this.value();
+    return (
+      value !== undefined &&
+      value.samples >= criteria.samples &&
+      value.genderConfidence >= criteria.genderConfidence &&
+      trimmedSpread(this.ages) <= criteria.ageSpread
+    );
   }
 
   /** The smoothed values, or undefined before the first sample. */

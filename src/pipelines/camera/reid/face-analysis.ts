@@ -183,6 +183,8 @@ interface TrackState {
   identityId?: string;
   similarity: number;
   embeddings: number;
+  /** Embeddings in a row that matched the track's identity at the settle similarity or more. */
+  agreeing: number;
   bestQuality: number;
   lastEmbedSeq: number;
   pendingEmbed?: Promise<void>;
@@ -351,6 +353,9 @@ export function createFaceAnalysis(config: RxvisionConfig, deps: FaceAnalysisDep
           const match = g!.match(vector, channel.id, st.identityId);
           if (match.created) stats.identitiesCreated++;
           const same = match.identity.id === st.identityId;
+          const settleAt = reid!.settle ? reid!.settle.similarity : Infinity;
+          // The first embedding of a track sets its identity; later ones confirm it or restart the count.
+          st.agreeing = st.embeddings === 0 || (same && match.similarity >= settleAt) ? st.agreeing + 1 : 0;
           st.identityId = match.identity.id;
           st.similarity = Math.max(same ? st.similarity : 0, match.similarity);
           st.embeddings++;
@@ -434,6 +439,7 @@ export function createFaceAnalysis(config: RxvisionConfig, deps: FaceAnalysisDep
           st = {
             similarity: 0,
             embeddings: 0,
+            agreeing: 0,
             bestQuality: 0,
             lastEmbedSeq: -Infinity,
             smoother: new DemographicsSmoother(demo?.maxSamples ?? 15),
@@ -453,6 +459,7 @@ export function createFaceAnalysis(config: RxvisionConfig, deps: FaceAnalysisDep
           width >= reid.minFaceSize &&
           d.score >= reid.minScore &&
           st.embeddings < reid.maxSamples &&
+          !(reid.settle && st.agreeing >= reid.settle.samples) &&
           r.seq - st.lastEmbedSeq >= reid.everyFrames &&
           (st.embeddings === 0 || quality > st.bestQuality * reid.qualityGain)
         ) {
@@ -465,6 +472,7 @@ export function createFaceAnalysis(config: RxvisionConfig, deps: FaceAnalysisDep
           width >= demo.minFaceSize &&
           d.score >= demo.minScore &&
           st.smoother.samples < demo.maxSamples &&
+          !(demo.settle && st.smoother.settled(demo.settle)) &&
           r.seq - st.lastClassifySeq >= demo.everyFrames
         ) {
           startClassify(st, track, new Uint8Array(crops.classify), r.seq);
