@@ -125,13 +125,14 @@ describe('live view in headless Chromium', () => {
       ['street', 640, 480],
     ]);
 
-    // Counters move between polls, and the image changes (a new frame replaced the old one).
+    // Counters move between polls, and the image changes (a new frame replaced the old one). The view gets
+    // a full frame every fullFrameEvery (5) frames: 30 frames (2 s at 15 FPS) bring several new pictures.
     const framesBefore = await framesShown('mega');
     const imgBefore = await page.locator('.card[data-channel="mega"] img').screenshot();
     await page.waitForFunction(
       (n) =>
         Number(document.querySelector('.card[data-channel="mega"] [data-field="frames"]')?.textContent) >
-        n + 10,
+        n + 30,
       framesBefore,
       { timeout: 60_000 },
     );
