@@ -99,42 +99,87 @@ export function cropFace(frame: FrameImage, d: Detection, spec: CropSpec): Uint8
   const out = new Uint8Array(size * size * 3);
   const n = Math.min(4, Math.max(1, Math.ceil(t.scale - 0.25)));
   const { width, height, data } = frame;
-  const acc = [0, 0, 0];
+  const k = n * n;
+  // Sample positions per crop column and row (u + (su + 0.5) / n): for a box crop (no rotation) x depends
+  // only on the column and y only on the row, so their taps are computed once, not per pixel.
+  const axisAligned = t.ay === 0 && t.bx === 0;
+  const taps = (count: number, at: (i: number) => number, limit: number) => {
+    const lo = new Int32Array(count * n);
+    const hi = new Int32Array(count * n);
+    const frac = new Float64Array(count * n);
+    for (let i = 0; i < count; i++) {
+      for (let s = 0; s < n; s++) {
+        let p = at(i + (s + 0.5) / n);
+        p = p < 0 ? 0 : p > limit - 1 ? limit - 1 : p;
+        const p0 = Math.floor(p);
+        lo[i * n + s] = p0;
+        hi[i * n + s] = p0 + 1 < limit ? p0 + 1 : limit - 1;
+        frac[i * n + s] = p - p0;
+      }
+    }
+    return { lo, hi, frac };
+  };
+  // Pixel centres: frame pixel (i, j) covers [i, i+1), its centre is i + 0.5.
+  const cols = axisAligned ? taps(size, (uu) => t.ox + uu * t.ax - 0.5, width) : undefined;
+  const rows = axisAligned ? taps(size, (vv) => t.oy + vv * t.by - 0.5, height) : undefined;
+  // Scalar accumulators and the channel loop written out: this runs for every face crop of every full
+  // frame.
   for (let v = 0; v < size; v++) {
     for (let u = 0; u < size; u++) {
-      acc[0] = acc[1] = acc[2] = 0;
+      let accB = 0;
+      let accG = 0;
+      let accR = 0;
       for (let sv = 0; sv < n; sv++) {
         const vv = v + (sv + 0.5) / n;
         for (let su = 0; su < n; su++) {
-          const uu = u + (su + 0.5) / n;
-          // Pixel centres: frame pixel (i, j) covers [i, i+1), its centre is i + 0.5.
-          let x = t.ox + uu * t.ax + vv * t.bx - 0.5;
-          let y = t.oy + uu * t.ay + vv * t.by - 0.5;
-          x = x < 0 ? 0 : x > width - 1 ? width - 1 : x;
-          y = y < 0 ? 0 : y > height - 1 ? height - 1 : y;
-          const x0 = Math.floor(x);
-          const y0 = Math.floor(y);
-          const x1 = Math.min(x0 + 1, width - 1);
-          const y1 = Math.min(y0 + 1, height - 1);
-          const fx = x - x0;
-          const fy = y - y0;
+          let x0: number;
+          let x1: number;
+          let y0: number;
+          let y1: number;
+          let fx: number;
+          let fy: number;
+          if (cols && rows) {
+            const ci = u * n + su;
+            const ri = v * n + sv;
+            x0 = cols.lo[ci];
+            x1 = cols.hi[ci];
+            fx = cols.frac[ci];
+            y0 = rows.lo[ri];
+            y1 = rows.hi[ri];
+            fy = rows.frac[ri];
+          } else {
+            const uu = u + (su + 0.5) / n;
+            let x = t.ox + uu * t.ax + vv * t.bx - 0.5;
+            let y = t.oy + uu * t.ay + vv * t.by - 0.5;
+            x = x < 0 ? 0 : x > width - 1 ? width - 1 : x;
+            y = y < 0 ? 0 : y > height - 1 ? height - 1 : y;
+            x0 = Math.floor(x);
+            y0 = Math.floor(y);
+            x1 = x0 + 1 < width ? x0 + 1 : width - 1;
+            y1 = y0 + 1 < height ? y0 + 1 : height - 1;
+            fx = x - x0;
+            fy = y - y0;
+          }
           const p00 = (y0 * width + x0) * 3;
           const p01 = (y0 * width + x1) * 3;
           const p10 = (y1 * width + x0) * 3;
           const p11 = (y1 * width + x1) * 3;
-          for (let c = 0; c < 3; c++) {
-            const top = data[p00 + c] + (data[p01 + c] - data[p00 + c]) * fx;
-            const bottom = data[p10 + c] + (data[p11 + c] - data[p10 + c]) * fx;
-            acc[c] += top + (bottom - top) * fy;
-          }
+          let top = data[p00] + (data[p01] - data[p00]) * fx;
+          let bottom = data[p10] + (data[p11] - data[p10]) * fx;
+          accB += top + (bottom - top) * fy;
+          top = data[p00 + 1] + (data[p01 + 1] - data[p00 + 1]) * fx;
+          bottom = data[p10 + 1] + (data[p11 + 1] - data[p10 + 1]) * fx;
+          accG += top + (bottom - top) * fy;
+          top = data[p00 + 2] + (data[p01 + 2] - data[p00 + 2]) * fx;
+          bottom = data[p10 + 2] + (data[p11 + 2] - data[p10 + 2]) * fx;
+          accR += top + (bottom - top) * fy;
         }
       }
       const o = (v * size + u) * 3;
-      const k = n * n;
       // BGR in, RGB out.
-      out[o] = Math.round(acc[2] / k);
-      out[o + 1] = Math.round(acc[1] / k);
-      out[o + 2] = Math.round(acc[0] / k);
+      out[o] = Math.round(accR / k);
+      out[o + 1] = Math.round(accG / k);
+      out[o + 2] = Math.round(accB / k);
     }
   }
   return out;
