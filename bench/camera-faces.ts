@@ -9,7 +9,7 @@ import path from 'node:path';
 import { assetPath } from '../src/assets';
 import { parseConfig } from '../src/config';
 import { runChannels } from '../src/pipelines/camera/run-channels';
-import { stopPools, warmDetectPool } from './lib/camera';
+import { stopPools, warmDetectPool, warmFacePools } from './lib/camera';
 import { fmt, ratio, sleep } from './lib/measure';
 import type { BenchDefinition, CaseContext } from './lib/types';
 
@@ -44,6 +44,7 @@ function config(channels: number, faces: boolean, maxFrames: number) {
 async function runOnce(channels: number, faces: boolean, maxFrames: number): Promise<FacesRun> {
   const cfg = config(channels, faces, maxFrames);
   await warmDetectPool(cfg);
+  await warmFacePools(cfg);
   const dir = mkdtempSync(path.join(os.tmpdir(), 'rxv-bench-faces-'));
   try {
     await sleep(200);

@@ -7,7 +7,7 @@
 import { sql } from 'kysely';
 import { openDatabase, type Database } from '../src/db';
 import { runChannels } from '../src/pipelines/camera/run-channels';
-import { cameraConfig, stopPools, warmDetectPool } from './lib/camera';
+import { cameraConfig, stopPools, warmDetectPool, warmFacePools } from './lib/camera';
 import { fmt, median, quantile, rssMb, sleep } from './lib/measure';
 import { createThrowawayDatabase, type ThrowawayDatabase } from './lib/postgres';
 import type { BenchDefinition, CaseContext } from './lib/types';
@@ -78,6 +78,7 @@ async function runCase(caseId: string, ctx: CaseContext): Promise<ScalingResult>
   try {
     await database.migrate();
     await warmDetectPool(config);
+    await warmFacePools(config);
     (globalThis as { gc?: () => void }).gc?.();
     await sleep(300);
     const rssBefore = rssMb();

@@ -2,6 +2,7 @@ import { assetPath } from '../../src/assets';
 import { parseConfig, type RxvisionConfig } from '../../src/config';
 import type { ChannelConfig } from '../../src/config/schema/channel';
 import { detectorKey } from '../../src/pipelines/camera/detectors';
+import { faceCropRequest, poolClassify, poolEmbed } from '../../src/pipelines/camera/reid/face-analysis';
 import { closeAllPools, configurePools, getPool } from '../../src/pools/registry';
 import { workerPath } from '../../src/util/paths';
 
@@ -52,6 +53,23 @@ export async function warmDetectPool(config: RxvisionConfig): Promise<void> {
   const keys = [...new Set((config.channels ?? []).map((c: ChannelConfig) => detectorKey(c.detector)))];
   const pool = getPool('detect', { worker: workerPath('detect'), initArgs: [{ preload: keys }] });
   await pool.ready();
+}
+
+/**
+ * Loads the Re-ID and gender/age models in the `embed` and `classify` pools (one blank crop each), so a
+ * face run, like a detection run with {@link warmDetectPool}, does not time model loading.
+ */
+export async function warmFacePools(config: RxvisionConfig): Promise<void> {
+  const channel = config.channels?.[0];
+  const request = channel ? faceCropRequest(channel) : undefined;
+  if (!channel || !request) return;
+  const blank = (size: number) => new Uint8Array(size * size * 3);
+  if (channel.reid?.enabled && request.specs.embed) {
+    await poolEmbed()(channel.reid.model, [blank(request.specs.embed.size)]);
+  }
+  if (channel.demographics?.enabled && request.specs.classify) {
+    await poolClassify()(channel.demographics.model, [blank(request.specs.classify.size)]);
+  }
 }
 
 /**
