@@ -14,20 +14,23 @@ export interface Demographics {
   samples: number;
 }
 
+/** The values sorted, without `trim` (fraction) of the lowest and of the highest. */
+function trimmed(values: readonly number[], trim: number): number[] {
+  const sorted = [...values].sort((a, b) => a - b);
+  const cut = Math.floor(sorted.length * trim);
+  return sorted.slice(cut, sorted.length - cut);
+}
+
 /** Mean of the values after dropping `trim` (fraction) of the lowest and highest. */
 export function trimmedMean(values: readonly number[], trim = 0.2): number {
   if (values.length === 0) return NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  const cut = Math.floor(sorted.length * trim);
-  const kept = sorted.slice(cut, sorted.length - cut);
+  const kept = trimmed(values, trim);
   return kept.reduce((a, b) => a + b, 0) / kept.length;
 }
 
 /** Standard deviation of the values left after {@link trimmedMean}'s trimming (0 for fewer than 2). */
 export function trimmedSpread(values: readonly number[], trim = 0.2): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const cut = Math.floor(sorted.length * trim);
-  const kept = sorted.slice(cut, sorted.length - cut);
+  const kept = trimmed(values, trim);
   if (kept.length < 2) return 0;
   const mean = kept.reduce((a, b) => a + b, 0) / kept.length;
   return Math.sqrt(kept.reduce((a, v) => a + (v - mean) ** 2, 0) / (kept.length - 1));
