@@ -57,8 +57,16 @@ function areaReference(image: FrameImage, region: Roi, dstW: number, dstH: numbe
   return out;
 }
 
-/** Largest difference between the letterboxed content and the reference, in grey levels. */
-function maxContentDiff(image: FrameImage, inW: number, inH: number, roi?: Roi): number {
+/**
+ * Largest difference between the letterboxed content and the reference, in grey levels, and how many
+ * source rows one output row averages.
+ */
+function contentDiff(
+  image: FrameImage,
+  inW: number,
+  inH: number,
+  roi?: Roi,
+): { max: number; rowsPerOutput: number } {
   const lb = letterbox(image, inW, inH, { roi });
   if (!lb) throw new Error('no letterbox');
   const dstW = Math.round(lb.region[2] * lb.transform.scale);
@@ -71,11 +79,11 @@ function maxContentDiff(image: FrameImage, inW: number, inH: number, roi?: Roi):
       max = Math.max(max, Math.abs(ours - ref[y * Math.min(inW, dstW) * 3 + x]));
     }
   }
-  return max;
+  return { max, rowsPerOutput: lb.region[3] / Math.min(inH, dstH) };
 }
 
 describe('letterbox area shrink (packed and plain paths)', () => {
-  it('stays within 0.75 grey levels of the exact area average for any shrink, ROI and alignment', () => {
+  it('stays within rounding plus the fixed-point edge error of the exact area average, any shrink/ROI', () => {
     fc.assert(
       fc.property(
         fc.integer({ min: 8, max: 90 }),
@@ -88,11 +96,15 @@ describe('letterbox area shrink (packed and plain paths)', () => {
           const image = noiseFrame(width, height, seed, byteOffset);
           const roi: Roi = [roiShift, roiShift >> 1, width - roiShift, height - (roiShift >> 1)];
           const target = Math.min(size, width - roiShift - 1, height - (roiShift >> 1) - 1);
-          // Exact average, then rounding to a byte (0.5) plus the fixed-point edge weights (< 0.25).
-          expect(maxContentDiff(image, target, target, roi)).toBeLessThanOrEqual(0.75);
+          // Exact average, then rounding to a byte (0.5), plus the fixed-point weights of the two partly
+          // covered edge rows (each off by at most 0.5/128 of a row, on values up to 255) spread over the
+          // rows one output row averages: small shrinks (8 -> 5 rows) can be off by more than 1 level.
+          const { max, rowsPerOutput } = contentDiff(image, target, target, roi);
+          expect(max).toBeLessThanOrEqual(0.5 + (2 * (0.5 / 128) * 255) / rowsPerOutput + 1e-9);
         },
       ),
-      { numRuns: 150 },
+      // The first example failed the previous, tighter bound (a shrink of 11 rows to 7).
+      { numRuns: Number(process.env.FC_RUNS ?? 150), examples: [[8, 11, 7, 0, 0, 1]] },
     );
   });
 
