@@ -345,26 +345,20 @@ export function letterbox(
   inH: number,
   options: { roi?: Roi; align?: LetterboxAlign } = {},
 ): LetterboxedInput | undefined {
-  const region = clipRoi(image.width, image.height, options.roi);
-  if (!region) return undefined;
-  const g = letterboxGeometry(region[2], region[3], inW, inH, options.align ?? 'center');
+  const g = planLetterbox(image.width, image.height, layoutOf(inW, inH, options));
+  if (!g) return undefined;
   const bgr = new Uint8Array(inW * inH * 3);
   const rowValues = g.resizedW * 3;
-  resampleRows(image, region, g.resizedW, g.resizedH, (y, row) => {
+  resampleRows(image, g.region, g.resizedW, g.resizedH, (y, row) => {
     const base = ((g.padY + y) * inW + g.padX) * 3;
     for (let i = 0; i < rowValues; i++) bgr[base + i] = toByte(row[i]);
   });
-  return {
-    bgr,
-    width: inW,
-    height: inH,
-    transform: transformOf(g, region),
-    region,
-  };
+  return { bgr, width: inW, height: inH, transform: g.transform, region: g.region };
 }
 
-function transformOf(g: ReturnType<typeof letterboxGeometry>, region: Roi): InputTransform {
-  return { scale: g.scale, padX: g.padX, padY: g.padY, offsetX: region[0], offsetY: region[1] };
+/** The {@link InputLayout} of the letterbox functions' arguments (default alignment: centre). */
+function layoutOf(inW: number, inH: number, options: { roi?: Roi; align?: LetterboxAlign }): InputLayout {
+  return { width: inW, height: inH, align: options.align ?? 'center', roi: options.roi };
 }
 
 /** How packed BGR bytes become a float tensor: layout, channel order and value = byte * scale + offset. */
@@ -451,9 +445,8 @@ export function letterboxTensor(
   format: TensorFormat,
   options: { roi?: Roi; align?: LetterboxAlign; out?: Float32Array } = {},
 ): LetterboxedTensor | undefined {
-  const region = clipRoi(image.width, image.height, options.roi);
-  if (!region) return undefined;
-  const g = letterboxGeometry(region[2], region[3], inW, inH, options.align ?? 'center');
+  const g = planLetterbox(image.width, image.height, layoutOf(inW, inH, options));
+  if (!g) return undefined;
   const n = inW * inH;
   const out = options.out ?? new Float32Array(n * 3);
   if (out.length !== n * 3) {
@@ -464,7 +457,7 @@ export function letterboxTensor(
   const [c0, c1, c2] = channelOrder(format);
   const dstW = g.resizedW;
   if (format.layout === 'nhwc') {
-    resampleRows(image, region, dstW, g.resizedH, (y, row) => {
+    resampleRows(image, g.region, dstW, g.resizedH, (y, row) => {
       let o = ((g.padY + y) * inW + g.padX) * 3;
       for (let x = 0; x < dstW * 3; x += 3, o += 3) {
         out[o] = toByte(row[x + c0]) * scale + offset;
@@ -473,7 +466,7 @@ export function letterboxTensor(
       }
     });
   } else {
-    resampleRows(image, region, dstW, g.resizedH, (y, row) => {
+    resampleRows(image, g.region, dstW, g.resizedH, (y, row) => {
       let o = (g.padY + y) * inW + g.padX;
       for (let x = 0; x < dstW * 3; x += 3, o++) {
         out[o] = toByte(row[x + c0]) * scale + offset;
@@ -482,17 +475,11 @@ export function letterboxTensor(
       }
     });
   }
-  return { data: out, width: inW, height: inH, transform: transformOf(g, region), region };
+  return { data: out, width: inW, height: inH, transform: g.transform, region: g.region };
 }
 
 /** Sets every padding value (outside the resized content) to `value`; layout does not matter for this. */
-function fillPadding(
-  out: Float32Array,
-  inW: number,
-  inH: number,
-  g: ReturnType<typeof letterboxGeometry>,
-  value: number,
-): void {
+function fillPadding(out: Float32Array, inW: number, inH: number, g: LetterboxPlan, value: number): void {
   if (g.resizedW === inW && g.resizedH === inH) return;
   // Same value in every channel, so filling whole pixels' worth of floats works for NHWC and NCHW alike:
   // fill everything, the content rows are overwritten afterwards.
@@ -525,7 +512,7 @@ export function planLetterbox(width: number, height: number, layout: InputLayout
     resizedH: g.resizedH,
     padX: g.padX,
     padY: g.padY,
-    transform: transformOf(g, region),
+    transform: { scale: g.scale, padX: g.padX, padY: g.padY, offsetX: region[0], offsetY: region[1] },
   };
 }
 
