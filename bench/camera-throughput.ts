@@ -59,7 +59,7 @@ async function rawLoop(maxFrames: number, resize: boolean): Promise<ThroughputRu
   const layout = resize ? detector.inputLayout : undefined;
   // Warm-up: the first inferences of a session are slower.
   {
-    const reader = await openReader(parseSource(channels[0].source), undefined, 1, layout);
+    const reader = await openReader(parseSource(channels[0].source), { resize: layout });
     for (let i = 0; i < 10; i++) {
       const data = await reader.read();
       if (data) await detector.detect(detectorFrame(reader, data));
@@ -72,7 +72,7 @@ async function rawLoop(maxFrames: number, resize: boolean): Promise<ThroughputRu
   let frames = 0;
   let faces = 0;
   for (const c of channels) {
-    const reader = await openReader(parseSource(c.source), undefined, 1, layout);
+    const reader = await openReader(parseSource(c.source), { resize: layout });
     for (let i = 0; i < maxFrames; i++) {
       const data = await reader.read();
       if (!data) break;

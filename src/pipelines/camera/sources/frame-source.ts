@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Frame, InputLayout } from '../frame';
-import { openFfmpegReader } from './ffmpeg-reader';
+import { openFfmpegReader, type FfmpegReaderOptions } from './ffmpeg-reader';
 import { openImageFolderReader } from './image-folder-reader';
 import { SourceError, type RawFrame, type RawFrameReader, type SourceInfo } from './raw-reader';
 import { parseSource, type SourceSpec } from './source-uri';
@@ -52,17 +52,8 @@ export interface FrameSourceOptions {
  * holds no native decoder. (OpenCV's VideoCapture is not used: @u4/opencv4nodejs works in one thread per
  * process only, and that thread belongs to the detect workers that need it.)
  */
-export function openReader(
-  spec: SourceSpec,
-  timeoutMs = 10_000,
-  threads = 1,
-  resize?: InputLayout,
-  loop = false,
-  fullEvery?: number,
-): Promise<RawFrameReader> {
-  return spec.kind === 'images'
-    ? openImageFolderReader(spec)
-    : openFfmpegReader(spec, { timeoutMs, threads, resize, loop, fullEvery });
+export function openReader(spec: SourceSpec, options: FfmpegReaderOptions = {}): Promise<RawFrameReader> {
+  return spec.kind === 'images' ? openImageFolderReader(spec) : openFfmpegReader(spec, options);
 }
 
 class StallError extends Error {}
@@ -108,14 +99,13 @@ export async function* readFrames(options: FrameSourceOptions): AsyncGenerator<F
     outer: while (!options.signal?.aborted) {
       let reader: RawFrameReader;
       try {
-        reader = await openReader(
-          spec,
-          stallMs,
-          options.decoderThreads,
-          options.resize,
-          options.loop,
-          options.fullEvery,
-        );
+        reader = await openReader(spec, {
+          timeoutMs: stallMs,
+          threads: options.decoderThreads,
+          resize: options.resize,
+          loop: options.loop,
+          fullEvery: options.fullEvery,
+        });
       } catch (err) {
         const permanent = err instanceof SourceError ? err.permanent : false;
         if (permanent || attempt >= maxAttempts) throw err;
