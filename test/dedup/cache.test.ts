@@ -12,6 +12,7 @@ import {
   fromCacheRow,
   isFresh,
   readCacheIndex,
+  readCachedColours,
   readCachedRows,
   setFeatureDigests,
   summaryFromIndexRow,
@@ -80,6 +81,11 @@ async function roundTrip(db: Kysely<DB>): Promise<void> {
   expect(row).not.toHaveProperty('colour');
   expect(isFresh(row, entries[0], key, 'hash0')).toBe(true);
   expect(summaryFromIndexRow({ ...row, feature_digest: row.feature_digest! })).toEqual(summaryOf(feats[0]));
+
+  // The colour read gives the exact signatures (bit for bit: verification scores must not change).
+  const colours = await readCachedColours(db, [...feats.map((f) => f.path), '/not/cached.jpg']);
+  expect([...colours.keys()].sort()).toEqual(feats.map((f) => f.path).sort());
+  for (const f of feats) expect(colours.get(f.path)).toEqual(f.colour);
 
   // Rows from before digests existed get theirs filled in.
   await db.updateTable('dedup_features').set({ feature_digest: null }).execute();

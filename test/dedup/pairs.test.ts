@@ -11,10 +11,17 @@ import {
   findNearDuplicates,
 } from '../../src/pipelines/dedup/detect';
 import { extractFeatures } from '../../src/pipelines/dedup/features';
-import { DbPairStore, canonicalPair, prunePairs, verifySettingsKey } from '../../src/pipelines/dedup/pairs';
+import {
+  DbPairStore,
+  canonicalPair,
+  prunePairs,
+  verifySettingsKey,
+  type PairStore,
+  type StoredPair,
+} from '../../src/pipelines/dedup/pairs';
 import { defaultDedupSettings, verifySettingsSchema } from '../../src/pipelines/dedup/settings';
 import type { ImageFeatures, ImageSummary } from '../../src/pipelines/dedup/types';
-import { verifyPair } from '../../src/pipelines/dedup/verify';
+import { colourCheck, screenPair, verifyPair } from '../../src/pipelines/dedup/verify';
 import { makeCorpus, samplesDir } from './corpus';
 
 const settings = defaultDedupSettings();
@@ -138,6 +145,73 @@ describe('stored pair decisions', () => {
     expect(got.groups).toEqual(expected.groups);
     expect(got.stats).toEqual(expected.stats);
     expect(got.groups.length).toBe(3);
+  });
+
+  test('a working set of two items: the same groups, stats and stored pairs, never more than two held', async () => {
+    // A colour threshold at the median candidate's colour score: the colour stage rejects half of them.
+    const candidates = [...candidatePairs(items, settings.verify)];
+    const colours = candidates.map((c) => colourCheck(items[c.a], items[c.b], 0).score).sort((x, y) => x - y);
+    const verify = { ...settings.verify, minColour: colours[Math.floor(colours.length / 2)] };
+    const expected = findNearDuplicates(items, verify, settings.grouping);
+    expect(expected.stats.rejected.colour).toBeGreaterThan(0);
+    expect(expected.stats.verified).toBeGreaterThan(0);
+    /** A store of no earlier run that records what it is asked to save, in order. */
+    const recording = () => {
+      const saved: StoredPair[] = [];
+      const store: PairStore = {
+        checkedDigests: () => Promise.resolve(new Set()),
+        verifiedAmong: () => Promise.resolve([]),
+        saveVerified: (pairs) => Promise.resolve(void saved.push(...pairs)),
+        setChecked: () => Promise.resolve(),
+      };
+      return { saved, store };
+    };
+    const reference = recording();
+    await detectNearDuplicates(summaries, {
+      verify,
+      load: loader().load,
+      store: reference.store,
+    });
+
+    // Records held = loaded and not yet evicted, counted when a load hands them out.
+    const held = new Set<number>();
+    let peak = 0;
+    let loaded = 0;
+    const fullLoads = new Set<number>();
+    const hold = (ids: readonly number[]) => {
+      for (const id of ids) held.add(id);
+      loaded += ids.length;
+      peak = Math.max(peak, held.size);
+    };
+    const tiny = recording();
+    const got = await detectNearDuplicates(summaries, {
+      verify,
+      grouping: settings.grouping,
+      store: tiny.store,
+      chunkSize: 5,
+      workingSet: 2,
+      onEvict: (id) => held.delete(id),
+      loadColour: (ids) => {
+        hold(ids);
+        return Promise.resolve(ids.map((id) => items[id].colour));
+      },
+      load: (ids) => {
+        hold(ids);
+        for (const id of ids) fullLoads.add(id);
+        return Promise.resolve(ids.map((id) => items[id]));
+      },
+    });
+    expect(got.groups).toEqual(expected.groups);
+    expect(got.stats).toEqual(expected.stats);
+    expect(tiny.saved).toEqual(reference.saved);
+    expect(tiny.saved).toHaveLength(expected.stats.verified);
+    expect(peak).toBe(2);
+    // Items came back after eviction: with every record kept, each would be loaded once.
+    expect(loaded).toBeGreaterThan(new Set(candidates.flatMap((c) => [c.a, c.b])).size);
+    // Full records only for the items of pairs that pass stages 1-2.
+    const screened = candidates.filter((c) => !screenPair(items[c.a], items[c.b], verify, c.transform));
+    expect(fullLoads).toEqual(new Set(screened.flatMap((c) => [c.a, c.b])));
+    expect(fullLoads.size).toBeLessThan(items.length);
   });
 
   test('with the store: a re-run verifies nothing and loads no feature record; new items only their pairs', async () => {

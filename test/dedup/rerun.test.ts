@@ -201,4 +201,31 @@ describe('cached re-runs give exactly the results of a cold run on the same file
     expect(results(back)).toEqual(results(reference));
     expect(back.stats).toMatchObject({ featuresComputed: 0, candidates: 0 });
   }, 300_000);
+
+  test('verification with a working set of two images reads feature data back from the cache, same results', async () => {
+    // Settings of their own: no stored decision applies, every candidate is verified.
+    const looser: Settings = { verify: { ...defaultDedupSettings().verify, minColour: 0.44 } };
+    const colourReads = jest.spyOn(cacheModule, 'readCachedColours');
+    const fullReads = jest.spyOn(cacheModule, 'readCachedRows');
+    const got = await runDedupJob({
+      root: fx.root,
+      pool: fx.pool,
+      db: fx.database.db,
+      settings: looser,
+      saveResults: false,
+      workingSet: 2,
+    });
+    const colourRows = colourReads.mock.calls.reduce((n, [, paths]) => n + paths.length, 0);
+    const fullRows = fullReads.mock.calls.reduce((n, [, paths]) => n + paths.length, 0);
+    colourReads.mockRestore();
+    fullReads.mockRestore();
+    const reference = await cold(looser);
+    expect(results(got)).toEqual(results(reference));
+    expect(got.stats.candidates).toBe(reference.stats.candidates);
+    expect(got.stats.rejected).toEqual(reference.stats.rejected);
+    // Stages 1-2 read colour signatures, images again after their eviction (more rows than images); the
+    // pairs that pass them read full rows.
+    expect(colourRows).toBeGreaterThan(got.stats.files);
+    expect(fullRows).toBeGreaterThan(0);
+  }, 180_000);
 });

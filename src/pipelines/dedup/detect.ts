@@ -1,15 +1,17 @@
 /**
  * Stages 1-5 over a set of images: candidate pairs from the Hamming index, verification of each
  * candidate (hash, colour, structure, embedding), then complete-linkage grouping of the verified pairs.
- * Only hashes and, for pairs that must be verified, feature records (a few kB per image) are held, never
- * pixels. With a {@link PairStore}, decisions made by earlier runs are reused instead of verified again.
+ * Only summaries (hashes, digests) are held for every image; colour signatures and full feature records
+ * are loaded for the pairs in hand into a bounded working set, never all at once, never pixels. With a
+ * {@link PairStore}, decisions made by earlier runs are reused instead of verified again.
  */
 import { HammingIndex } from './candidate-index';
 import { groupPairs, type DuplicateGroup, type ScoredPair } from './grouping';
 import type { PairStore, StoredPair } from './pairs';
 import type { GroupingSettings, VerifySettings } from './settings';
 import type { HashSet, HashVariant, ImageFeatures, ImageSummary, Transform } from './types';
-import { verifyPair, type PairVerdict } from './verify';
+import { screenPair, verifyPair, type PairVerdict, type ScreenFeatures } from './verify';
+import { DEFAULT_WORKING_SET, WorkingSet } from './working-set';
 
 export interface DetectStats {
   /** Candidate pairs verified in this run (a re-run verifies only pairs involving new or changed images). */
@@ -174,10 +176,26 @@ export interface DetectOptions {
   verify: VerifySettings;
   grouping?: Partial<GroupingSettings>;
   /**
-   * Full feature records of the items with these indices (same order). Called only for items of
-   * candidate pairs that must be verified, each item at most once per run.
+   * Full feature records of the items with these indices (same order). Called for the items of candidate
+   * pairs that pass stages 1-2 (for every item of a pair to verify when there is no `loadColour`). Loaded
+   * records stay in a bounded working set (see `workingSet`): an item evicted from it is loaded again if
+   * a later pair needs it.
    */
   load: (ids: readonly number[]) => Promise<ImageFeatures[]>;
+  /**
+   * Colour signatures of the items with these indices (same order), for stages 1-2. Almost every
+   * candidate is rejected by the colour stage, so reading this column alone (a few hundred bytes per
+   * item) spares loading thumbnails for them. Without it, stages 1-2 read the records `load` gives.
+   */
+  loadColour?: (ids: readonly number[]) => Promise<Float32Array[]>;
+  /**
+   * Items whose loaded records are held at most (least recently used evicted first; default
+   * {@link DEFAULT_WORKING_SET}, at least 2). Pairs are decided in runs whose items fit, so the memory
+   * of verification does not grow with the collection.
+   */
+  workingSet?: number;
+  /** Called with each item id whose records leave the working set (accounting, tests). */
+  onEvict?: (id: number) => void;
   /** Results of earlier runs (for this root and these verification settings); updated at the end. */
   store?: PairStore;
   onProgress?: DetectProgress;
@@ -190,12 +208,42 @@ export interface DetectOptions {
   signal?: AbortSignal;
 }
 
+/** What the working set holds of an item: what stages 1-2 read, and the full record once a pair needs it. */
+interface Held {
+  screen: ScreenFeatures;
+  full?: ImageFeatures;
+}
+
+/**
+ * Consecutive runs of `pairs` whose items number at most `capacity` each (a pair's two items always
+ * fit: capacity >= 2), with the items of each run.
+ */
+function* runsWithin(
+  pairs: readonly Candidate[],
+  capacity: number,
+): Generator<{ pairs: readonly Candidate[]; ids: ReadonlySet<number> }> {
+  let start = 0;
+  while (start < pairs.length) {
+    const ids = new Set<number>();
+    let end = start;
+    for (; end < pairs.length; end++) {
+      const { a, b } = pairs[end];
+      const added = (ids.has(a) ? 0 : 1) + (a === b || ids.has(b) ? 0 : 1);
+      if (ids.size + added > capacity) break;
+      ids.add(a).add(b);
+    }
+    yield { pairs: pairs.slice(start, end), ids };
+    start = end;
+  }
+}
+
 /**
  * {@link findNearDuplicates} over image summaries, reusing stored results: items whose digest the
  * store's last complete run covered (and that no other item shares) are "old"; their verified pairs
  * with each other are read from the store, and only candidate pairs involving a new item are searched
- * and verified (their feature records loaded on demand). The groups are the same as with every pair
- * verified afresh; the store then covers all current items.
+ * and verified. Feature data is loaded on demand into a bounded working set: colour signatures (with
+ * `loadColour`) for stages 1-2, full records only for the pairs that pass them. The groups are the same
+ * as with every pair verified afresh with all records in memory; the store then covers all current items.
  */
 export async function detectNearDuplicates(
   items: readonly ImageSummary[],
@@ -203,6 +251,9 @@ export async function detectNearDuplicates(
 ): Promise<DetectResult> {
   const { verify, store, onProgress } = options;
   const chunkSize = options.chunkSize ?? 4096;
+  const capacity = options.workingSet ?? DEFAULT_WORKING_SET;
+  if (!(capacity >= 2))
+    throw new RangeError(`workingSet must hold a pair (2 items or more), not ${capacity}`);
   const verdicts = new Verdicts(onProgress);
   const checked = store ? await store.checkedDigests() : new Set<string>();
   const copies = new Map<string, number>();
@@ -222,28 +273,56 @@ export async function detectNearDuplicates(
   }
   onProgress?.('candidates', items.length, true);
 
-  const loaded = new Map<number, ImageFeatures>();
-  const decide = async (chunk: readonly Candidate[]): Promise<void> => {
-    const need = new Set<number>();
-    for (const c of chunk) for (const id of [c.a, c.b]) if (!loaded.has(id)) need.add(id);
-    if (need.size > 0) {
-      const ids = [...need];
-      const features = await options.load(ids);
-      ids.forEach((id, k) => loaded.set(id, features[k]));
+  const held = new WorkingSet<Held>(capacity, options.onEvict);
+  /**
+   * Makes `ids` resident (with full records when `full`). Every id of the run in hand is touched first,
+   * so what is evicted to make room is never an item of that run: runs fit in the working set.
+   */
+  const ensure = async (ids: Iterable<number>, full: boolean): Promise<void> => {
+    const missing: number[] = [];
+    for (const id of ids) {
+      const h = held.get(id);
+      if (!h || (full && !h.full)) missing.push(id);
     }
+    if (missing.length === 0) return;
+    held.reserve(missing.filter((id) => !held.peek(id)).length);
+    if (full || !options.loadColour) {
+      const records = await options.load(missing);
+      missing.forEach((id, k) => held.set(id, { screen: records[k], full: records[k] }));
+      return;
+    }
+    const colours = await options.loadColour(missing);
+    missing.forEach((id, k) => {
+      const { hashes, variants } = items[id];
+      held.set(id, { screen: { hashes, variants, colour: colours[k] } });
+    });
+  };
+  const decide = async (chunk: readonly Candidate[]): Promise<void> => {
     const passed: StoredPair[] = [];
-    for (const c of chunk) {
-      const verdict = verifyPair(loaded.get(c.a)!, loaded.get(c.b)!, verify, c.transform);
-      verdicts.add(c.a, c.b, verdict);
-      if (verdict.pass) {
-        const { hash, colour, structure, embedding } = verdict.scores;
-        passed.push({
-          a: items[c.a].digest,
-          b: items[c.b].digest,
-          transform: c.transform,
-          score: verdict.score,
-          scores: { hash, colour: colour!, structure: structure!, embedding },
-        });
+    for (const run of runsWithin(chunk, capacity)) {
+      await ensure(run.ids, false);
+      // Pairs that pass stages 1-2 keep their order: verified pairs are recorded in candidate order.
+      const survivors: Candidate[] = [];
+      for (const c of run.pairs) {
+        const rejected = screenPair(held.peek(c.a)!.screen, held.peek(c.b)!.screen, verify, c.transform);
+        if (rejected) verdicts.add(c.a, c.b, rejected);
+        else survivors.push(c);
+      }
+      if (survivors.length === 0) continue;
+      await ensure(new Set(survivors.flatMap((c) => [c.a, c.b])), true);
+      for (const c of survivors) {
+        const verdict = verifyPair(held.peek(c.a)!.full!, held.peek(c.b)!.full!, verify, c.transform);
+        verdicts.add(c.a, c.b, verdict);
+        if (verdict.pass) {
+          const { hash, colour, structure, embedding } = verdict.scores;
+          passed.push({
+            a: items[c.a].digest,
+            b: items[c.b].digest,
+            transform: c.transform,
+            score: verdict.score,
+            scores: { hash, colour: colour!, structure: structure!, embedding },
+          });
+        }
       }
     }
     if (store && passed.length > 0) await store.saveVerified(passed);

@@ -2,7 +2,10 @@
  * One dedup job end to end: scan -> stage 0 (exact duplicates, size then content hash) -> features in the
  * `hash` worker pool (one representative per exact group, fresh cached rows reused) -> stages 1-5 ->
  * keeper, reports, actions and result rows. Files stream through bounded stages (pullFrom -> inPool);
- * only scan metadata, hashes and feature records (a few kB per image) are held, never pixels.
+ * per image only scan metadata and the feature summary (hashes, digest) are held, never pixels. With a
+ * feature cache, colour signatures and thumbnails go to the cache as they are computed, and verification
+ * reads them back per batch of pairs into a bounded working set; without one, the full records (a few
+ * kB per image) stay in memory until verification ends.
  *
  * Re-runs: unchanged files contribute only the light columns of their cache rows (hashes, dimensions,
  * feature digest); candidate pairs whose decision is stored (`dedup_pairs`) are not verified again, so
@@ -26,6 +29,7 @@ import {
   isFresh,
   pruneCache,
   readCacheIndex,
+  readCachedColours,
   readCachedRows,
   setFeatureDigests,
   summaryFromIndexRow,
@@ -41,7 +45,7 @@ import {
   type FileHashResult,
   type HashBatchLimits,
 } from './exact';
-import { detectNearDuplicates, type DetectStats } from './detect';
+import { detectNearDuplicates, type DetectOptions, type DetectStats } from './detect';
 import { DbPairStore, prunePairs, verifySettingsKey } from './pairs';
 import { mergeExactIntoGroups } from './merge-exact';
 import { ProgressTracker, type ProgressListener } from './progress';
@@ -73,8 +77,18 @@ export interface DedupJobOptions {
   jobId?: string;
   /** Progress callback: throttled events per stage with counts, rate and ETA. */
   onProgress?: ProgressListener;
-  /** Paths per cache query / upsert (default 200). */
+  /**
+   * Paths per cache query / upsert (default 200; verification reads feature data 1,000 paths per query
+   * unless this is set).
+   */
   dbBatchSize?: number;
+  /**
+   * Images whose feature data verification holds at most (see `DetectOptions.workingSet`; default
+   * `DEFAULT_WORKING_SET`, 8192). Applies with a feature cache: without one (`cache: false` or no `db`)
+   * every computed feature record stays in memory until verification ends, as there is nowhere else
+   * to read it back from (a few kB per image).
+   */
+  workingSet?: number;
   /** Files per pool call when stage 0 hashes file contents (default {@link HASH_BATCH}). */
   hashBatch?: HashBatchLimits;
   /**
@@ -148,6 +162,9 @@ export async function runDedupJob(options: DedupJobOptions): Promise<DedupJobRes
   const concurrency = Math.max(2, pool.size * 2);
   const cacheDb = options.db && options.cache !== false ? options.db : undefined;
   const batchSize = options.dbBatchSize ?? 200;
+  // Verification reads far more rows than the other stages (colour signatures for every candidate pair
+  // whose images are not in the working set): larger queries cost less per row.
+  const readBatch = options.dbBatchSize ?? 1000;
   const stopped = () => options.signal?.aborted === true;
   /** A reader over `items` that ends early once the job is stopped (tasks in flight still finish). */
   const untilStopped = <T>(items: Iterable<T>) => {
@@ -293,9 +310,10 @@ export async function runDedupJob(options: DedupJobOptions): Promise<DedupJobRes
     const representatives = entries.filter((e) => !copies.has(e) && !unreadable.has(e.path));
 
     // Features: cached rows give summaries (rows from before digests existed are read in full once to get
-    // theirs); the rest are computed in the pool and upserted in batches as they arrive.
+    // theirs); the rest are computed in the pool and upserted in batches as they arrive. Only summaries
+    // are kept per image: with a cache, verification reads the rest back per batch of pairs.
     const summaries = new Map<string, ImageSummary>();
-    /** Full records held for verification: computed this run, or read to fill in a digest. */
+    /** Without a cache DB, the full records computed this run: there is nowhere else to read them from. */
     const full = new Map<string, ImageFeatures>();
     const toCompute: ScanEntry[] = [];
     const undigested: string[] = [];
@@ -314,7 +332,6 @@ export async function runDedupJob(options: DedupJobOptions): Promise<DedupJobRes
         for (const row of rows.values()) {
           const f = fromCacheRow(row);
           const digest = featureDigest(f);
-          full.set(f.path, f);
           summaries.set(f.path, summaryOf(f, digest));
           digests.push({ path: f.path, digest });
         }
@@ -347,7 +364,7 @@ export async function runDedupJob(options: DedupJobOptions): Promise<DedupJobRes
           }
           const entry = byPath.get(r.features.path)!;
           const row = toCacheRow(entry, r.features, key, contentHashes.get(entry.path) ?? null);
-          full.set(entry.path, r.features);
+          if (!cacheDb) full.set(entry.path, r.features);
           summaries.set(entry.path, summaryOf(r.features, row.feature_digest));
           return row;
         }),
@@ -369,24 +386,38 @@ export async function runDedupJob(options: DedupJobOptions): Promise<DedupJobRes
     // Stages 1-5, over the summaries in scan order (so item ids, and ties in grouping, do not depend on
     // which worker finished first or on what came from the cache).
     const items = representatives.flatMap((e) => summaries.get(e.path) ?? []);
-    // Full records for pairs that must be verified: computed this run, else read from the cache.
-    const loadFeatures = async (paths: readonly string[]): Promise<ImageFeatures[]> => {
-      const missing = paths.filter((p) => !full.has(p));
-      for (let i = 0; i < missing.length; i += batchSize) {
-        const rows = await readCachedRows(cacheDb!, missing.slice(i, i + batchSize));
-        for (const row of rows.values()) full.set(row.path, fromCacheRow(row));
-      }
+    // Feature data of the items of the pairs in hand, read from the cache in batches (colour signatures
+    // for stages 1-2, full rows for the few pairs that pass them); without a cache, from `full`.
+    const readEach = async <T>(
+      ids: readonly number[],
+      read: (db: Kysely<DB>, paths: readonly string[]) => Promise<Map<string, T>>,
+    ): Promise<T[]> => {
+      const paths = ids.map((id) => items[id].path);
+      const found = new Map<string, T>();
+      for (let i = 0; i < paths.length; i += readBatch)
+        for (const [p, v] of await read(cacheDb!, paths.slice(i, i + readBatch))) found.set(p, v);
       return paths.map((p) => {
-        const f = full.get(p);
-        if (!f) throw new Error(`${p}: feature cache row disappeared during the run`);
-        return f;
+        const v = found.get(p);
+        if (v === undefined) throw new Error(`${p}: feature cache row disappeared during the run`);
+        return v;
       });
     };
+    const loaders: Pick<DetectOptions, 'load' | 'loadColour'> = cacheDb
+      ? {
+          load: (ids) =>
+            readEach(ids, async (db, paths) => {
+              const rows = await readCachedRows(db, paths);
+              return new Map([...rows].map(([p, row]) => [p, fromCacheRow(row)]));
+            }),
+          loadColour: (ids) => readEach(ids, readCachedColours),
+        }
+      : { load: (ids) => Promise.resolve(ids.map((id) => full.get(items[id].path)!)) };
     const detected = await detectNearDuplicates(items, {
       verify: settings.verify,
       grouping: settings.grouping,
       store: cacheDb ? new DbPairStore(cacheDb, verifySettingsKey(settings.verify), root) : undefined,
-      load: (ids) => loadFeatures(ids.map((id) => items[id].path)),
+      ...loaders,
+      workingSet: options.workingSet,
       onProgress: (stage, done, finished) =>
         finished ? progress.finish(stage, done) : progress.update(stage, done),
       signal: options.signal,

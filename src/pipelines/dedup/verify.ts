@@ -15,10 +15,16 @@ export interface CheckResult {
   score: number;
 }
 
+/**
+ * What stages 1-2 read of an image: its hashes and colour signature (no thumbnail or embedding), so the
+ * many candidates the colour stage rejects can be decided without full feature records.
+ */
+export type ScreenFeatures = Pick<ImageFeatures, 'hashes' | 'variants' | 'colour'>;
+
 /** Stage 1 as a score: 1 - distance / 64 on the chosen hash (under `transform` when a variant matched). */
 export function hashCheck(
-  a: ImageFeatures,
-  b: ImageFeatures,
+  a: Pick<ImageFeatures, 'hashes'>,
+  b: Pick<ImageFeatures, 'hashes' | 'variants'>,
   settings: Pick<VerifySettings, 'maxHashDistance'> & { indexHash: HashKind },
   transform: Transform = 'identity',
 ): CheckResult {
@@ -29,7 +35,11 @@ export function hashCheck(
 }
 
 /** Stage 2: colour, as HSV histogram intersection (flips and rotations do not change it). */
-export function colourCheck(a: ImageFeatures, b: ImageFeatures, minColour: number): CheckResult {
+export function colourCheck(
+  a: Pick<ImageFeatures, 'colour'>,
+  b: Pick<ImageFeatures, 'colour'>,
+  minColour: number,
+): CheckResult {
   const score = histogramIntersection(a.colour, b.colour);
   return { pass: score >= minColour, score };
 }
@@ -85,6 +95,44 @@ export interface PairVerdict {
   transform: Transform;
 }
 
+/** Stages 1-2 of a pair: their scores, and the stage that rejected it (if one did). */
+function screen(
+  a: ScreenFeatures,
+  b: ScreenFeatures,
+  settings: VerifySettings,
+  transform: Transform,
+): { scores: PairVerdict['scores']; rejectedBy?: 'hash' | 'colour' } {
+  const hash = hashCheck(a, b, settings, transform);
+  const scores: PairVerdict['scores'] = { hash: hash.score };
+  if (!hash.pass) return { scores, rejectedBy: 'hash' };
+  const colour = colourCheck(a, b, settings.minColour);
+  scores.colour = colour.score;
+  return colour.pass ? { scores } : { scores, rejectedBy: 'colour' };
+}
+
+function rejection(
+  rejectedBy: NonNullable<PairVerdict['rejectedBy']>,
+  scores: PairVerdict['scores'],
+  transform: Transform,
+): PairVerdict {
+  return { pass: false, score: 0, rejectedBy, scores, transform };
+}
+
+/**
+ * Stages 1-2 alone (hash, colour), the cheap part of {@link verifyPair}: its verdict when one of them
+ * rejects the pair, else `undefined` (the pair goes on to {@link verifyPair} on full records). Most
+ * candidates end here, so a caller can decide them from colour signatures without loading thumbnails.
+ */
+export function screenPair(
+  a: ScreenFeatures,
+  b: ScreenFeatures,
+  settings: VerifySettings,
+  transform: Transform = 'identity',
+): PairVerdict | undefined {
+  const { scores, rejectedBy } = screen(a, b, settings, transform);
+  return rejectedBy ? rejection(rejectedBy, scores, transform) : undefined;
+}
+
 /**
  * Runs stages 1-4 in order of cost and stops at the first failure. `transform` tells which of b's hash
  * variants matched (identity unless variants are on).
@@ -95,26 +143,15 @@ export function verifyPair(
   settings: VerifySettings,
   transform: Transform = 'identity',
 ): PairVerdict {
-  const hash = hashCheck(a, b, settings, transform);
-  const scores: PairVerdict['scores'] = { hash: hash.score };
-  const reject = (rejectedBy: PairVerdict['rejectedBy']): PairVerdict => ({
-    pass: false,
-    score: 0,
-    rejectedBy,
-    scores,
-    transform,
-  });
-  if (!hash.pass) return reject('hash');
-  const colour = colourCheck(a, b, settings.minColour);
-  scores.colour = colour.score;
-  if (!colour.pass) return reject('colour');
+  const { scores, rejectedBy } = screen(a, b, settings, transform);
+  if (rejectedBy) return rejection(rejectedBy, scores, transform);
   const structure = structureCheck(a, b, settings.minStructure, transform);
   scores.structure = structure.score;
-  if (!structure.pass) return reject('structure');
+  if (!structure.pass) return rejection('structure', scores, transform);
   const emb = embeddingCheck(a, b, settings.minEmbedding);
   if (emb) {
     scores.embedding = emb.score;
-    if (!emb.pass) return reject('embedding');
+    if (!emb.pass) return rejection('embedding', scores, transform);
   }
   const parts = [scores.hash, scores.colour, scores.structure, scores.embedding].filter(
     (x): x is number => x !== undefined,
