@@ -23,7 +23,7 @@ export * from './static-files';
 
 /** The `runChannels` options the web surface needs. */
 export type WebRunHooks = Required<
-  Pick<RunChannelsOptions, 'onStart' | 'onStatus' | 'onResult' | 'tapFrame'>
+  Pick<RunChannelsOptions, 'onStart' | 'onStatus' | 'onResult' | 'tapFrame' | 'tapWantsPixels'>
 >;
 
 /** A started web surface. */
@@ -92,6 +92,7 @@ export async function startWeb(options: StartWebOptions): Promise<WebSurface> {
       view.onResult(r);
     },
     tapFrame: view.tapFrame,
+    tapWantsPixels: view.wantsPixels,
   };
   let closing: Promise<void> | undefined;
   return {

@@ -137,6 +137,9 @@ export class LiveView {
       : { viewers: 0, copied: 0, encoded: 0, failed: 0, abandoned: 0 };
   }
 
+  /** The `tapWantsPixels` hook of `runChannels`: only watched channels need their full frames decoded. */
+  readonly wantsPixels = (channel: string): boolean => this.viewers(channel) > 0;
+
   /** The `tapFrame` hook of `runChannels`: copies a watched channel's frame when its turn has come. */
   readonly tapFrame = (frame: Frame): void => {
     const v = this.channels.get(frame.channel);

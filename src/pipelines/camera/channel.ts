@@ -62,6 +62,12 @@ export interface ChannelDeps {
    * as such a need too.
    */
   needsFullFrames?: boolean;
+  /**
+   * Asked whenever a periodic full frame is due: whether anything wants its pixels right now (a track
+   * still collecting face samples, a live-view watcher). When it says no, the frame is drained from the
+   * decoder unread and goes on with the detector input only. Default: full frames are always wanted.
+   */
+  wantsPixels?: () => boolean;
   /** Overrides `config.maxFrames` (the CLI's --frames). */
   maxFrames?: number;
   /**
@@ -138,7 +144,10 @@ export function fullFrameEvery(config: ChannelConfig): number {
 /** The frames of a channel as a stream: pulled on demand under `wait`, pushed otherwise. */
 export function channelSource(
   config: ChannelConfig,
-  deps: Pick<ChannelDeps, 'onStatus' | 'signal' | 'maxFrames' | 'detect' | 'needsFullFrames' | 'tapFrame'>,
+  deps: Pick<
+    ChannelDeps,
+    'onStatus' | 'signal' | 'maxFrames' | 'detect' | 'needsFullFrames' | 'tapFrame' | 'wantsPixels'
+  >,
 ) {
   const frames = async function* () {
     const outputs = await decoderOutputs(config, deps);
@@ -153,6 +162,7 @@ export function channelSource(
       maxFrames: deps.maxFrames ?? config.maxFrames,
       onStatus: deps.onStatus,
       signal: deps.signal,
+      wantFull: deps.wantsPixels,
       ...outputs,
     });
   };

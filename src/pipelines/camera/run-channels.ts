@@ -36,7 +36,14 @@ import { detectionRows, statusRow, trackRows } from './records';
 import type { ChannelStatusEvent } from './sources/frame-source';
 import { parseSource } from './sources/source-uri';
 import { createStatusLine } from './status-line';
-import { createFaceAnalysis, faceCropRequest, loadIdentities, type FaceAnalysis } from './reid/face-analysis';
+import {
+  createFaceAnalysis,
+  faceCropRequest,
+  loadIdentities,
+  narrowCropRequest,
+  type CropDemand,
+  type FaceAnalysis,
+} from './reid/face-analysis';
 
 /** Where the results go. */
 export type ChannelOutput = { type: 'database'; db?: Database } | { type: 'jsonl'; dir: string };
@@ -61,6 +68,11 @@ export interface RunChannelsOptions {
   onResult?: (result: FrameResult) => void;
   /** Each frame just before detection (see `ChannelDeps.tapFrame`; the live view copies pixels here). */
   tapFrame?: (frame: Frame) => void;
+  /**
+   * With `tapFrame`: whether it wants a channel's pixels now (the live view: someone watches the channel).
+   * Periodic full frames nobody wants are skipped at the decoder. Default: always.
+   */
+  tapWantsPixels?: (channel: string) => boolean;
   /** Source lifecycle events of every channel (the live view's event log). */
   onStatus?: (event: ChannelStatusEvent) => void;
   /** Called once the run is set up, before frames flow: its id, live per-channel totals, the database. */
@@ -103,17 +115,22 @@ export interface RunChannelsSummary {
   elapsedMs: number;
 }
 
-/** The detect function backed by the shared `detect` pool (frames are transferred, not copied). */
-export function poolDetect(channel: ChannelConfig): DetectFn {
+/**
+ * The detect function backed by the shared `detect` pool (frames are transferred, not copied). With
+ * `cropDemand`, crops are cut only for the stages that want them now, and a full frame goes to the worker
+ * only when crops are wanted or the detector has no resized input.
+ */
+export function poolDetect(channel: ChannelConfig, cropDemand?: () => CropDemand): DetectFn {
   const key = detectorKey(channel.detector);
   // Re-ID / gender-age need face crops cut in the worker (the frame does not come back from it).
   const crops = faceCropRequest(channel);
   const pool = getPool<DetectApi>('detect', { worker: workerPath('detect') });
   const detect: DetectFn = (frame: Frame) => {
-    const full = frame.data ? toTransferable(frame.data) : null;
+    const request = crops && cropDemand ? narrowCropRequest(crops, cropDemand()) : (crops ?? null);
+    const full = frame.data && (request || !frame.resized) ? toTransferable(frame.data) : null;
     const small = frame.resized ? toTransferable(frame.resized.data) : undefined;
     const resized = frame.resized && small ? { ...frame.resized, data: small } : null;
-    return pool.run('detect', [key, frame.width, frame.height, full, crops ?? null, resized], {
+    return pool.run('detect', [key, frame.width, frame.height, full, request, resized], {
       transfer: [full, small].filter((b): b is ArrayBuffer => b !== null && b !== undefined),
       identity: `${frame.channel}#${frame.seq}`,
     });
@@ -188,12 +205,18 @@ export async function runChannels(
     const results$ = merge(
       ...channels.map((c) => {
         const summary = summaries.get(c.id)!;
-        const detect = options.detect?.(c) ?? poolDetect(c);
+        const demand = faces ? () => faces!.cropDemand(c.id) : undefined;
+        const detect = options.detect?.(c) ?? poolDetect(c, demand);
+        const tapWants = options.tapFrame ? (options.tapWantsPixels ?? (() => true)) : () => false;
         return createChannel(c, {
           detect,
           signal: abort.signal,
           maxFrames: options.maxFrames,
           needsFullFrames: faceCropRequest(c) !== undefined,
+          wantsPixels: () => {
+            const d = demand?.();
+            return d?.embed !== undefined || d?.classify !== undefined || tapWants(c.id);
+          },
           stages: [...(options.stages?.(c) ?? []), ...[faces?.stage(c)].filter((s) => s !== undefined)],
           tapFrame: options.tapFrame,
           onStatus: (e) => {

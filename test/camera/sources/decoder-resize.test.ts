@@ -139,6 +139,31 @@ describe('decoder-resized frames', () => {
     expect(reader.fullEvery).toBe(5);
   });
 
+  it('skip the due full frames nobody wants (wantFull), the others still in step', async () => {
+    const layout = detector.inputLayout!;
+    let asked = 0;
+    // Wanted: due full frames 0, 2 and 4 (frames 0, 6, 12); declined: frames 3, 9, 15.
+    const wantFull = () => asked++ % 2 === 0;
+    const reader = await openFfmpegReader(parseSource(megamind()), {
+      resize: layout,
+      fullEvery: 3,
+      wantFull,
+    });
+    const full = await readAll(undefined, 16);
+    const resized = await readAll(layout, 16);
+    try {
+      for (let i = 0; i < 16; i++) {
+        const raw = await reader.read();
+        expect(Buffer.from(raw!.resized!).equals(Buffer.from(resized[i]))).toBe(true);
+        if (i % 6 === 0) expect(Buffer.from(raw!.data!).equals(Buffer.from(full[i]))).toBe(true);
+        else expect(raw!.data).toBeUndefined();
+      }
+    } finally {
+      await reader.close();
+    }
+    expect(asked).toBeGreaterThanOrEqual(6);
+  });
+
   it('come out of readFrames with the source size and no full picture', async () => {
     const frames = [];
     for await (const f of readFrames({

@@ -52,6 +52,27 @@ describe('PipeFrames', () => {
     expect(Array.from((await pending)!)).toEqual([7, 8, 9]);
   });
 
+  it('drains the frames `keep` declines, deciding at each frame start, and gives undefined for them', async () => {
+    const stream = new PassThrough();
+    const wanted = [true, false, false, true];
+    const asked: number[] = [];
+    let n = 0;
+    const frames = new PipeFrames(stream, 3, 8, () => {
+      asked.push(n);
+      return wanted[n++];
+    });
+    // Frame boundaries fall inside chunks: the predicate runs once per frame, at its first byte.
+    stream.write(Buffer.from([1, 2, 3, 4]));
+    stream.write(Buffer.from([5, 6, 7, 8, 9, 10, 11]));
+    stream.end(Buffer.from([12, 13]));
+    expect(Array.from((await frames.next())!)).toEqual([1, 2, 3]);
+    expect(await frames.next()).toBeUndefined();
+    expect(await frames.next()).toBeUndefined();
+    expect(Array.from((await frames.next())!)).toEqual([10, 11, 12]);
+    expect(await frames.next()).toBeNull();
+    expect(asked).toEqual([0, 1, 2, 3, 4]); // 4: the trailing partial frame, dropped
+  });
+
   it('rejects with the stream error', async () => {
     const stream = new PassThrough();
     const frames = new PipeFrames(stream, 4);

@@ -33,7 +33,7 @@ import { demographicsQueueSchema, type DemographicsConfig } from '../demographic
 import { DemographicsSmoother, mergeDemographics, type Demographics } from '../demographics/smoothing';
 import { createCoalescer, type Coalescer } from './coalesce';
 import { identitiesSchema, type ReidConfig } from './config';
-import type { CropRequest, DetectionWithCrops } from './face-crop';
+import { faceQuality, type CropRequest, type DetectionWithCrops } from './face-crop';
 import { IdentityGallery, type Identity } from './gallery';
 
 /** Embeds RGB crops with a model (default: the shared `embed` pool). */
@@ -89,12 +89,29 @@ export interface FaceAnalysisDeps {
   log?: Logger;
 }
 
+/**
+ * Which face crops a channel's tracks still want (see {@link FaceAnalysis.cropDemand}): per crop, the
+ * least {@link faceQuality} a face needs for its crop to be used (0: any face), or undefined: none wanted.
+ */
+export interface CropDemand {
+  embed?: number;
+  classify?: number;
+}
+
 /** The Re-ID / demographics services of one run. */
 export interface FaceAnalysis {
   /** The gallery of an embedding model (created on first use). */
   gallery(model: EmbedderConfig): IdentityGallery;
   /** The channel's stage, or undefined when neither Re-ID nor demographics is enabled on it. */
   stage(channel: ChannelConfig): OperatorFunction<FrameResult, FrameResult> | undefined;
+  /**
+   * Which crops the channel's live tracks (as of its last result) still want: a tentative or new track
+   * wants both stages' crops, a confirmed one those of the stages it is not done with (maxSamples reached
+   * or settled), embeddings only of faces better than its best so far by `qualityGain`. Nothing is wanted
+   * when the channel shows no face or every face is done: its periodic full frames and crops are then
+   * skipped.
+   */
+  cropDemand(channelId: string): CropDemand;
   identityRows$: Observable<IdentityRow>;
   sightingRows$: Observable<SightingRow>;
   stats(): FaceAnalysisStats;
@@ -117,6 +134,15 @@ export function faceCropRequest(channel: ChannelConfig): CropRequest | undefined
   if (!reid && !demo) return undefined;
   const minFaceSize = Math.min(reid?.minFaceSize ?? Infinity, demo?.minFaceSize ?? Infinity);
   return { specs, minFaceSize };
+}
+
+/** `request` narrowed to the crops wanted now, with their least face quality; null when none is. */
+export function narrowCropRequest(request: CropRequest, demand: CropDemand): CropRequest | null {
+  const specs = Object.fromEntries(
+    Object.entries(request.specs).filter(([name]) => demand[name as keyof CropDemand] !== undefined),
+  );
+  if (Object.keys(specs).length === 0) return null;
+  return { ...request, specs, minQuality: { ...demand } as Record<string, number> };
 }
 
 /** Loads every stored identity (all models) for the galleries. */
@@ -223,6 +249,8 @@ export function createFaceAnalysis(config: RxvisionConfig, deps: FaceAnalysisDep
     classifyFailed: 0,
     identitiesCreated: 0,
   };
+  /** Per channel: its crop demand, computed from its tracks on each call. */
+  const demands = new Map<string, () => CropDemand>();
   const identityRows$ = new Subject<IdentityRow>();
   const sightingRows$ = new Subject<SightingRow>();
   const galleries = new Map<string, IdentityGallery>();
@@ -327,6 +355,29 @@ export function createFaceAnalysis(config: RxvisionConfig, deps: FaceAnalysisDep
     if (!reid && !demo) return undefined;
     const tracks = new Map<number, TrackState>();
     const g = reid ? gallery(reid.model) : undefined;
+    /** The track still collects embeddings (not at maxSamples, not settled on its identity). */
+    const wantsEmbedding = (st: TrackState) =>
+      st.embeddings < reid!.maxSamples && !(reid!.settle && st.agreeing >= reid!.settle.samples);
+    /** The track still collects age/gender samples. */
+    const wantsDemographics = (st: TrackState) =>
+      st.smoother.samples < demo!.maxSamples && !(demo!.settle && st.smoother.settled(demo!.settle));
+    /**
+     * The least face quality the track's next embedding needs (see the condition in `process`): any face
+     * until a first embedding is made or under way, then a better one than the best so far.
+     */
+    const embedQuality = (st: TrackState | undefined) =>
+      !st || (st.embeddings === 0 && !st.pendingEmbed) ? 0 : st.bestQuality * reid!.qualityGain;
+    let lastTracks: readonly Track[] = [];
+    demands.set(channel.id, () => {
+      const d: CropDemand = {};
+      for (const t of lastTracks) {
+        if (t.state !== 'tentative' && t.state !== 'confirmed') continue;
+        const st = tracks.get(t.id);
+        if (reid && (!st || wantsEmbedding(st))) d.embed = Math.min(d.embed ?? Infinity, embedQuality(st));
+        if (demo && (!st || wantsDemographics(st))) d.classify = 0;
+      }
+      return d;
+    });
     const key = reid ? modelKey(reid.model) : '';
 
     const sighting = (trackId: number, st: TrackState): void => {
@@ -430,7 +481,6 @@ export function createFaceAnalysis(config: RxvisionConfig, deps: FaceAnalysisDep
       r.detections.forEach((det, i) => {
         const d = det as DetectionWithCrops;
         const crops = d.crops;
-        if (!crops) return;
         d.crops = undefined; // the crops are used below or not at all: free them with this frame
         const track = live.get(r.tracking.trackIds[i]);
         if (!track || track.state !== 'confirmed') return;
@@ -450,18 +500,18 @@ export function createFaceAnalysis(config: RxvisionConfig, deps: FaceAnalysisDep
           tracks.set(track.id, st);
         }
         st.lastSeen = r.capturedAt;
+        if (!crops) return; // frames without pixels (see cropDemand) only keep the track's state current
         const width = d.box[2] - d.box[0];
-        const quality = width * d.score;
+        const quality = faceQuality(d);
         if (
           reid &&
           crops.embed &&
           !st.pendingEmbed &&
           width >= reid.minFaceSize &&
           d.score >= reid.minScore &&
-          st.embeddings < reid.maxSamples &&
-          !(reid.settle && st.agreeing >= reid.settle.samples) &&
+          wantsEmbedding(st) &&
           r.seq - st.lastEmbedSeq >= reid.everyFrames &&
-          (st.embeddings === 0 || quality > st.bestQuality * reid.qualityGain)
+          (st.embeddings === 0 || quality > embedQuality(st))
         ) {
           startEmbed(track.id, st, new Uint8Array(crops.embed), r.seq, quality);
         }
@@ -471,8 +521,7 @@ export function createFaceAnalysis(config: RxvisionConfig, deps: FaceAnalysisDep
           !st.pendingClassify &&
           width >= demo.minFaceSize &&
           d.score >= demo.minScore &&
-          st.smoother.samples < demo.maxSamples &&
-          !(demo.settle && st.smoother.settled(demo.settle)) &&
+          wantsDemographics(st) &&
           r.seq - st.lastClassifySeq >= demo.everyFrames
         ) {
           startClassify(st, track, new Uint8Array(crops.classify), r.seq);
@@ -503,6 +552,7 @@ export function createFaceAnalysis(config: RxvisionConfig, deps: FaceAnalysisDep
         if (st) finishTrack(e.track.id, st);
         tracks.delete(e.track.id);
       }
+      lastTracks = r.tracking.tracks;
       return Object.keys(attributes).length > 0 ? { ...r, attributes } : r;
     };
 
@@ -514,6 +564,7 @@ export function createFaceAnalysis(config: RxvisionConfig, deps: FaceAnalysisDep
     stage,
     identityRows$: identityRows$.asObservable(),
     sightingRows$: sightingRows$.asObservable(),
+    cropDemand: (channelId) => demands.get(channelId)?.() ?? {},
     stats: () => ({ ...stats }),
     complete() {
       classifyRequests$.complete();

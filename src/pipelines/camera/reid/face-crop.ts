@@ -28,6 +28,16 @@ export interface CropRequest {
   minFaceSize?: number;
   /** At most this many faces get crops, highest scores first (default 16). */
   maxFaces?: number;
+  /**
+   * Per spec name: faces whose {@link faceQuality} is below this get no crop of that spec (the Re-ID stage
+   * re-embeds a track only when its quality improves, so lesser faces' crops would be thrown away).
+   */
+  minQuality?: Record<string, number>;
+}
+
+/** How good a face is for recognition: box width (px) times detection score. */
+export function faceQuality(d: Detection): number {
+  return (d.box[2] - d.box[0]) * d.score;
 }
 
 /** Crops of one face by spec name: RGB24 bytes, size x size x 3. ArrayBuffers so they can be transferred. */
@@ -199,11 +209,12 @@ export function attachCrops(
     .slice(0, request.maxFaces ?? 16);
   for (const { d } of eligible) {
     const crops: FaceCrops = {};
+    const quality = faceQuality(d);
     for (const [name, spec] of Object.entries(request.specs)) {
-      const bytes = cropFace(frame, d, spec);
-      crops[name] = bytes.buffer as ArrayBuffer;
+      if (quality < (request.minQuality?.[name] ?? 0)) continue;
+      crops[name] = cropFace(frame, d, spec).buffer as ArrayBuffer;
     }
-    (d as DetectionWithCrops).crops = crops;
+    if (Object.keys(crops).length > 0) (d as DetectionWithCrops).crops = crops;
   }
   return detections as DetectionWithCrops[];
 }

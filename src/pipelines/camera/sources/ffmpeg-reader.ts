@@ -36,6 +36,12 @@ export interface FfmpegReaderOptions {
    * undefined or 0: none.
    */
   fullEvery?: number;
+  /**
+   * With `fullEvery`: asked as each due full frame starts to arrive; when it says no, that frame is drained
+   * from the pipe unread (no allocation, copy or transfer) and the frame comes with its resized input only.
+   * Default: every due full frame is kept.
+   */
+  wantFull?: () => boolean;
 }
 
 /**
@@ -218,12 +224,12 @@ export async function openFfmpegReader(
   );
   const fullPipe = resize && fullEvery ? (proc.stdio[3] as Readable) : undefined;
   // Full frames are big: keep one read ahead; the small resized ones may run a few frames ahead.
-  const full = fullPipe ? new PipeFrames(fullPipe, fullBytes, 1) : undefined;
+  const full = fullPipe ? new PipeFrames(fullPipe, fullBytes, 1, options.wantFull) : undefined;
   if (full) PipeFrames.link(primary, full);
   let index = 0;
   let closed = false;
 
-  async function next(frames: PipeFrames): Promise<Uint8Array | null> {
+  async function next(frames: PipeFrames): Promise<Uint8Array | undefined | null> {
     try {
       return await frames.next();
     } catch (err) {

@@ -42,6 +42,8 @@ export interface FrameSourceOptions {
   resize?: InputLayout;
   /** With `resize`: also hand over every Nth full frame as `data` (the frames in between have none). */
   fullEvery?: number;
+  /** With `fullEvery`: whether a due full frame is wanted now (see `FfmpegReaderOptions.wantFull`). */
+  wantFull?: () => boolean;
   onStatus?: (event: ChannelStatusEvent) => void;
   signal?: AbortSignal;
 }
@@ -105,6 +107,7 @@ export async function* readFrames(options: FrameSourceOptions): AsyncGenerator<F
           resize: options.resize,
           loop: options.loop,
           fullEvery: options.fullEvery,
+          wantFull: options.wantFull,
         });
       } catch (err) {
         const permanent = err instanceof SourceError ? err.permanent : false;

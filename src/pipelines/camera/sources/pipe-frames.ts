@@ -6,11 +6,17 @@ import type { Readable } from 'node:stream';
  * While a caller waits for a frame the stream flows, and so do the streams linked with {@link link} (the
  * other pipes of the same decoder): a decoder writing several pipes in its own order can never block on a
  * paused pipe while the caller waits on another one.
+ *
+ * With a `keep` predicate, each frame is kept or skipped when its first byte arrives: a skipped frame is
+ * drained from the pipe without being allocated or copied, and `next()` gives `undefined` for it (big
+ * frames that nobody wants then cost no memory, copy, transfer or garbage collection).
  */
 export class PipeFrames {
   private peers: PipeFrames[] = [];
 
-  private readonly queue: Uint8Array[] = [];
+  /** Whole frames read ahead: their bytes, or undefined for a skipped frame. */
+  private readonly queue: Array<Uint8Array | undefined> = [];
+  /** The frame being read (undefined while a skipped frame is drained: its bytes are counted only). */
   private partial: Uint8Array | undefined;
   private filled = 0;
   private done = false;
@@ -21,6 +27,7 @@ export class PipeFrames {
     private readonly stream: Readable,
     private readonly frameBytes: number,
     private readonly maxQueued = 2,
+    private readonly keep?: () => boolean,
   ) {
     stream.on('data', (chunk: Buffer) => this.push(chunk));
     stream.on('end', () => this.finish());
@@ -42,10 +49,10 @@ export class PipeFrames {
   }
 
   /**
-   * The next whole frame, or null when the stream ended (a trailing partial frame is dropped). Rejects with
-   * the stream's error. One caller at a time.
+   * The next whole frame, undefined for a frame `keep` skipped, or null when the stream ended (a trailing
+   * partial frame is dropped). Rejects with the stream's error. One caller at a time.
    */
-  async next(): Promise<Uint8Array | null> {
+  async next(): Promise<Uint8Array | undefined | null> {
     while (this.queue.length === 0) {
       if (this.done) {
         if (this.failure) throw this.failure;
@@ -55,7 +62,7 @@ export class PipeFrames {
       for (const p of this.peers) p.stream.resume();
       await new Promise<void>((resolve) => (this.waiter = resolve));
     }
-    const frame = this.queue.shift() as Uint8Array;
+    const frame = this.queue.shift();
     if (this.queue.length < this.maxQueued && !this.done) this.stream.resume();
     return frame;
   }
@@ -63,9 +70,11 @@ export class PipeFrames {
   private push(chunk: Buffer): void {
     let offset = 0;
     while (offset < chunk.length) {
-      this.partial ??= new Uint8Array(this.frameBytes);
+      if (this.filled === 0) {
+        this.partial = this.keep && !this.keep() ? undefined : new Uint8Array(this.frameBytes);
+      }
       const take = Math.min(chunk.length - offset, this.frameBytes - this.filled);
-      this.partial.set(chunk.subarray(offset, offset + take), this.filled);
+      this.partial?.set(chunk.subarray(offset, offset + take), this.filled);
       this.filled += take;
       offset += take;
       if (this.filled === this.frameBytes) {
