@@ -22,13 +22,19 @@ export function faceFrame(
   faces: TestFace[],
   ended: Array<{ track: number; hits: number }> = [],
 ): FrameResult {
-  const track = (f: { track: number; hits: number }) =>
-    ({ id: f.track, state: 'confirmed', hits: f.hits, firstSeen: 0 }) as Track;
   const detections: DetectionWithCrops[] = faces.map((f) => ({
     box: f.box ?? [0, 0, 64, 64],
     score: f.score ?? 0.9,
     crops: f.crops,
   }));
+  const track = (f: { track: number; hits: number }, i?: number) =>
+    ({
+      id: f.track,
+      state: 'confirmed',
+      hits: f.hits,
+      firstSeen: 0,
+      detection: i === undefined ? undefined : { box: detections[i].box, score: detections[i].score },
+    }) as Track;
   const events: TrackEvent[] = ended.map((f) => ({ type: 'ended', track: track(f), seq, timestamp: seq }));
   return {
     channel,
@@ -38,7 +44,13 @@ export function faceFrame(
     height: 480,
     detectedAt: seq,
     detections,
-    tracking: { seq, timestamp: seq, tracks: faces.map(track), events, trackIds: faces.map((f) => f.track) },
+    tracking: {
+      seq,
+      timestamp: seq,
+      tracks: faces.map((f, i) => track(f, i)),
+      events,
+      trackIds: faces.map((f) => f.track),
+    },
   };
 }
 

@@ -56,7 +56,9 @@ describe('FaceAnalysis.cropDemand', () => {
 
     const tentative = faceFrame('cam', 0, []);
     tentative.detections = [{ box: [0, 0, 100, 100], score: 0.8 }];
-    tentative.tracking.tracks = [{ id: 1, state: 'tentative', hits: 1, firstSeen: 0 } as Track];
+    tentative.tracking.tracks = [
+      { id: 1, state: 'tentative', hits: 1, firstSeen: 0, detection: tentative.detections[0] } as Track,
+    ];
     tentative.tracking.trackIds = [1];
     input.next(tentative);
     await settle();
@@ -91,6 +93,29 @@ describe('FaceAnalysis.cropDemand', () => {
     expect(analysis.cropDemand('cam')).toEqual({ embed: expect.any(Number), classify: 0 });
     expect(analysis.cropDemand('cam').embed).toBeCloseTo(100 * 0.9 * 1.1, 6);
     expect(analysis.cropDemand('other')).toEqual({});
+  });
+
+  it('wants only what the visible faces could use: big, confident and better than their best enough', async () => {
+    const { analysis, input } = setup({});
+    input.next(faceFrame('cam', 0, [{ track: 1, hits: 3, box: [0, 0, 100, 100], crops: crops() }]));
+    await settle();
+    expect(analysis.cropDemand('cam').embed).toBeCloseTo(99, 6); // 100 x 0.9 x qualityGain 1.1
+    // The face shrinks to quality 80 (< 0.9 x 99): no embed crop could be used, age/gender still wanted.
+    input.next(
+      faceFrame('cam', 1, [{ track: 1, hits: 4, box: [0, 0, 100, 100], score: 0.8, crops: crops() }]),
+    );
+    await settle();
+    expect(analysis.cropDemand('cam')).toEqual({ classify: 0 });
+    // Too small for either stage (minFaceSize 32): nothing.
+    input.next(faceFrame('cam', 2, [{ track: 1, hits: 5, box: [0, 0, 20, 20], crops: crops() }]));
+    await settle();
+    expect(analysis.cropDemand('cam')).toEqual({});
+    // Not seen in the last frame (missed): nothing either.
+    const missed = faceFrame('cam', 3, []);
+    missed.tracking.tracks = [{ id: 1, state: 'confirmed', hits: 5, firstSeen: 0 } as Track];
+    input.next(missed);
+    await settle();
+    expect(analysis.cropDemand('cam')).toEqual({});
   });
 
   it('asks for the crops of a confirmed track that has had none yet', async () => {

@@ -28,6 +28,7 @@ import { getPool } from '../../../pools/registry';
 import { logger, type Logger } from '../../../util/logger';
 import { workerPath } from '../../../util/paths';
 import type { FrameResult } from '../channel';
+import type { Detection } from '../frame';
 import type { Track } from '../tracker';
 import { demographicsQueueSchema, type DemographicsConfig } from '../demographics/config';
 import { DemographicsSmoother, mergeDemographics, type Demographics } from '../demographics/smoothing';
@@ -105,11 +106,11 @@ export interface FaceAnalysis {
   /** The channel's stage, or undefined when neither Re-ID nor demographics is enabled on it. */
   stage(channel: ChannelConfig): OperatorFunction<FrameResult, FrameResult> | undefined;
   /**
-   * Which crops the channel's live tracks (as of its last result) still want: a tentative or new track
-   * wants both stages' crops, a confirmed one those of the stages it is not done with (maxSamples reached
-   * or settled), embeddings only of faces better than its best so far by `qualityGain`. Nothing is wanted
-   * when the channel shows no face or every face is done: its periodic full frames and crops are then
-   * skipped.
+   * Which crops the faces of the channel's last result still want: the face of a tentative or new track
+   * wants both stages' crops, that of a confirmed one the stages it is not done with (maxSamples reached or
+   * settled), and only when it is (nearly) large and confident enough for them; embeddings only of faces
+   * better than the track's best so far by `qualityGain`. Nothing is wanted when no face on the channel
+   * could be used: its periodic full frames and crops are then skipped.
    */
   cropDemand(channelId: string): CropDemand;
   identityRows$: Observable<IdentityRow>;
@@ -234,6 +235,17 @@ const metrics = {
       [],
     ),
 };
+
+/**
+ * Crop demand counts a face as wanted when it is within this factor of a stage's thresholds (size, score,
+ * quality): the full frame it asks for arrives a few frames later, when the face may have crossed them.
+ */
+const NEARLY = 0.9;
+
+/** The face is (nearly) big and confident enough for a stage (see {@link NEARLY}). */
+function nearlyEligible(face: Detection, stage: { minFaceSize: number; minScore: number }): boolean {
+  return face.box[2] - face.box[0] >= stage.minFaceSize * NEARLY && face.score >= stage.minScore * NEARLY;
+}
 
 /** Creates the services; see the file header. */
 export function createFaceAnalysis(config: RxvisionConfig, deps: FaceAnalysisDeps = {}): FaceAnalysis {
@@ -371,10 +383,15 @@ export function createFaceAnalysis(config: RxvisionConfig, deps: FaceAnalysisDep
     demands.set(channel.id, () => {
       const d: CropDemand = {};
       for (const t of lastTracks) {
-        if (t.state !== 'tentative' && t.state !== 'confirmed') continue;
+        // Only faces seen in the last frame, and only if they (nearly) meet the stage's conditions.
+        const face = t.detection;
+        if (!face || (t.state !== 'tentative' && t.state !== 'confirmed')) continue;
         const st = tracks.get(t.id);
-        if (reid && (!st || wantsEmbedding(st))) d.embed = Math.min(d.embed ?? Infinity, embedQuality(st));
-        if (demo && (!st || wantsDemographics(st))) d.classify = 0;
+        if (reid && (!st || wantsEmbedding(st)) && nearlyEligible(face, reid)) {
+          const least = embedQuality(st);
+          if (faceQuality(face) >= least * NEARLY) d.embed = Math.min(d.embed ?? Infinity, least);
+        }
+        if (demo && (!st || wantsDemographics(st)) && nearlyEligible(face, demo)) d.classify = 0;
       }
       return d;
     });
