@@ -159,13 +159,23 @@ export async function run(opts: ScaleOptions = {}) {
   const mb = (b: number) => Math.round(b / 1e6);
   let peak = 0;
   const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 100);
-  // RSS when the feature stage passes 10%, 25%, 50%, 75% and 100%.
+  // RSS when the feature stage passes 10%, 25%, 50%, 75% and 100%, and the main thread's JS heap and
+  // array buffers then: RSS also holds PGlite's WebAssembly memory and the workers, which blur how much
+  // the job itself keeps per image.
   const checkpoints: Record<string, number> = {};
+  const heapCheckpoints: Record<string, { heapUsed: number; arrayBuffers: number }> = {};
+  // Verification of the cold run: from the end of candidate search to the end of verification.
+  const coldEnds: Record<string, number> = {};
   const onProgress = (e: DedupProgress) => {
+    if (e.finished) coldEnds[e.stage] ??= performance.now();
     if (e.stage !== 'features' || !e.total) return;
     for (const f of [0.1, 0.25, 0.5, 0.75, 1]) {
       const key = `${f * 100}%`;
-      if (!(key in checkpoints) && e.done >= f * e.total) checkpoints[key] = mb(process.memoryUsage().rss);
+      if (!(key in checkpoints) && e.done >= f * e.total) {
+        const m = process.memoryUsage();
+        checkpoints[key] = mb(m.rss);
+        heapCheckpoints[key] = { heapUsed: mb(m.heapUsed), arrayBuffers: mb(m.arrayBuffers) };
+      }
     }
   };
   try {
@@ -206,6 +216,7 @@ export async function run(opts: ScaleOptions = {}) {
         ...plantedStats(cold.report, count),
         candidates: cold.stats.candidates,
         verified: cold.stats.verified,
+        verifyMs: Math.round(coldEnds.verify - coldEnds.candidates),
       },
       warm: {
         ms: Math.round(warmMs),
@@ -219,6 +230,7 @@ export async function run(opts: ScaleOptions = {}) {
       },
       speedup: +(coldMs / warmMs).toFixed(1),
       rssMB: { start: rssStart, atFeatureProgress: checkpoints, peakCold, peakOverall: mb(peak) },
+      heapMB: { atFeatureProgress: heapCheckpoints },
       cores: os.cpus().length,
       loadAvg1m,
     };

@@ -84,7 +84,7 @@ export interface DedupJobOptions {
   dbBatchSize?: number;
   /**
    * Images whose feature data verification holds at most (see `DetectOptions.workingSet`; default
-   * `DEFAULT_WORKING_SET`, 8192). Applies with a feature cache: without one (`cache: false` or no `db`)
+   * `DEFAULT_WORKING_SET`, 32,768). Applies with a feature cache: without one (`cache: false` or no `db`)
    * every computed feature record stays in memory until verification ends, as there is nowhere else
    * to read it back from (a few kB per image).
    */

@@ -4,8 +4,12 @@
  * of the collection, at the price of loading an item again when it comes back after eviction.
  */
 
-/** Default capacity of {@link WorkingSet} in items: a few MB of colour signatures, more than a batch needs. */
-export const DEFAULT_WORKING_SET = 8192;
+/**
+ * Default capacity of {@link WorkingSet} in items: about 23 MB of colour signatures (some 700 bytes each
+ * with their objects). Every item evicted and needed again costs a cache read, so a collection of up to
+ * this many images is verified with each colour signature read once.
+ */
+export const DEFAULT_WORKING_SET = 32_768;
 
 /** A least-recently-used map from item id to record, holding at most `capacity` items. */
 export class WorkingSet<V> {
