@@ -59,6 +59,16 @@ describe('LiveView', () => {
     expect(view.stats('cam')).toMatchObject({ viewers: 0, copied: 0, encoded: 0 });
   });
 
+  it('wants the full frames of watched channels only', () => {
+    const view = new LiveView({ fps: 1000, encode: recordingEncoder().encode });
+    expect(view.wantsPixels('cam')).toBe(false);
+    const stop = view.watch('cam', () => undefined);
+    expect(view.wantsPixels('cam')).toBe(true);
+    expect(view.wantsPixels('other')).toBe(false);
+    stop();
+    expect(view.wantsPixels('cam')).toBe(false);
+  });
+
   it('encodes the copied frame once its result arrives, with its overlay, and sends it to watchers', async () => {
     const { calls, encode } = recordingEncoder();
     let now = 0;

@@ -130,3 +130,27 @@ describe('runChannels to JSON Lines', () => {
     expect(lines('channel_status_events.jsonl').map((e) => e.state)).toContain('ended');
   });
 });
+
+describe('runChannels full frames for a frame tap', () => {
+  /** Frames of one 30-frame channel that reached `tapFrame` with their full picture. */
+  async function framesWithPixels(tapWantsPixels?: (channel: string) => boolean): Promise<number[]> {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'rxv-tap-'));
+    const cfg = config([], 30);
+    cfg.channels = cfg.channels!.filter((c) => c.id === 'street');
+    const seen: number[] = [];
+    await runChannels(cfg, {
+      output: { type: 'jsonl', dir },
+      statusLine: false,
+      tapFrame: (f) => {
+        if (f.data) seen.push(f.seq);
+      },
+      tapWantsPixels,
+    });
+    return seen;
+  }
+
+  it('come every fullFrameEvery frames while the tap wants them, and not at all when it does not', async () => {
+    expect(await framesWithPixels()).toEqual([0, 5, 10, 15, 20, 25]);
+    expect(await framesWithPixels(() => false)).toEqual([]);
+  });
+});
