@@ -12,7 +12,12 @@ import { decoderOutputs, type DetectFn } from '../../../src/pipelines/camera/cha
 import { createDetector, type FaceDetector } from '../../../src/pipelines/camera/detectors';
 import { letterbox, planLetterbox } from '../../../src/pipelines/camera/detectors/preprocess';
 import { iou, type InputLayout } from '../../../src/pipelines/camera/frame';
-import { letterboxFilter, openFfmpegReader } from '../../../src/pipelines/camera/sources/ffmpeg-reader';
+import {
+  letterboxFilter,
+  openFfmpegReader,
+  type FfmpegReaderOptions,
+} from '../../../src/pipelines/camera/sources/ffmpeg-reader';
+import type { RawFrameReader } from '../../../src/pipelines/camera/sources/raw-reader';
 import { readFrames } from '../../../src/pipelines/camera/sources/frame-source';
 import { parseSource } from '../../../src/pipelines/camera/sources/source-uri';
 
@@ -121,46 +126,42 @@ describe('decoder-resized frames', () => {
     ).rejects.toThrow(/detector input 128x128 center: .*resized input is 64x64 center/);
   });
 
-  it('come with every Nth full frame when asked, both from one decoder, in step', async () => {
+  /**
+   * Reads `count` frames of a reader opened with `options` and checks them against separate full and
+   * resized decodes: the resized input on every frame, the full picture exactly where `fullAt` says.
+   */
+  async function expectInStep(
+    options: Omit<FfmpegReaderOptions, 'resize'>,
+    count: number,
+    fullAt: (i: number) => boolean,
+  ): Promise<RawFrameReader> {
     const layout = detector.inputLayout!;
-    const reader = await openFfmpegReader(parseSource(megamind()), { resize: layout, fullEvery: 5 });
-    const full = await readAll(undefined, 23);
-    const resized = await readAll(layout, 23);
+    const reader = await openFfmpegReader(parseSource(megamind()), { resize: layout, ...options });
+    const full = await readAll(undefined, count);
+    const resized = await readAll(layout, count);
     try {
-      for (let i = 0; i < 23; i++) {
+      for (let i = 0; i < count; i++) {
         const raw = await reader.read();
         expect(Buffer.from(raw!.resized!).equals(Buffer.from(resized[i]))).toBe(true);
-        if (i % 5 === 0) expect(Buffer.from(raw!.data!).equals(Buffer.from(full[i]))).toBe(true);
+        if (fullAt(i)) expect(Buffer.from(raw!.data!).equals(Buffer.from(full[i]))).toBe(true);
         else expect(raw!.data).toBeUndefined();
       }
     } finally {
       await reader.close();
     }
+    return reader;
+  }
+
+  it('come with every Nth full frame when asked, both from one decoder, in step', async () => {
+    const reader = await expectInStep({ fullEvery: 5 }, 23, (i) => i % 5 === 0);
     expect(reader.fullEvery).toBe(5);
   });
 
   it('skip the due full frames nobody wants (wantFull), the others still in step', async () => {
-    const layout = detector.inputLayout!;
     let asked = 0;
     // Wanted: due full frames 0, 2 and 4 (frames 0, 6, 12); declined: frames 3, 9, 15.
     const wantFull = () => asked++ % 2 === 0;
-    const reader = await openFfmpegReader(parseSource(megamind()), {
-      resize: layout,
-      fullEvery: 3,
-      wantFull,
-    });
-    const full = await readAll(undefined, 16);
-    const resized = await readAll(layout, 16);
-    try {
-      for (let i = 0; i < 16; i++) {
-        const raw = await reader.read();
-        expect(Buffer.from(raw!.resized!).equals(Buffer.from(resized[i]))).toBe(true);
-        if (i % 6 === 0) expect(Buffer.from(raw!.data!).equals(Buffer.from(full[i]))).toBe(true);
-        else expect(raw!.data).toBeUndefined();
-      }
-    } finally {
-      await reader.close();
-    }
+    await expectInStep({ fullEvery: 3, wantFull }, 16, (i) => i % 6 === 0);
     expect(asked).toBeGreaterThanOrEqual(6);
   });
 
