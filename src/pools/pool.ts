@@ -35,8 +35,9 @@ export interface PoolOptions {
   onTimeout?: TimeoutPolicy;
   /**
    * 'abandon' only: how long a worker may go on with a timed-out task (default 5 min). Past that it is
-   * reported as stuck (error log, `worker-stuck` event) and stays out of rotation, still not terminated;
-   * `drain()` stops waiting for it. Should it finish after all, it serves again.
+   * reported as stuck (error log, `worker-stuck` event) and a new worker takes its place, so the pool keeps
+   * its size; the stuck one is still not terminated (inside onnxruntime that would abort the process) but
+   * unref'd, and terminated once its call returns. `drain()` stops waiting for it.
    */
   abandonGraceMs?: number;
   /** Most tasks allowed to wait for a worker; `run` rejects with `PoolQueueFullError` beyond it (default no limit). */
@@ -119,8 +120,9 @@ export interface WorkerPool<Api = WorkerApi> {
   /** Resolves when nothing is queued or running. */
   drain(): Promise<void>;
   /**
-   * Kills one worker as if it had crashed (diagnostics and tests); it is replaced. False if unknown. Unsafe
-   * for a worker that is inside onnxruntime (see {@link TimeoutPolicy}).
+   * Kills one worker as if it had crashed (diagnostics and tests); it is replaced (a stuck worker, already
+   * replaced, is only removed). False if unknown. Unsafe for a worker that is inside onnxruntime (see
+   * {@link TimeoutPolicy}).
    */
   killWorker(workerId: number): boolean;
   /** Ids of the live workers. */
@@ -301,7 +303,7 @@ class ThreadsPool<Api> implements WorkerPool<Api> {
 
   killWorker(workerId: number): boolean {
     const slot = [...this.slots].find(
-      (s) => s.id === workerId && (s.state === 'ready' || s.state === 'starting'),
+      (s) => s.id === workerId && (s.state === 'ready' || s.state === 'starting' || s.stuck),
     );
     if (!slot) return false;
     // Terminated from outside: the 'exit' handler treats it like a crash (replace, retry its tasks).
@@ -679,17 +681,23 @@ class ThreadsPool<Api> implements WorkerPool<Api> {
     this.pump();
   }
 
-  /** A worker still runs an abandoned task after `abandonGraceMs`: report it, leave it out of rotation. */
+  /**
+   * A worker still runs an abandoned task after `abandonGraceMs`: report it and start a worker in its
+   * place. It is not terminated even now (inside onnxruntime that would abort the process): it is unref'd
+   * and terminated when its call returns, back in JavaScript.
+   */
   private onStuck(slot: WorkerSlot, task: Task): void {
     slot.graceTimer = undefined;
     if (slot.abandoned.size === 0 || slot.state !== 'ready') return;
     slot.stuck = true;
+    slot.state = 'retiring';
+    slot.terminateWhenIdle = true;
+    slot.native.unref();
+    if (!this.closedReason) this.startWorker();
     const busyMs = Math.round(performance.now() - (slot.abandonedSince ?? task.startedAt));
-    const serving = this.usableSlots().length + [...this.slots].filter((s) => s.state === 'starting').length;
-    // Not terminated even now: if it is inside onnxruntime that would abort the process.
     logger().error(
-      { pool: this.name, worker: slot.id, method: task.method, busyMs, workersLeft: serving },
-      'pool worker is stuck in a timed-out task: left running, out of rotation, not terminated',
+      { pool: this.name, worker: slot.id, method: task.method, busyMs },
+      'pool worker is stuck in a timed-out task: replaced by a new worker; left running (not terminated) until its call returns',
     );
     this.events.next({
       type: 'worker-stuck',

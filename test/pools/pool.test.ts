@@ -417,7 +417,7 @@ describe("onTimeout: 'abandon' (workers running onnxruntime must not be terminat
     expect(pool.stats()).toMatchObject({ abandoned: 0, workers: 2, restarts: 0 });
   });
 
-  it('reports a worker that outlives the grace period as stuck, without terminating it', async () => {
+  it('replaces a worker that outlives the grace period, without terminating it', async () => {
     const pool = echoPool('stuck', {
       size: 2,
       taskTimeoutMs: 100,
@@ -425,21 +425,49 @@ describe("onTimeout: 'abandon' (workers running onnxruntime must not be terminat
       abandonGraceMs: 200,
     });
     await pool.ready();
+    const before = pool.workerIds();
     const stuckEvent = nextEvent(pool, 'worker-stuck');
+    const started = nextEvent(pool, 'worker-started');
     const error = (await rejection(pool.run('hang', []))) as TaskError;
     expect(error.kind).toBe('timeout');
     const event = (await stuckEvent) as Extract<PoolEvent, { type: 'worker-stuck' }>;
     expect(event).toMatchObject({ pool: 'stuck', method: 'hang' });
     expect(event.busyMs).toBeGreaterThanOrEqual(200);
-    expect(pool.workerIds()).toContain(event.workerId); // still alive
-    expect(pool.stats()).toMatchObject({ stuck: 1, abandoned: 1, workers: 1, restarts: 0 });
+    // A new worker takes its place: the pool serves with its full size again.
+    const replacement = (await started) as Extract<PoolEvent, { type: 'worker-started' }>;
+    expect(before).not.toContain(replacement.workerId);
+    expect(pool.workerIds()).toHaveLength(2);
+    expect(pool.workerIds()).not.toContain(event.workerId);
+    expect(pool.stats()).toMatchObject({ stuck: 1, abandoned: 1, workers: 2, restarts: 0 });
     await pool.drain(); // does not wait for a stuck worker
     expect(await pool.run('echo', ['still served'])).toBe('still served');
-    // This worker is stuck in plain JavaScript, where terminating it is safe: clean up.
-    const replaced = nextEvent(pool, 'worker-replaced');
+    // This worker is stuck in plain JavaScript, where terminating it is safe: clean up (no new replacement).
     expect(pool.killWorker(event.workerId)).toBe(true);
-    await replaced;
-    expect(pool.stats()).toMatchObject({ stuck: 0, abandoned: 0 });
+    while (pool.stats().stuck > 0) await new Promise((r) => setTimeout(r, 10));
+    expect(pool.stats()).toMatchObject({ stuck: 0, abandoned: 0, workers: 2 });
+    expect(pool.workerIds()).toHaveLength(2);
+  });
+
+  it('terminates a replaced stuck worker once its call returns', async () => {
+    const pool = echoPool('stuck-returns', {
+      size: 1,
+      taskTimeoutMs: 100,
+      onTimeout: 'abandon',
+      abandonGraceMs: 150,
+    });
+    await pool.ready();
+    const [first] = pool.workerIds();
+    const stuckEvent = nextEvent(pool, 'worker-stuck');
+    expect(((await rejection(pool.run('block', [800]))) as TaskError).kind).toBe('timeout');
+    await stuckEvent;
+    // The replacement serves while the old thread is still blocked.
+    expect(await pool.run('echo', ['served'])).toBe('served');
+    const [second] = pool.workerIds();
+    expect(second).not.toBe(first);
+    // Once the blocked call returns, the old worker is terminated instead of serving again.
+    while (pool.stats().stuck > 0) await new Promise((r) => setTimeout(r, 20));
+    expect(pool.workerIds()).toEqual([second]);
+    expect(pool.stats()).toMatchObject({ workers: 1, abandoned: 0, restarts: 0 });
   });
 
   it('does not terminate a busy worker when the pool closes, but once its call returns', async () => {
