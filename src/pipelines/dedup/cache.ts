@@ -8,6 +8,7 @@ import path from 'node:path';
 import { sql, type Kysely } from 'kysely';
 import { jsonb } from '../../db/json';
 import type { DB } from '../../db/types';
+import { colourSketch } from './colour';
 import type { FeatureSettings } from './settings';
 import type { HashVariant, ImageBasics, ImageFeatures, ImageSummary, ScanEntry } from './types';
 
@@ -93,6 +94,7 @@ export function summaryOf(f: ImageFeatures, digest = featureDigest(f)): ImageSum
     hashes: f.hashes,
     variants: f.variants,
     digest,
+    colourSketch: colourSketch(f.colour),
   };
 }
 

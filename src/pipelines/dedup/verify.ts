@@ -110,7 +110,8 @@ function screen(
   return colour.pass ? { scores } : { scores, rejectedBy: 'colour' };
 }
 
-function rejection(
+/** The verdict of a pair rejected by `rejectedBy`, with the scores measured up to it. */
+export function rejection(
   rejectedBy: NonNullable<PairVerdict['rejectedBy']>,
   scores: PairVerdict['scores'],
   transform: Transform,
