@@ -2,6 +2,8 @@ import path from 'node:path';
 import { loadConfig } from '../../src/config';
 import { ConfigError } from '../../src/config/errors';
 import { settingsFromOptions, type DedupCommandOptions } from '../../src/cli/commands/dedup';
+import { verifySettingsKey } from '../../src/pipelines/dedup/pairs';
+import { dedupSettingsSchema } from '../../src/pipelines/dedup/settings';
 import { scratchDir } from '../config/helpers';
 
 describe('dedup jobs in config files', () => {
@@ -67,5 +69,16 @@ describe('dedup jobs in config files', () => {
     expect(s.actions.action).toBe('delete');
     expect(s.actions.targetDir).toBe('/r/trash');
     expect(s.actions.confirm).toBe(true);
+  });
+
+  test('the working set comes from the job settings, --working-set overrides it, and it keys no stored pair', () => {
+    const base = { out: '/r', action: 'report', cache: true, progress: true } as DedupCommandOptions;
+    expect(settingsFromOptions(base).verify.workingSet).toBe(131_072);
+    const job = { id: 'j', root: '/x', settings: dedupSettingsSchema.parse({ verify: { workingSet: 500 } }) };
+    expect(settingsFromOptions(base, job).verify.workingSet).toBe(500);
+    const s = settingsFromOptions({ ...base, workingSet: 64 }, job);
+    expect(s.verify.workingSet).toBe(64);
+    expect(verifySettingsKey(s.verify)).toBe(verifySettingsKey(settingsFromOptions(base).verify));
+    expect(() => dedupSettingsSchema.parse({ verify: { workingSet: 1 } })).toThrow();
   });
 });

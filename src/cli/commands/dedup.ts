@@ -34,6 +34,7 @@ export interface DedupCommandOptions {
   embeddingLayout?: 'NCHW' | 'NHWC';
   embeddingMean?: [number, number, number];
   embeddingStd?: [number, number, number];
+  workingSet?: number;
   cache: boolean;
   dbUrl?: string;
   dataDir?: string;
@@ -113,7 +114,8 @@ export function settingsFromOptions(opts: DedupCommandOptions, job?: DedupJobCon
     ...(targetDir ? { targetDir } : {}),
     confirm: opts.confirm === true || (base.actions.confirm && opts.confirm !== false),
   };
-  const parsed = dedupSettingsSchema.safeParse({ ...base, features, actions });
+  const verify = opts.workingSet ? { ...base.verify, workingSet: opts.workingSet } : base.verify;
+  const parsed = dedupSettingsSchema.safeParse({ ...base, features, verify, actions });
   if (!parsed.success) {
     throw new CliError(
       `invalid dedup settings: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
@@ -316,6 +318,11 @@ export function registerDedupCommand(program: Command): void {
     .addOption(new Option('--embedding-layout <layout>', 'embedding input layout').choices(['NCHW', 'NHWC']))
     .option('--embedding-mean <r,g,b>', 'per-channel mean, pixels in 0..1', triple('--embedding-mean'))
     .option('--embedding-std <r,g,b>', 'per-channel std', triple('--embedding-std'))
+    .option(
+      '--working-set <n>',
+      'images whose feature data verification holds at most (memory vs cache reads; default 131072)',
+      positiveInt('--working-set'),
+    )
     .option('--no-cache', 'do not read or write the feature cache')
     .option('--db-url <url>', 'PostgreSQL URL (default: the config database, else PGlite in ./data/db)')
     .option('--data-dir <dir>', 'PGlite data directory')

@@ -83,8 +83,8 @@ export interface DedupJobOptions {
    */
   dbBatchSize?: number;
   /**
-   * Images whose feature data verification holds at most (see `DetectOptions.workingSet`; default
-   * `DEFAULT_WORKING_SET`, 32,768). Applies with a feature cache: without one (`cache: false` or no `db`)
+   * Overrides `settings.verify.workingSet`: images whose feature data verification holds at most (see
+   * `DetectOptions.workingSet`). Applies with a feature cache: without one (`cache: false` or no `db`)
    * every computed feature record stays in memory until verification ends, as there is nowhere else
    * to read it back from (a few kB per image).
    */
@@ -417,7 +417,7 @@ export async function runDedupJob(options: DedupJobOptions): Promise<DedupJobRes
       grouping: settings.grouping,
       store: cacheDb ? new DbPairStore(cacheDb, verifySettingsKey(settings.verify), root) : undefined,
       ...loaders,
-      workingSet: options.workingSet,
+      workingSet: options.workingSet ?? settings.verify.workingSet,
       onProgress: (stage, done, finished) =>
         finished ? progress.finish(stage, done) : progress.update(stage, done),
       signal: options.signal,

@@ -4,6 +4,7 @@
  * test/dedup (opencv-doc images and their resized / recompressed / cropped / brightened / blurred copies).
  */
 import { z } from 'zod';
+import { DEFAULT_WORKING_SET } from './working-set';
 
 export const hashKindSchema = z.enum(['whash', 'phash', 'dhash']);
 export type HashKind = z.infer<typeof hashKindSchema>;
@@ -73,6 +74,14 @@ export const verifySettingsSchema = z
       .max(1)
       .default(0.85)
       .describe('Stage 4: min cosine similarity of embeddings'),
+    workingSet: z
+      .number()
+      .int()
+      .min(2)
+      .default(DEFAULT_WORKING_SET)
+      .describe(
+        'Images whose feature data verification holds at most (about 700 bytes each); more images than this are read from the feature cache again when needed. Changes memory and speed, never results',
+      ),
   })
   .describe('Candidate search and verification thresholds');
 
