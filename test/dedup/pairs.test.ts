@@ -214,35 +214,6 @@ describe('stored pair decisions', () => {
     expect(fullLoads.size).toBeLessThan(items.length);
   });
 
-  test('colour sketches rule candidates out without reading their colours, with the same results', async () => {
-    const candidates = [...candidatePairs(items, settings.verify)];
-    const colours = candidates.map((c) => colourCheck(items[c.a], items[c.b], 0).score).sort((x, y) => x - y);
-    const verify = { ...settings.verify, minColour: colours[Math.floor(colours.length / 2)] };
-    const run = async (withSketches: boolean) => {
-      const colourLoads: number[] = [];
-      const result = await detectNearDuplicates(
-        withSketches ? summaries : summaries.map(({ colourSketch: _, ...rest }) => rest),
-        {
-          verify,
-          grouping: settings.grouping,
-          chunkSize: 5,
-          loadColour: (ids) => {
-            colourLoads.push(...ids);
-            return Promise.resolve(ids.map((id) => items[id].colour));
-          },
-          load: (ids) => Promise.resolve(ids.map((id) => items[id])),
-        },
-      );
-      return { result, colourLoads };
-    };
-    expect(summaries.every((s) => typeof s.colourSketch === 'string')).toBe(true);
-    const plain = await run(false);
-    const sketched = await run(true);
-    expect(sketched.result).toEqual(plain.result);
-    expect(sketched.result).toEqual(findNearDuplicates(items, verify, settings.grouping));
-    expect(sketched.colourLoads.length).toBeLessThan(plain.colourLoads.length);
-  });
-
   test('with the store: a re-run verifies nothing and loads no feature record; new items only their pairs', async () => {
     const root = '/photos';
     const store = new DbPairStore(database.db, verifySettingsKey(settings.verify), root, 3);

@@ -8,7 +8,6 @@ import path from 'node:path';
 import { sql, type Kysely } from 'kysely';
 import { jsonb } from '../../db/json';
 import type { DB } from '../../db/types';
-import { colourSketch } from './colour';
 import type { FeatureSettings } from './settings';
 import type { HashVariant, ImageBasics, ImageFeatures, ImageSummary, ScanEntry } from './types';
 
@@ -94,7 +93,6 @@ export function summaryOf(f: ImageFeatures, digest = featureDigest(f)): ImageSum
     hashes: f.hashes,
     variants: f.variants,
     digest,
-    colourSketch: colourSketch(f.colour),
   };
 }
 

@@ -88,42 +88,6 @@ export function histogramIntersection(a: Float32Array, b: Float32Array): number 
   return s;
 }
 
-/** Histogram bins summed into one bin of a {@link ColourSketch} (consecutive: the v bins of one h, s). */
-const SKETCH_GROUP = 4;
-const SKETCH_SCALE = 65535;
-
-/**
- * A coarse colour sketch: sums of consecutive groups of histogram bins, each rounded up to 1/65535, as the
- * UTF-16 code units of a string (about 80 bytes per image held in memory, immutable, no typed-array
- * overhead). Merging bins can only raise an intersection (min(a1 + a2, b1 + b2) >= min(a1, b1) +
- * min(a2, b2)) and rounding up only adds, so {@link sketchIntersection} bounds
- * {@link histogramIntersection} from above: a pair whose sketches intersect below the colour threshold
- * fails the exact colour check too, and is rejected without reading its signatures.
- */
-export type ColourSketch = string;
-
-/** The {@link ColourSketch} of an L1-normalised histogram. */
-export function colourSketch(hist: Float32Array): ColourSketch {
-  const units: number[] = [];
-  for (let i = 0; i < hist.length; i += SKETCH_GROUP) {
-    let sum = 0;
-    for (let k = i; k < Math.min(i + SKETCH_GROUP, hist.length); k++) sum += hist[k];
-    units.push(Math.min(SKETCH_SCALE, Math.ceil(sum * SKETCH_SCALE)));
-  }
-  return String.fromCharCode(...units);
-}
-
-/**
- * Upper bound of the histogram intersection of the images whose sketches these are (see
- * {@link ColourSketch}); NaN when they come from histograms of different sizes.
- */
-export function sketchIntersection(a: ColourSketch, b: ColourSketch): number {
-  if (a.length !== b.length) return NaN;
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += Math.min(a.charCodeAt(i), b.charCodeAt(i));
-  return s / SKETCH_SCALE;
-}
-
 /** Symmetric chi-square distance: 0 identical, up to 2 for disjoint normalised histograms. */
 export function chiSquare(a: Float32Array, b: Float32Array): number {
   if (a.length !== b.length) throw new Error(`histogram lengths differ: ${a.length} vs ${b.length}`);

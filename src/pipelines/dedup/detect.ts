@@ -10,15 +10,7 @@ import { groupPairs, type DuplicateGroup, type ScoredPair } from './grouping';
 import type { PairStore, StoredPair } from './pairs';
 import type { GroupingSettings, VerifySettings } from './settings';
 import type { HashSet, HashVariant, ImageFeatures, ImageSummary, Transform } from './types';
-import { sketchIntersection } from './colour';
-import {
-  hashCheck,
-  rejection,
-  screenPair,
-  verifyPair,
-  type PairVerdict,
-  type ScreenFeatures,
-} from './verify';
+import { screenPair, verifyPair, type PairVerdict, type ScreenFeatures } from './verify';
 import { DEFAULT_WORKING_SET, WorkingSet } from './working-set';
 
 export interface DetectStats {
@@ -305,27 +297,8 @@ export async function detectNearDuplicates(
       held.set(id, { screen: { hashes, variants, colour: colours[k] } });
     });
   };
-  /**
-   * The verdict of stages 1-2 when the items' colour sketches already rule the pair out (their upper bound
-   * of the colour score is below the threshold), without reading colour signatures; else undefined.
-   */
-  const ruledOut = (c: Candidate): PairVerdict | undefined => {
-    const a = items[c.a];
-    const b = items[c.b];
-    if (!a.colourSketch || !b.colourSketch) return undefined;
-    // A hair of slack for floating-point rounding: never rule out a pair the exact check would pass.
-    if (!(sketchIntersection(a.colourSketch, b.colourSketch) < verify.minColour - 1e-9)) return undefined;
-    const hash = hashCheck(a, b, verify, c.transform);
-    return rejection(hash.pass ? 'colour' : 'hash', { hash: hash.score }, c.transform);
-  };
-  const decide = async (all: readonly Candidate[]): Promise<void> => {
+  const decide = async (chunk: readonly Candidate[]): Promise<void> => {
     const passed: StoredPair[] = [];
-    const chunk: Candidate[] = [];
-    for (const c of all) {
-      const verdict = ruledOut(c);
-      if (verdict) verdicts.add(c.a, c.b, verdict);
-      else chunk.push(c);
-    }
     for (const run of runsWithin(chunk, capacity)) {
       await ensure(run.ids, false);
       // Pairs that pass stages 1-2 keep their order: verified pairs are recorded in candidate order.

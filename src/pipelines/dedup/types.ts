@@ -94,11 +94,6 @@ export interface ImageFeatures extends ImageBasics {
 export interface ImageSummary extends ImageBasics {
   /** {@link ImageFeatures} fingerprint (`featureDigest` in cache.ts): equal digests, equal verifications. */
   digest: string;
-  /**
-   * Coarse colour sketch (`ColourSketch` in colour.ts) when the features were at hand (computed this run):
-   * rules out most candidate pairs without reading their colour signatures.
-   */
-  colourSketch?: string;
 }
 
 /** Result of computing features for one file: the features or a skip reason. */

@@ -110,8 +110,7 @@ function screen(
   return colour.pass ? { scores } : { scores, rejectedBy: 'colour' };
 }
 
-/** The verdict of a pair rejected by `rejectedBy`, with the scores measured up to it. */
-export function rejection(
+function rejection(
   rejectedBy: NonNullable<PairVerdict['rejectedBy']>,
   scores: PairVerdict['scores'],
   transform: Transform,
