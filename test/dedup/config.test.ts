@@ -73,7 +73,7 @@ describe('dedup jobs in config files', () => {
 
   test('the working set comes from the job settings, --working-set overrides it, and it keys no stored pair', () => {
     const base = { out: '/r', action: 'report', cache: true, progress: true } as DedupCommandOptions;
-    expect(settingsFromOptions(base).verify.workingSet).toBe(131_072);
+    expect(settingsFromOptions(base).verify.workingSet).toBe(32_768);
     const job = { id: 'j', root: '/x', settings: dedupSettingsSchema.parse({ verify: { workingSet: 500 } }) };
     expect(settingsFromOptions(base, job).verify.workingSet).toBe(500);
     const s = settingsFromOptions({ ...base, workingSet: 64 }, job);

@@ -320,7 +320,7 @@ export function registerDedupCommand(program: Command): void {
     .option('--embedding-std <r,g,b>', 'per-channel std', triple('--embedding-std'))
     .option(
       '--working-set <n>',
-      'images whose feature data verification holds at most (memory vs cache reads; default 131072)',
+      'images whose feature data verification holds at most (memory vs cache reads; default 32768)',
       positiveInt('--working-set'),
     )
     .option('--no-cache', 'do not read or write the feature cache')
