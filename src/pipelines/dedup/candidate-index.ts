@@ -20,6 +20,8 @@ interface Chunking {
   s: number;
   /** Bit offset (from the most significant bit) and width of each chunk. */
   spans: { offset: number; width: number }[];
+  /** Per chunk, every item's chunk value (computed once: candidate search compares them per pair). */
+  values: Uint32Array[];
   tables: Map<number, number[]>[];
 }
 
@@ -49,6 +51,27 @@ export function chooseChunks(n: number, r: number): number {
     }
   }
   return best;
+}
+
+/**
+ * True when chunk `k` is the first chunk through which item `b` is found for a query with chunk values
+ * `qv` (so each pair is emitted once).
+ */
+function firstChunk(c: Chunking, k: number, qv: Uint32Array, b: number): boolean {
+  for (let e = 0; e < k; e++) if (popcount32((qv[e] ^ c.values[e][b]) >>> 0) <= c.s) return false;
+  return true;
+}
+
+/** Index of the first element above `x` in an ascending list (binary search). */
+function firstAbove(list: readonly number[], x: number): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (list[mid] <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /** Hamming-distance index over 64-bit hashes (16-digit hex). */
@@ -104,18 +127,27 @@ export class HammingIndex {
       spans.push({ offset, width });
       offset += width;
     }
-    const tables = spans.map(({ offset: o, width }) => {
+    const values = spans.map(({ offset: o, width }) => {
+      const v = new Uint32Array(this.size);
+      for (let i = 0; i < this.size; i++) v[i] = this.chunkValue(this.hi[i], this.lo[i], o, width);
+      return v;
+    });
+    const tables = values.map((v) => {
       const table = new Map<number, number[]>();
       for (let i = 0; i < this.size; i++) {
-        const v = this.chunkValue(this.hi[i], this.lo[i], o, width);
-        const list = table.get(v);
+        const list = table.get(v[i]);
         if (list) list.push(i);
-        else table.set(v, [i]);
+        else table.set(v[i], [i]);
       }
       return table;
     });
-    this.cached = { m, s, spans, tables };
+    this.cached = { m, s, spans, values, tables };
     return this.cached;
+  }
+
+  /** The chunk values of a query hash under `c`. */
+  private queryValues(c: Chunking, hi: number, lo: number): Uint32Array {
+    return Uint32Array.from(c.spans, ({ offset, width }) => this.chunkValue(hi, lo, offset, width));
   }
 
   /** All values within Hamming radius `s` of `v` in a `width`-bit space. */
@@ -128,36 +160,23 @@ export class HammingIndex {
     return out;
   }
 
-  private chunkDistance(c: Chunking, chunk: number, hiA: number, loA: number, b: number): number {
-    const { offset, width } = c.spans[chunk];
-    const va = this.chunkValue(hiA, loA, offset, width);
-    const vb = this.chunkValue(this.hi[b], this.lo[b], offset, width);
-    return popcount32((va ^ vb) >>> 0);
-  }
-
   /** Items within `threshold` of the query hash, each once (no order guarantee). */
   query(hex: string, threshold: number, chunks?: number): { id: number; distance: number }[] {
     const q = parseHash(hex);
     const out: { id: number; distance: number }[] = [];
     if (this.size === 0) return out;
     const c = this.chunking(chunks ?? chooseChunks(this.size, threshold), threshold);
+    const qv = this.queryValues(c, q.hi, q.lo);
     for (let k = 0; k < c.m; k++) {
-      const { offset, width } = c.spans[k];
-      for (const probe of HammingIndex.neighbours(this.chunkValue(q.hi, q.lo, offset, width), width, c.s)) {
+      for (const probe of HammingIndex.neighbours(qv[k], c.spans[k].width, c.s)) {
         for (const id of c.tables[k].get(probe) ?? []) {
-          if (!this.firstChunk(c, k, q.hi, q.lo, id)) continue;
+          if (!firstChunk(c, k, qv, id)) continue;
           const d = popcount32((q.hi ^ this.hi[id]) >>> 0) + popcount32((q.lo ^ this.lo[id]) >>> 0);
           if (d <= threshold) out.push({ id, distance: d });
         }
       }
     }
     return out;
-  }
-
-  /** True when chunk `k` is the first chunk through which the pair is found (so each pair is emitted once). */
-  private firstChunk(c: Chunking, k: number, hiA: number, loA: number, b: number): boolean {
-    for (let e = 0; e < k; e++) if (this.chunkDistance(c, e, hiA, loA, b) <= c.s) return false;
-    return true;
   }
 
   /**
@@ -167,16 +186,17 @@ export class HammingIndex {
   *candidates(threshold: number, chunks?: number): Generator<CandidatePair> {
     if (this.size < 2) return;
     const c = this.chunking(chunks ?? chooseChunks(this.size, threshold), threshold);
+    const av = new Uint32Array(c.m);
     for (let a = 0; a < this.size; a++) {
-      const hiA = this.hi[a];
-      const loA = this.lo[a];
+      for (let k = 0; k < c.m; k++) av[k] = c.values[k][a];
       for (let k = 0; k < c.m; k++) {
-        const { offset, width } = c.spans[k];
-        for (const probe of HammingIndex.neighbours(this.chunkValue(hiA, loA, offset, width), width, c.s)) {
+        for (const probe of HammingIndex.neighbours(av[k], c.spans[k].width, c.s)) {
           const bucket = c.tables[k].get(probe);
           if (!bucket) continue;
-          for (const b of bucket) {
-            if (b <= a || !this.firstChunk(c, k, hiA, loA, b)) continue;
+          // Buckets list items in ascending order: start past `a` (pairs are emitted with a < b).
+          for (let j = firstAbove(bucket, a); j < bucket.length; j++) {
+            const b = bucket[j];
+            if (!firstChunk(c, k, av, b)) continue;
             const d = this.distance(a, b);
             if (d <= threshold) yield { a, b, distance: d };
           }
