@@ -37,6 +37,12 @@ function echoPool(
   open.push(pool as WorkerPool<unknown>);
   return pool;
 }
+/** A started pool whose tasks time out after 100 ms and whose workers count as stuck after `graceMs`. */
+async function stuckPool(name: string, size: number, graceMs: number): Promise<WorkerPool<EchoApi>> {
+  const pool = echoPool(name, { size, taskTimeoutMs: 100, onTimeout: 'abandon', abandonGraceMs: graceMs });
+  await pool.ready();
+  return pool;
+}
 afterEach(async () => {
   await Promise.all(open.splice(0).map((p) => p.terminate()));
 });
@@ -418,13 +424,7 @@ describe("onTimeout: 'abandon' (workers running onnxruntime must not be terminat
   });
 
   it('replaces a worker that outlives the grace period, without terminating it', async () => {
-    const pool = echoPool('stuck', {
-      size: 2,
-      taskTimeoutMs: 100,
-      onTimeout: 'abandon',
-      abandonGraceMs: 200,
-    });
-    await pool.ready();
+    const pool = await stuckPool('stuck', 2, 200);
     const before = pool.workerIds();
     const stuckEvent = nextEvent(pool, 'worker-stuck');
     const started = nextEvent(pool, 'worker-started');
@@ -449,13 +449,7 @@ describe("onTimeout: 'abandon' (workers running onnxruntime must not be terminat
   });
 
   it('terminates a replaced stuck worker once its call returns', async () => {
-    const pool = echoPool('stuck-returns', {
-      size: 1,
-      taskTimeoutMs: 100,
-      onTimeout: 'abandon',
-      abandonGraceMs: 150,
-    });
-    await pool.ready();
+    const pool = await stuckPool('stuck-returns', 1, 150);
     const [first] = pool.workerIds();
     const stuckEvent = nextEvent(pool, 'worker-stuck');
     expect(((await rejection(pool.run('block', [800]))) as TaskError).kind).toBe('timeout');
