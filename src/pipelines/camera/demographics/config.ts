@@ -1,5 +1,6 @@
 /** Config of gender/age: per channel (`channels[].demographics`) and the shared queue (root `demographics`). */
 import { z } from 'zod';
+import { settleSchema } from '../../../config/schema/settle';
 import { classifierConfigSchema } from '../../../models/config';
 
 /** `channels[].demographics`: age and gender per confirmed track. */
@@ -16,19 +17,14 @@ export const demographicsSchema = z
     minFaceSize: z.number().min(8).default(32).describe('Faces narrower than this (px) are not classified'),
     minScore: z.number().min(0).max(1).default(0.6).describe('Faces scoring lower are not classified'),
     maxSamples: z.number().int().min(1).default(15).describe('Samples per track at most (smoothing window)'),
-    settle: z
-      .union([
-        z.literal(false),
-        z.strictObject({
-          samples: z.number().int().min(1).default(5),
-          genderConfidence: z.number().min(0.5).max(1).default(0.85),
-          ageSpread: z.number().min(0).default(5),
-        }),
-      ])
-      .prefault({})
-      .describe(
-        'Stop classifying a track early once it has `samples` samples, a gender confidence of at least `genderConfidence` and an age spread (standard deviation of the kept samples, years) of at most `ageSpread`; false: classify up to maxSamples',
-      ),
+    settle: settleSchema(
+      {
+        samples: z.number().int().min(1).default(5),
+        genderConfidence: z.number().min(0.5).max(1).default(0.85),
+        ageSpread: z.number().min(0).default(5),
+      },
+      'Stop classifying a track early once it has `samples` samples, a gender confidence of at least `genderConfidence` and an age spread (standard deviation of the kept samples, years) of at most `ageSpread`; false: classify up to maxSamples',
+    ),
   })
   .describe('Gender and age estimation per track');
 

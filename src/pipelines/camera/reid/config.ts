@@ -1,5 +1,6 @@
 /** Config of Re-ID: per channel (`channels[].reid`) and the shared gallery (root `identities`). */
 import { z } from 'zod';
+import { settleSchema } from '../../../config/schema/settle';
 import { embedderConfigSchema } from '../../../models/config';
 
 /** `channels[].reid`: face embeddings for confirmed tracks, matched against the shared gallery. */
@@ -21,18 +22,13 @@ export const reidSchema = z
     minFaceSize: z.number().min(8).default(32).describe('Faces narrower than this (px) are not embedded'),
     minScore: z.number().min(0).max(1).default(0.6).describe('Faces scoring lower are not embedded'),
     maxSamples: z.number().int().min(1).default(8).describe('Embeddings per track at most'),
-    settle: z
-      .union([
-        z.literal(false),
-        z.strictObject({
-          samples: z.number().int().min(1).default(3),
-          similarity: z.number().min(0).max(1).default(0.95),
-        }),
-      ])
-      .prefault({})
-      .describe(
-        'Stop embedding a track early once `samples` embeddings in a row matched its identity at `similarity` or more (each embedding costs ~15 ms of CPU); false: embed up to maxSamples',
-      ),
+    settle: settleSchema(
+      {
+        samples: z.number().int().min(1).default(3),
+        similarity: z.number().min(0).max(1).default(0.95),
+      },
+      'Stop embedding a track early once `samples` embeddings in a row matched its identity at `similarity` or more (each embedding costs ~15 ms of CPU); false: embed up to maxSamples',
+    ),
   })
   .describe('Re-identification of faces (identities shared across channels)');
 
