@@ -531,14 +531,22 @@ class ThreadsPool<Api> implements WorkerPool<Api> {
       clearTimeout(task.timer);
       slot.abandoned.add(task);
     }
-    slot.state = 'retiring';
-    slot.terminateWhenIdle = true;
     clearTimeout(slot.graceTimer);
-    slot.native.unref();
+    this.retireAfterCall(slot);
     logger().warn(
       { pool: this.name, worker: slot.id, tasks: tasks.length },
       'pool closed while a worker was busy: it is terminated when its task returns',
     );
+  }
+
+  /**
+   * Takes a worker that is inside a call out of the pool without terminating it there (inside
+   * onnxruntime that would abort the process): unref'd, terminated once its call returns.
+   */
+  private retireAfterCall(slot: WorkerSlot): void {
+    slot.state = 'retiring';
+    slot.terminateWhenIdle = true;
+    slot.native.unref();
   }
 
   /** Forgets a dead worker's abandoned tasks (their callers were answered at the timeout). */
@@ -690,9 +698,7 @@ class ThreadsPool<Api> implements WorkerPool<Api> {
     slot.graceTimer = undefined;
     if (slot.abandoned.size === 0 || slot.state !== 'ready') return;
     slot.stuck = true;
-    slot.state = 'retiring';
-    slot.terminateWhenIdle = true;
-    slot.native.unref();
+    this.retireAfterCall(slot);
     if (!this.closedReason) this.startWorker();
     const busyMs = Math.round(performance.now() - (slot.abandonedSince ?? task.startedAt));
     logger().error(
