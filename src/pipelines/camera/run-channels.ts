@@ -202,12 +202,12 @@ export async function runChannels(
     if (options.durationMs) durationTimer = setTimeout(() => abort.abort(), options.durationMs);
 
     options.onStart?.({ runId, channels: summaries, database });
+    const tapWants = options.tapFrame ? (options.tapWantsPixels ?? (() => true)) : () => false;
     const results$ = merge(
       ...channels.map((c) => {
         const summary = summaries.get(c.id)!;
         const demand = faces ? () => faces!.cropDemand(c.id) : undefined;
         const detect = options.detect?.(c) ?? poolDetect(c, demand);
-        const tapWants = options.tapFrame ? (options.tapWantsPixels ?? (() => true)) : () => false;
         return createChannel(c, {
           detect,
           signal: abort.signal,
