@@ -8,9 +8,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createDetector } from '../src/pipelines/camera/detectors';
+import { createDetector } from '../src/kernels/detectors';
 import { runChannels } from '../src/pipelines/camera/run-channels';
-import type { DetectorFrame } from '../src/pipelines/camera/frame';
+import type { DetectorFrame } from '../src/kernels/frame';
 import { openReader } from '../src/pipelines/camera/sources/frame-source';
 import type { RawFrame, RawFrameReader } from '../src/pipelines/camera/sources/raw-reader';
 import { parseSource } from '../src/pipelines/camera/sources/source-uri';

@@ -9,8 +9,8 @@ import {
   letterboxTensor,
   toTensorData,
   type TensorFormat,
-} from '../src/pipelines/camera/detectors/preprocess';
-import type { FrameImage } from '../src/pipelines/camera/frame';
+} from '../src/kernels/detectors/preprocess';
+import type { FrameImage } from '../src/kernels/frame';
 import { openReader } from '../src/pipelines/camera/sources/frame-source';
 import { parseSource } from '../src/pipelines/camera/sources/source-uri';
 import { loadOpenCV } from '../src/util/opencv';

@@ -11,9 +11,9 @@ import {
   createDetector,
   type DetectorConfigInput,
   type FaceDetector,
-} from '../src/pipelines/camera/detectors';
-import type { Detection, InputLayout } from '../src/pipelines/camera/frame';
-import { attachCrops, cropBuffers, type CropRequest } from '../src/pipelines/camera/reid/face-crop';
+} from '../src/kernels/detectors';
+import type { Detection, InputLayout } from '../src/kernels/frame';
+import { attachCrops, cropBuffers, type CropRequest } from '../src/kernels/faces/face-crop';
 import { exposeWorker, transferResult } from '../src/pools/expose';
 
 /** `init` argument: detector configs by name; frames may also name a detector by its {@link detectorKey}. */

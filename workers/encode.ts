@@ -5,7 +5,7 @@
  */
 import sharp from 'sharp';
 import { exposeWorker, transferResult } from '../src/pools/expose';
-import { drawRects, outputSize, overlayLayout, textSvg, type OverlayItem } from '../src/web/overlay';
+import { drawRects, outputSize, overlayLayout, textSvg, type OverlayItem } from '../src/kernels/overlay';
 
 // One worker per pool slot: keep libvips to one thread and no cache (every frame is new).
 sharp.concurrency(1);

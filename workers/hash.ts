@@ -4,11 +4,11 @@
  */
 import sharp from 'sharp';
 import { exposeWorker } from '../src/pools/expose';
-import { Embedder } from '../src/pipelines/dedup/embedding';
-import { hashFileContent, hashFiles, type FileHashResult } from '../src/pipelines/dedup/exact';
-import { extractFeatures } from '../src/pipelines/dedup/features';
-import { featureSettingsSchema, type FeatureSettings } from '../src/pipelines/dedup/settings';
-import type { FeatureResult } from '../src/pipelines/dedup/types';
+import { Embedder } from '../src/kernels/features/embedding';
+import { hashFileContent, hashFiles, type FileHashResult } from '../src/kernels/features/file-hash';
+import { extractFeatures } from '../src/kernels/features/features';
+import { featureSettingsSchema, type FeatureSettings } from '../src/config/schema/dedup-settings';
+import type { FeatureResult } from '../src/kernels/features/types';
 
 // The pool already runs one worker per core: keep libvips to one thread and a small cache per worker.
 sharp.concurrency(1);

@@ -3,14 +3,14 @@
  * baseline of the preprocessing benchmark: float taps rebuilt per call, horizontal pass first, one
  * intermediate float image per call.
  */
-import type { FrameImage } from '../../src/pipelines/camera/frame';
-import type { Roi } from '../../src/pipelines/camera/detectors/types';
+import type { FrameImage } from '../../src/kernels/frame';
+import type { Roi } from '../../src/kernels/detectors/types';
 import {
   clipRoi,
   letterboxGeometry,
   type LetterboxAlign,
   type LetterboxedInput,
-} from '../../src/pipelines/camera/detectors/preprocess';
+} from '../../src/kernels/detectors/preprocess';
 
 /** Separable resampling taps for one axis: output i reads `count[i]` source pixels from `start[i]`. */
 interface AxisTaps {

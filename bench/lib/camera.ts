@@ -1,7 +1,7 @@
 import { assetPath } from '../../src/assets';
 import { parseConfig, type RxvisionConfig } from '../../src/config';
 import type { ChannelConfig } from '../../src/config/schema/channel';
-import { detectorKey } from '../../src/pipelines/camera/detectors';
+import { detectorKey } from '../../src/kernels/detectors';
 import { faceCropRequest, poolClassify, poolEmbed } from '../../src/pipelines/camera/reid/face-analysis';
 import { closeAllPools, configurePools, getPool } from '../../src/pools/registry';
 import { workerPath } from '../../src/util/paths';

@@ -16,7 +16,7 @@ export * from './auth';
 export * from './channel-board';
 export * from './channel-metrics';
 export * from './live-view';
-export * from './overlay';
+export * from '../kernels/overlay';
 export * from './page';
 export * from './server';
 export * from './static-files';

@@ -5,12 +5,12 @@
  * nobody watching a channel, `tapFrame` is one map look-up: no copy, no encoding.
  */
 import type { FrameResult } from '../pipelines/camera/channel';
-import type { Frame, FrameImage } from '../pipelines/camera/frame';
+import type { Frame, FrameImage } from '../kernels/frame';
 import { counter, gauge, histogram } from '../metrics/registry';
 import { getPool } from '../pools/registry';
 import { toTransferable } from '../pools/transfer';
 import { workerPath } from '../util/paths';
-import { overlayItems, type OverlayItem } from './overlay';
+import { overlayItems, type OverlayItem } from '../kernels/overlay';
 import type { EncodeWorkerApi } from '../../workers/encode';
 
 /** One annotated frame ready to send. */

@@ -20,9 +20,9 @@ import {
   toCacheRow,
   upsertCacheRows,
 } from '../../src/pipelines/dedup/cache';
-import { extractFeatures } from '../../src/pipelines/dedup/features';
-import { featureSettingsSchema } from '../../src/pipelines/dedup/settings';
-import type { ImageFeatures } from '../../src/pipelines/dedup/types';
+import { extractFeatures } from '../../src/kernels/features/features';
+import { featureSettingsSchema } from '../../src/config/schema/dedup-settings';
+import type { ImageFeatures } from '../../src/kernels/features/types';
 import { samplesDir } from './corpus';
 
 const settings = featureSettingsSchema.parse({ variants: true });

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { chooseChunks, HammingIndex } from '../../src/pipelines/dedup/candidate-index';
-import { hammingHex } from '../../src/pipelines/dedup/hamming';
+import { hammingHex } from '../../src/kernels/features/hamming';
 
 const hash64 = fc.bigInt({ min: 0n, max: 2n ** 64n - 1n });
 const hex = (b: bigint) => b.toString(16).padStart(16, '0');

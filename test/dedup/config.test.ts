@@ -3,7 +3,7 @@ import { loadConfig } from '../../src/config';
 import { ConfigError } from '../../src/config/errors';
 import { settingsFromOptions, type DedupCommandOptions } from '../../src/cli/commands/dedup';
 import { verifySettingsKey } from '../../src/pipelines/dedup/pairs';
-import { dedupSettingsSchema } from '../../src/pipelines/dedup/settings';
+import { dedupSettingsSchema } from '../../src/config/schema/dedup-settings';
 import { scratchDir } from '../config/helpers';
 
 describe('dedup jobs in config files', () => {

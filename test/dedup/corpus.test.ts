@@ -3,14 +3,14 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { findNearDuplicates } from '../../src/pipelines/dedup/detect';
-import { extractFeatures } from '../../src/pipelines/dedup/features';
+import { extractFeatures } from '../../src/kernels/features/features';
 import { buildReport, type GroupInput } from '../../src/pipelines/dedup/report/model';
 import { renderCsvReport } from '../../src/pipelines/dedup/report/csv';
 import { renderHtmlReport } from '../../src/pipelines/dedup/report/html';
 import { renderJsonReport } from '../../src/pipelines/dedup/report/json';
 import { scanImages } from '../../src/pipelines/dedup/scan';
-import { defaultDedupSettings } from '../../src/pipelines/dedup/settings';
-import type { ImageFeatures, ScanEntry, SkippedFile } from '../../src/pipelines/dedup/types';
+import { defaultDedupSettings } from '../../src/config/schema/dedup-settings';
+import type { ImageFeatures, ScanEntry, SkippedFile } from '../../src/kernels/features/types';
 import { makeBadFiles, makeCorpus, ORIGINALS, samplesDir, TRANSFORMS, type CorpusFile } from './corpus';
 
 const settings = defaultDedupSettings();

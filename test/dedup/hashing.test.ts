@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { chiSquare, histogramIntersection, hsvHistogram, rgbToHsv } from '../../src/pipelines/dedup/colour';
+import { chiSquare, histogramIntersection, hsvHistogram, rgbToHsv } from '../../src/kernels/features/colour';
 import {
   bitsToHex,
   formatHash,
@@ -7,16 +7,16 @@ import {
   hexToBigInt,
   parseHash,
   popcount32,
-} from '../../src/pipelines/dedup/hamming';
-import { dHash, haarLL, pHash, wHash } from '../../src/pipelines/dedup/hashes';
+} from '../../src/kernels/features/hamming';
+import { dHash, haarLL, pHash, wHash } from '../../src/kernels/features/hashes';
 import {
   median,
   rasterFromBytes,
   resizeArea,
   transformRaster,
   type Raster,
-} from '../../src/pipelines/dedup/pixels';
-import { ssim } from '../../src/pipelines/dedup/ssim';
+} from '../../src/kernels/features/pixels';
+import { ssim } from '../../src/kernels/features/ssim';
 
 function gradient(w: number, h: number, f: (x: number, y: number) => number): Raster {
   const bytes = new Uint8Array(w * h);

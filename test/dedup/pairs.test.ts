@@ -10,7 +10,7 @@ import {
   detectNearDuplicates,
   findNearDuplicates,
 } from '../../src/pipelines/dedup/detect';
-import { extractFeatures } from '../../src/pipelines/dedup/features';
+import { extractFeatures } from '../../src/kernels/features/features';
 import {
   DbPairStore,
   canonicalPair,
@@ -19,8 +19,8 @@ import {
   type PairStore,
   type StoredPair,
 } from '../../src/pipelines/dedup/pairs';
-import { defaultDedupSettings, verifySettingsSchema } from '../../src/pipelines/dedup/settings';
-import type { ImageFeatures, ImageSummary } from '../../src/pipelines/dedup/types';
+import { defaultDedupSettings, verifySettingsSchema } from '../../src/config/schema/dedup-settings';
+import type { ImageFeatures, ImageSummary } from '../../src/kernels/features/types';
 import { colourCheck, screenPair, verifyPair } from '../../src/pipelines/dedup/verify';
 import { makeCorpus, samplesDir } from './corpus';
 

@@ -4,7 +4,7 @@ import sharp from 'sharp';
 import * as cacheModule from '../../src/pipelines/dedup/cache';
 import { runDedupJob, type DedupJobResult } from '../../src/pipelines/dedup/job';
 import type { DedupProgress } from '../../src/pipelines/dedup/progress';
-import { defaultDedupSettings } from '../../src/pipelines/dedup/settings';
+import { defaultDedupSettings } from '../../src/config/schema/dedup-settings';
 import { useDedupJobFixture } from './job-fixture';
 
 describe('runDedupJob re-runs: feature cache, pruning, result rows, progress', () => {

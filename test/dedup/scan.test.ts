@@ -2,7 +2,7 @@ import { mkdtempSync, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { scanImages } from '../../src/pipelines/dedup/scan';
-import type { ScanRecord } from '../../src/pipelines/dedup/types';
+import type { ScanRecord } from '../../src/kernels/features/types';
 
 async function collect(gen: AsyncIterable<ScanRecord>): Promise<ScanRecord[]> {
   const out: ScanRecord[] = [];

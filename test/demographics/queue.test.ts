@@ -13,7 +13,7 @@ import { resetStageStats, stageStats } from '../../src/operators';
 import { parseConfig } from '../../src/config/load';
 import type { RxvisionConfig } from '../../src/config';
 import type { ChannelConfig } from '../../src/config/schema/channel';
-import type { AgeGender } from '../../src/models/face-models';
+import type { AgeGender } from '../../src/kernels/faces/face-models';
 import type { FrameResult } from '../../src/pipelines/camera/channel';
 import {
   createFaceAnalysis,

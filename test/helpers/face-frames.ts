@@ -1,6 +1,6 @@
 import type { FrameResult } from '../../src/pipelines/camera/channel';
-import type { Box } from '../../src/pipelines/camera/frame';
-import type { DetectionWithCrops, FaceCrops } from '../../src/pipelines/camera/reid/face-crop';
+import type { Box } from '../../src/kernels/frame';
+import type { DetectionWithCrops, FaceCrops } from '../../src/kernels/faces/face-crop';
 import type { Track, TrackEvent } from '../../src/pipelines/camera/tracker/tracker';
 
 /** A confirmed track's face in a test frame. */

@@ -13,9 +13,9 @@ import { assetPath } from '../../src/assets';
 import { tfPadding } from '../../src/models/face-api-convert';
 import { faceApiOnnxPath, FACE_API_MODELS, type FaceApiModel } from '../../src/models/face-api-models';
 import { loadTfjsWeights } from '../../src/models/tfjs-weights';
-import { createDetector } from '../../src/pipelines/camera/detectors';
-import type { FrameImage } from '../../src/pipelines/camera/frame';
-import { cropFace } from '../../src/pipelines/camera/reid/face-crop';
+import { createDetector } from '../../src/kernels/detectors';
+import type { FrameImage } from '../../src/kernels/frame';
+import { cropFace } from '../../src/kernels/faces/face-crop';
 import { astronautPath, loadImage, sampleImage, sampleVideoFrame } from '../reid/faces';
 
 // face-api's node-wasm bundle requires the wasm backend; the reference runs on the CPU backend only.

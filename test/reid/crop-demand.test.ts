@@ -8,14 +8,14 @@ import { Subject } from 'rxjs';
 import { parseConfig } from '../../src/config/load';
 import type { ChannelConfig } from '../../src/config/schema/channel';
 import type { FrameResult } from '../../src/pipelines/camera/channel';
-import type { Detection } from '../../src/pipelines/camera/frame';
+import type { Detection } from '../../src/kernels/frame';
 import {
   createFaceAnalysis,
   narrowCropRequest,
   type ClassifyFn,
   type EmbedFn,
 } from '../../src/pipelines/camera/reid/face-analysis';
-import { attachCrops, faceQuality, type CropRequest } from '../../src/pipelines/camera/reid/face-crop';
+import { attachCrops, faceQuality, type CropRequest } from '../../src/kernels/faces/face-crop';
 import type { Track } from '../../src/pipelines/camera/tracker/tracker';
 import { faceFrame, settle } from '../helpers/face-frames';
 

@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { assetPath } from '../../src/assets';
-import type { FrameImage } from '../../src/pipelines/camera/frame';
+import type { FrameImage } from '../../src/kernels/frame';
 import { downloadCacheDir } from '../../src/util/paths';
 
 /** An image file as a BGR24 frame (via sharp). */

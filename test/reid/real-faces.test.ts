@@ -5,17 +5,17 @@
  * (resized, shifted, brighter, darker): crops of one face match each other at the default gallery threshold,
  * different faces do not; age and gender stay stable across the transforms.
  */
-import { identitiesSchema } from '../../src/pipelines/camera/reid/config';
+import { identitiesSchema } from '../../src/config/schema/reid';
 import {
   cropSpecFor,
   openClassifier,
   openEmbedder,
   type FaceClassifier,
   type FaceEmbedder,
-} from '../../src/models/face-models';
-import { createDetector, type FaceDetector } from '../../src/pipelines/camera/detectors';
-import type { FrameImage } from '../../src/pipelines/camera/frame';
-import { cropFace } from '../../src/pipelines/camera/reid/face-crop';
+} from '../../src/kernels/faces/face-models';
+import { createDetector, type FaceDetector } from '../../src/kernels/detectors';
+import type { FrameImage } from '../../src/kernels/frame';
+import { cropFace } from '../../src/kernels/faces/face-crop';
 import { dot, IdentityGallery } from '../../src/pipelines/camera/reid/gallery';
 import {
   astronautPath,

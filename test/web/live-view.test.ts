@@ -1,9 +1,9 @@
 import sharp from 'sharp';
 import type { FrameResult } from '../../src/pipelines/camera/channel';
-import type { Frame } from '../../src/pipelines/camera/frame';
+import type { Frame } from '../../src/kernels/frame';
 import { closeAllPools } from '../../src/pools/registry';
 import { LiveView, poolEncoder, type EncodeFn, type LiveFrame } from '../../src/web/live-view';
-import type { OverlayItem } from '../../src/web/overlay';
+import type { OverlayItem } from '../../src/kernels/overlay';
 
 const W = 64;
 const H = 48;

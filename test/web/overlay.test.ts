@@ -10,7 +10,7 @@ import {
   overlayLayout,
   OVERLAY_COLOURS,
   textSvg,
-} from '../../src/web/overlay';
+} from '../../src/kernels/overlay';
 
 function track(id: number, state: Track['state'], box: Track['box']): Track {
   const best = { box, score: 0.9, seq: 1, timestamp: 0 };

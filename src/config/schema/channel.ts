@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { detectorConfigSchema } from '../../pipelines/camera/detectors/config';
-import { demographicsSchema } from '../../pipelines/camera/demographics/config';
-import { reidSchema } from '../../pipelines/camera/reid/config';
+import { detectorConfigSchema } from './detector';
+import { demographicsSchema } from './demographics';
+import { reidSchema } from './reid';
 
 const bufferSchema = z
   .strictObject({

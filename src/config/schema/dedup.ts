@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { dedupSettingsSchema } from '../../pipelines/dedup/settings';
+import { dedupSettingsSchema } from './dedup-settings';
 
 /**
  * One dedup job in a config file (`dedup: [...]`). Paths (root, out, settings.actions.targetDir,

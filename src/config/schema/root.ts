@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { channelSchema, channelDefaultsSchema } from './channel';
 import { dedupJobSchema } from './dedup';
-import { demographicsQueueSchema } from '../../pipelines/camera/demographics/config';
-import { identitiesSchema } from '../../pipelines/camera/reid/config';
+import { demographicsQueueSchema } from './demographics';
+import { identitiesSchema } from './reid';
 import { TIMEOUT_POLICIES } from '../../pools/policy';
 
 /** Where PGlite keeps its files when `database.dataDir` is not given (relative to the working directory). */

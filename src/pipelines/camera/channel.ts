@@ -8,7 +8,7 @@ import type { ChannelConfig } from '../../config/schema/channel';
 import { boundedBuffer, type BufferPolicy } from '../../operators/bounded-buffer';
 import { inPool } from '../../operators/in-pool';
 import { pullFrom } from '../../operators/pull-from';
-import type { Detection, Frame, InputLayout } from './frame';
+import type { Detection, Frame, InputLayout } from '../../kernels/frame';
 import { readFrames, type ChannelStatusEvent } from './sources/frame-source';
 import { parseSource } from './sources/source-uri';
 import { createTracker, type TrackUpdate } from './tracker';

@@ -1,10 +1,10 @@
 /** Camera channels: sources, detectors, tracker, channel composition and the multi-channel runner. */
-export * from './frame';
+export * from '../../kernels/frame';
 export * from './channel';
 export * from './records';
 export * from './run-channels';
-export { formatStatusLine, createStatusLine, type StatusLineCounters } from './status-line';
-export * from './detectors';
+export { formatStatusLine, createStatusLine, type StatusLineCounters } from '../../cli/display/status-line';
+export * from '../../kernels/detectors';
 export * from './tracker';
 export {
   readFrames,

@@ -30,12 +30,12 @@ import { logger, type Logger } from '../../util/logger';
 import { workerPath } from '../../util/paths';
 import type { DetectApi } from '../../../workers/detect';
 import { createChannel, type DetectFn, type FrameResult } from './channel';
-import { detectorKey } from './detectors';
-import type { Frame } from './frame';
+import { detectorKey } from '../../kernels/detectors';
+import type { Frame } from '../../kernels/frame';
 import { detectionRows, statusRow, trackRows } from './records';
 import type { ChannelStatusEvent } from './sources/frame-source';
 import { parseSource } from './sources/source-uri';
-import { createStatusLine } from './status-line';
+import { createStatusLine } from '../../cli/display/status-line';
 import {
   createFaceAnalysis,
   faceCropRequest,

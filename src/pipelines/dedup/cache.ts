@@ -8,8 +8,8 @@ import path from 'node:path';
 import { sql, type Kysely } from 'kysely';
 import { jsonb } from '../../db/json';
 import type { DB } from '../../db/types';
-import type { FeatureSettings } from './settings';
-import type { HashVariant, ImageBasics, ImageFeatures, ImageSummary, ScanEntry } from './types';
+import type { FeatureSettings } from '../../config/schema/dedup-settings';
+import type { HashVariant, ImageBasics, ImageFeatures, ImageSummary, ScanEntry } from '../../kernels/features/types';
 
 /** The row shape written to `dedup_features`. */
 export interface FeatureCacheRow {

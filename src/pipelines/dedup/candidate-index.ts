@@ -4,7 +4,7 @@
  * within floor(r/m) of its partner (pigeonhole). Each chunk has a hash table; a lookup probes every chunk
  * value within that small radius. m is chosen per query from a cost model (table probes vs bucket sizes).
  */
-import { parseHash, popcount32 } from './hamming';
+import { parseHash, popcount32 } from '../../kernels/features/hamming';
 
 /** Two items whose hashes are within the threshold; `a < b` (item ids are insertion indices). */
 export interface CandidatePair {

@@ -8,10 +8,17 @@
 import { HammingIndex } from './candidate-index';
 import { groupPairs, type DuplicateGroup, type ScoredPair } from './grouping';
 import type { PairStore, StoredPair } from './pairs';
-import type { GroupingSettings, VerifySettings } from './settings';
-import type { HashSet, HashVariant, ImageFeatures, ImageSummary, Transform } from './types';
+import type { GroupingSettings, VerifySettings } from '../../config/schema/dedup-settings';
+import type {
+  HashSet,
+  HashVariant,
+  ImageFeatures,
+  ImageSummary,
+  Transform,
+} from '../../kernels/features/types';
 import { screenPair, verifyPair, type PairVerdict, type ScreenFeatures } from './verify';
-import { DEFAULT_WORKING_SET, WorkingSet } from './working-set';
+import { DEFAULT_WORKING_SET } from '../../config/schema/dedup-settings';
+import { WorkingSet } from './working-set';
 
 export interface DetectStats {
   /** Candidate pairs verified in this run (a re-run verifies only pairs involving new or changed images). */

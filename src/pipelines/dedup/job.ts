@@ -55,8 +55,8 @@ import { writeHtmlReport } from './report/html';
 import { writeJsonReport } from './report/json';
 import { saveRunResults } from './results';
 import { scanImages, type ScanOptions } from './scan';
-import { dedupSettingsSchema, type DedupSettings } from './settings';
-import type { FeatureResult, ImageFeatures, ImageSummary, ScanEntry, ScanError, SkippedFile } from './types';
+import { dedupSettingsSchema, type DedupSettings } from '../../config/schema/dedup-settings';
+import type { FeatureResult, ImageFeatures, ImageSummary, ScanEntry, ScanError, SkippedFile } from '../../kernels/features/types';
 
 /** Options of {@link runDedupJob}. */
 export interface DedupJobOptions {

@@ -2,7 +2,7 @@
  * Keeper rule: which member of a duplicate group stays. Criteria are applied in order until one decides;
  * the path is the final tie-break so the choice is deterministic.
  */
-import type { KeeperCriterion } from './settings';
+import type { KeeperCriterion } from '../../config/schema/dedup-settings';
 
 /** What the keeper rule needs to know about a member. */
 export interface KeeperCandidate {

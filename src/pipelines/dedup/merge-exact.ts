@@ -6,7 +6,7 @@
 import type { ExactGroup } from './exact';
 import type { DuplicateGroup } from './grouping';
 import type { GroupInput, MemberInfo } from './report/model';
-import type { ImageFeatures, ScanEntry } from './types';
+import type { ImageFeatures, ScanEntry } from '../../kernels/features/types';
 
 /** Report-ready groups: near groups widened by the exact copies of their members, plus exact-only groups. */
 export function mergeExactIntoGroups(

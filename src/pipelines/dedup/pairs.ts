@@ -16,8 +16,8 @@
 import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { DB } from '../../db/types';
-import type { VerifySettings } from './settings';
-import type { Transform } from './types';
+import type { VerifySettings } from '../../config/schema/dedup-settings';
+import type { Transform } from '../../kernels/features/types';
 
 /** Bumped when a verification stage changes what it computes, so older decisions are not reused. */
 const VERIFY_VERSION = 1;

@@ -5,7 +5,7 @@
 import { promises as fs, type Dirent, type Stats } from 'node:fs';
 import path from 'node:path';
 import picomatch from 'picomatch';
-import type { ScanError, ScanRecord } from './types';
+import type { ScanError, ScanRecord } from '../../kernels/features/types';
 
 /**
  * Extensions sharp's prebuilt libvips decodes. Not listed: bmp (libvips needs ImageMagick for it) and

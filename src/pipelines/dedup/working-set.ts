@@ -4,14 +4,6 @@
  * of the collection, at the price of loading an item again when it comes back after eviction.
  */
 
-/**
- * Default capacity of {@link WorkingSet} in items: about 23 MB of colour signatures (some 700 bytes each
- * with their objects), whatever the size of the collection. Every item evicted and needed again costs a
- * cache read; a larger set does not pay at 100k images (verification took as long with 131,072: its time
- * is the candidate search, not the reads) and raised the peak RSS.
- */
-export const DEFAULT_WORKING_SET = 32_768;
-
 /** A least-recently-used map from item id to record, holding at most `capacity` items. */
 export class WorkingSet<V> {
   /** Insertion order is recency order: a hit is moved to the end, the first key is the eviction victim. */

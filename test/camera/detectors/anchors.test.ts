@@ -1,5 +1,5 @@
-import { generateSsdAnchors } from '../../../src/pipelines/camera/detectors/anchors';
-import { BLAZEFACE_VARIANTS, decodeBlazeFace } from '../../../src/pipelines/camera/detectors/blazeface';
+import { generateSsdAnchors } from '../../../src/kernels/detectors/anchors';
+import { BLAZEFACE_VARIANTS, decodeBlazeFace } from '../../../src/kernels/detectors/blazeface';
 
 describe('SSD anchors (MediaPipe layout)', () => {
   it('front-128 has 16x16x2 + 8x8x6 = 896 anchors matching the model outputs 512 + 384', () => {

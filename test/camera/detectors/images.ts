@@ -1,5 +1,5 @@
 import { assetPath } from '../../../src/assets';
-import type { FrameImage } from '../../../src/pipelines/camera/frame';
+import type { FrameImage } from '../../../src/kernels/frame';
 import { loadOpenCV } from '../../../src/util/opencv';
 
 type Mat = ReturnType<ReturnType<typeof loadOpenCV>['imread']>;

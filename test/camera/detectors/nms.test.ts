@@ -1,6 +1,6 @@
-import type { Detection } from '../../../src/pipelines/camera/frame';
-import { iou } from '../../../src/pipelines/camera/frame';
-import { hardNms, weightedNms } from '../../../src/pipelines/camera/detectors/nms';
+import type { Detection } from '../../../src/kernels/frame';
+import { iou } from '../../../src/kernels/frame';
+import { hardNms, weightedNms } from '../../../src/kernels/detectors/nms';
 
 const det = (
   x1: number,

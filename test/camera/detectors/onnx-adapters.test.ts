@@ -7,8 +7,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createDetector } from '../../../src/pipelines/camera/detectors';
-import type { Detection } from '../../../src/pipelines/camera/frame';
+import { createDetector } from '../../../src/kernels/detectors';
+import type { Detection } from '../../../src/kernels/frame';
 import { buildScrfdModel, buildYuNetModel } from '../../fixtures/onnx/face-models';
 import { plainFrame } from './images';
 

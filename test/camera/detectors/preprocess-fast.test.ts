@@ -4,9 +4,9 @@ import {
   letterboxTensor,
   toTensorData,
   type TensorFormat,
-} from '../../../src/pipelines/camera/detectors/preprocess';
-import type { FrameImage } from '../../../src/pipelines/camera/frame';
-import type { Roi } from '../../../src/pipelines/camera/detectors/types';
+} from '../../../src/kernels/detectors/preprocess';
+import type { FrameImage } from '../../../src/kernels/frame';
+import type { Roi } from '../../../src/kernels/detectors/types';
 import { loadOpenCV } from '../../../src/util/opencv';
 import { sampleVideoFrame } from './images';
 

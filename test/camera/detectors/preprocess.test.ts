@@ -4,7 +4,7 @@ import {
   letterboxGeometry,
   toSource,
   toTensorData,
-} from '../../../src/pipelines/camera/detectors/preprocess';
+} from '../../../src/kernels/detectors/preprocess';
 import { loadOpenCV } from '../../../src/util/opencv';
 import { sampleVideoFrame } from './images';
 

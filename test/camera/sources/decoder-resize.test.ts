@@ -9,9 +9,9 @@ import { assetPath } from '../../../src/assets';
 import type { ChannelConfig } from '../../../src/config/schema/channel';
 import { channelSchema } from '../../../src/config/schema/channel';
 import { decoderOutputs, type DetectFn } from '../../../src/pipelines/camera/channel';
-import { createDetector, type FaceDetector } from '../../../src/pipelines/camera/detectors';
-import { letterbox, planLetterbox } from '../../../src/pipelines/camera/detectors/preprocess';
-import { iou, type InputLayout } from '../../../src/pipelines/camera/frame';
+import { createDetector, type FaceDetector } from '../../../src/kernels/detectors';
+import { letterbox, planLetterbox } from '../../../src/kernels/detectors/preprocess';
+import { iou, type InputLayout } from '../../../src/kernels/frame';
 import {
   letterboxFilter,
   openFfmpegReader,

@@ -1,4 +1,4 @@
-import type { Box, Detection } from '../../../src/pipelines/camera/frame';
+import type { Box, Detection } from '../../../src/kernels/frame';
 import { createTracker, type TrackEvent } from '../../../src/pipelines/camera/tracker';
 
 const face = (x: number, y: number, size = 50, score = 0.9): Detection => ({

@@ -19,8 +19,8 @@ import { Subject, concatMap, type Observable, type OperatorFunction, type Subscr
 import type { RxvisionConfig } from '../../../config';
 import type { ChannelConfig } from '../../../config/schema/channel';
 import type { Database } from '../../../db';
-import type { ClassifierConfig, EmbedderConfig } from '../../../models/config';
-import { cropSpecFor, type AgeGender } from '../../../models/face-models';
+import type { ClassifierConfig, EmbedderConfig } from '../../../config/schema/face-models';
+import { cropSpecFor, type AgeGender } from '../../../kernels/faces/face-models';
 import { counter } from '../../../metrics/registry';
 import { inPool } from '../../../operators/in-pool';
 import { priorityQueue } from '../../../operators/priority-queue';
@@ -28,13 +28,13 @@ import { getPool } from '../../../pools/registry';
 import { logger, type Logger } from '../../../util/logger';
 import { workerPath } from '../../../util/paths';
 import type { FrameResult } from '../channel';
-import type { Detection } from '../frame';
+import type { Detection } from '../../../kernels/frame';
 import type { Track } from '../tracker';
-import { demographicsQueueSchema, type DemographicsConfig } from '../demographics/config';
+import { demographicsQueueSchema, type DemographicsConfig } from '../../../config/schema/demographics';
 import { DemographicsSmoother, mergeDemographics, type Demographics } from '../demographics/smoothing';
 import { createCoalescer, type Coalescer } from './coalesce';
-import { identitiesSchema, type ReidConfig } from './config';
-import { faceQuality, type CropRequest, type DetectionWithCrops } from './face-crop';
+import { identitiesSchema, type ReidConfig } from '../../../config/schema/reid';
+import { faceQuality, type CropRequest, type DetectionWithCrops } from '../../../kernels/faces/face-crop';
 import { IdentityGallery, type Identity } from './gallery';
 
 /** Embeds RGB crops with a model (default: the shared `embed` pool). */

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Frame, InputLayout } from '../frame';
+import type { Frame, InputLayout } from '../../../kernels/frame';
 import { openFfmpegReader, type FfmpegReaderOptions } from './ffmpeg-reader';
 import { openImageFolderReader } from './image-folder-reader';
 import { SourceError, type RawFrame, type RawFrameReader, type SourceInfo } from './raw-reader';

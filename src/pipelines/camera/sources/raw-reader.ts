@@ -8,7 +8,7 @@ export interface SourceInfo {
   frames?: number;
 }
 
-import type { InputLayout } from '../frame';
+import type { InputLayout } from '../../../kernels/frame';
 
 /** One frame from a reader: the full picture and/or the decoder-resized detector input (BGR24 both). */
 export interface RawFrame {

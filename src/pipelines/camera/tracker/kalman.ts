@@ -1,4 +1,4 @@
-import type { Box } from '../frame';
+import type { Box } from '../../../kernels/frame';
 
 /**
  * Constant-velocity Kalman filter for one coordinate (state: position, velocity; position is measured).

@@ -1,4 +1,4 @@
-import { boxArea, iou, type Box, type Detection } from '../frame';
+import { boxArea, iou, type Box, type Detection } from '../../../kernels/frame';
 import { hungarian } from './hungarian';
 import { BoxKalman } from './kalman';
 

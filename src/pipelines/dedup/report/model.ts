@@ -4,8 +4,8 @@
  */
 import path from 'node:path';
 import { chooseKeeper } from '../keeper';
-import type { KeeperCriterion } from '../settings';
-import type { SkipReason, SkippedFile } from '../types';
+import type { KeeperCriterion } from '../../../config/schema/dedup-settings';
+import type { SkipReason, SkippedFile } from '../../../kernels/features/types';
 
 /** What the report needs about one member (absolute path in, relative path out). */
 export interface MemberInfo {

@@ -1,6 +1,6 @@
 import type { Detection, DetectorFrame, InputLayout } from '../frame';
 import { resolveNchwInput } from './model-input';
-import { floatTensor, openOnnxSession, outputData, type OrtSession } from './onnx-session';
+import { floatTensor, openOnnxSession, outputData, type OrtSession } from '../onnx-session';
 import { finishDetections, resolveOptions } from './postprocess';
 import { modelInput, type TensorFormat } from './preprocess';
 import type { DetectorOptions, FaceDetector, ResolvedDetectorOptions } from './types';

@@ -9,7 +9,7 @@ import { hsvHistogram } from './colour';
 import type { Embedder } from './embedding';
 import { hashSet } from './hashes';
 import { rasterFromBytes, resizeArea, toBytes, toGrey, transformRaster, type Raster } from './pixels';
-import { featureSettingsSchema, type FeatureSettings } from './settings';
+import { featureSettingsSchema, type FeatureSettings } from '../../config/schema/dedup-settings';
 import type { FeatureResult, HashVariant, ImageFeatures, SkipReason } from './types';
 
 /** Side of the square raster every file is decoded to (unless an embedding needs more). */

@@ -1,4 +1,4 @@
-import { inputShape, type OrtSession } from './onnx-session';
+import { inputShape, type OrtSession } from '../onnx-session';
 
 /**
  * The NCHW input size of a user-supplied face model: the model's own size when its height and width are

@@ -1,12 +1,12 @@
 import { createBlazeFaceDetector } from './blazeface';
-import { detectorConfigSchema, type DetectorConfig, type DetectorConfigInput } from './config';
+import { detectorConfigSchema, type DetectorConfig, type DetectorConfigInput } from '../../config/schema/detector';
 import { createHaarDetector } from './haar';
 import { createScrfdDetector } from './scrfd';
 import type { FaceDetector } from './types';
 import { createYuNetDetector } from './yunet';
 
 export type { FaceDetector, DetectorOptions, Roi } from './types';
-export { detectorConfigSchema, type DetectorConfig, type DetectorConfigInput } from './config';
+export { detectorConfigSchema, type DetectorConfig, type DetectorConfigInput } from '../../config/schema/detector';
 export {
   createBlazeFaceDetector,
   decodeBlazeFace,

@@ -1,7 +1,7 @@
 /** Config of gender/age: per channel (`channels[].demographics`) and the shared queue (root `demographics`). */
 import { z } from 'zod';
-import { settleSchema } from '../../../config/schema/settle';
-import { classifierConfigSchema } from '../../../models/config';
+import { settleSchema } from './settle';
+import { classifierConfigSchema } from './face-models';
 
 /** `channels[].demographics`: age and gender per confirmed track. */
 export const demographicsSchema = z

@@ -4,11 +4,11 @@
  * Models with a dynamic batch dimension get one inference per call; fixed-batch models run face by face.
  */
 import type * as Ort from 'onnxruntime-node';
-import { openOnnxSession } from '../pipelines/camera/detectors/onnx-session';
-import type { CropSpec } from '../pipelines/camera/reid/face-crop';
-import type { ClassifierConfig, EmbedderConfig } from './config';
-import { faceApiOnnxPath, FACE_API_MODELS } from './face-api-models';
-import { l2normalise } from '../util/vector';
+import { openOnnxSession } from '../onnx-session';
+import type { CropSpec } from './face-crop';
+import type { ClassifierConfig, EmbedderConfig } from '../../config/schema/face-models';
+import { faceApiOnnxPath, FACE_API_MODELS } from '../../models/face-api-models';
+import { l2normalise } from '../../util/vector';
 
 export { l2normalise };
 

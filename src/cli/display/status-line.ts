@@ -1,5 +1,5 @@
 /** A live status line per channel on a TTY: state, FPS in/out, drops, faces, tracks. */
-import type { ChannelSummary } from './run-channels';
+import type { ChannelSummary } from '../../pipelines/camera/run-channels';
 
 /** The counters a status line shows (the runner's per-channel summary). */
 export type StatusLineCounters = Omit<ChannelSummary, 'error'>;

@@ -1,7 +1,7 @@
 /** Config of Re-ID: per channel (`channels[].reid`) and the shared gallery (root `identities`). */
 import { z } from 'zod';
-import { settleSchema } from '../../../config/schema/settle';
-import { embedderConfigSchema } from '../../../models/config';
+import { settleSchema } from './settle';
+import { embedderConfigSchema } from './face-models';
 
 /** `channels[].reid`: face embeddings for confirmed tracks, matched against the shared gallery. */
 export const reidSchema = z

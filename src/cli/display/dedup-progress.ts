@@ -4,7 +4,7 @@
  */
 import cliProgress from 'cli-progress';
 import { logger, type Logger } from '../../util/logger';
-import type { DedupProgress, DedupStage, ProgressListener } from './progress';
+import type { DedupProgress, DedupStage, ProgressListener } from '../../pipelines/dedup/progress';
 
 /** A progress listener with a `stop()` that finishes the bars. */
 export interface ProgressDisplay {

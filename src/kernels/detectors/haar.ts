@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
-import { assetPath } from '../../../assets';
-import { loadOpenCV, type CV } from '../../../util/opencv';
+import { assetPath } from '../../assets';
+import { loadOpenCV, type CV } from '../../util/opencv';
 import type { Detection, DetectorFrame, FrameImage } from '../frame';
 import { assertFrameImage } from '../frame';
 import { finishDetections, resolveOptions } from './postprocess';

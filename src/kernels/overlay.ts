@@ -4,7 +4,7 @@
  * worker lays them out at the output size, draws the rectangles into the pixels and the texts as small SVGs.
  */
 import type { FrameResult } from '../pipelines/camera/channel';
-import type { Box } from '../pipelines/camera/frame';
+import type { Box } from './frame';
 
 /** How a box is drawn: by its track's state. */
 export type OverlayKind = 'confirmed' | 'tentative' | 'lost' | 'untracked';

@@ -4,9 +4,9 @@
  * decoded raster the hashes use, so a file is still decoded only once.
  */
 import type * as Ort from 'onnxruntime-node';
-import { openOnnxSession } from '../camera/detectors/onnx-session';
+import { openOnnxSession } from '../onnx-session';
 import { resizeArea, type Raster } from './pixels';
-import type { EmbeddingSettings } from './settings';
+import type { EmbeddingSettings } from '../../config/schema/dedup-settings';
 import { l2normalise } from '../../util/vector';
 
 export { l2normalise };

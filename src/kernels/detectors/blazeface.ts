@@ -1,7 +1,7 @@
-import { assetPath } from '../../../assets';
+import { assetPath } from '../../assets';
 import type { Detection, DetectorFrame, InputLayout } from '../frame';
 import { generateSsdAnchors, type Anchor, type SsdAnchorOptions } from './anchors';
-import { floatTensor, openOnnxSession, outputData, type OrtSession } from './onnx-session';
+import { floatTensor, openOnnxSession, outputData, type OrtSession } from '../onnx-session';
 import { finishDetections, resolveOptions, sigmoid } from './postprocess';
 import { modelInput, type TensorFormat } from './preprocess';
 import type { DetectorOptions, FaceDetector, ResolvedDetectorOptions } from './types';
