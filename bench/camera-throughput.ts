@@ -8,7 +8,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createDetector } from '../src/kernels/detectors';
+import { createDetector } from '../src/kernels/detectors/open';
 import { runChannels } from '../src/pipelines/camera/run-channels';
 import type { DetectorFrame } from '../src/kernels/frame';
 import { openReader } from '../src/pipelines/camera/sources/frame-source';

@@ -4,12 +4,8 @@
  * resize, in one process, on one core.
  */
 import { assetPath } from '../src/assets';
-import {
-  letterbox,
-  letterboxTensor,
-  toTensorData,
-  type TensorFormat,
-} from '../src/kernels/detectors/preprocess';
+import { letterbox } from '../src/kernels/detectors/resample';
+import { letterboxTensor, toTensorData, type TensorFormat } from '../src/kernels/detectors/tensor';
 import type { FrameImage } from '../src/kernels/frame';
 import { openReader } from '../src/pipelines/camera/sources/frame-source';
 import { parseSource } from '../src/pipelines/camera/sources/source-uri';

@@ -7,7 +7,7 @@
 import sharp from 'sharp';
 import { assetPath } from '../src/assets';
 import { cropSpecFor, openClassifier, openEmbedder } from '../src/kernels/faces/face-models';
-import { createBlazeFaceDetector } from '../src/kernels/detectors';
+import { createBlazeFaceDetector } from '../src/kernels/detectors/open';
 import { cropFace } from '../src/kernels/faces/face-crop';
 import { poolClassify, poolEmbed } from '../src/pipelines/camera/reid/face-analysis';
 import { closeAllPools, resolvePoolSize } from '../src/pools/registry';

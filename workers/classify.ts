@@ -2,8 +2,8 @@
  * Worker entry of the shared `classify` pool: age and gender per face (face-api age/gender net converted to
  * ONNX, or a configured ONNX classifier). Models open lazily, once per distinct config, and stay open.
  */
-import type { ClassifierConfig } from '../src/config/schema/face-models';
-import { openClassifier, type AgeGender, type FaceClassifier } from '../src/kernels/faces/face-models';
+import { openClassifier, type FaceClassifier } from '../src/kernels/faces/face-models';
+import type { AgeGender, ClassifierConfig } from '../src/kernels/faces/model-config';
 import { exposeWorker } from '../src/pools/expose';
 
 const open = new Map<string, Promise<FaceClassifier>>();

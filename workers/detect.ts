@@ -7,18 +7,15 @@
  * detector needs OpenCV, which works in only one thread per process (@u4/opencv4nodejs is not
  * context-aware): use Haar only with a detect pool of size 1 and no OpenCV use in any other thread.
  */
-import {
-  createDetector,
-  type DetectorConfigInput,
-  type FaceDetector,
-} from '../src/kernels/detectors';
+import type { DetectorSpec, FaceDetector } from '../src/kernels/detectors';
+import { createDetector } from '../src/kernels/detectors/open';
 import type { Detection, InputLayout } from '../src/kernels/frame';
 import { attachCrops, cropBuffers, type CropRequest } from '../src/kernels/faces/face-crop';
 import { exposeWorker, transferResult } from '../src/pools/expose';
 
 /** `init` argument: detector configs by name; frames may also name a detector by its {@link detectorKey}. */
 export interface DetectWorkerConfig {
-  detectors?: Record<string, DetectorConfigInput>;
+  detectors?: Record<string, DetectorSpec>;
   /** Open these detectors during init so the first frames do not pay for model loading. */
   preload?: string[];
 }
@@ -32,15 +29,15 @@ export interface DetectBatchItem {
   data: ArrayBuffer | Uint8Array;
 }
 
-const named = new Map<string, DetectorConfigInput>();
+const named = new Map<string, DetectorSpec>();
 const open = new Map<string, Promise<FaceDetector>>();
 
-function configFor(key: string): DetectorConfigInput {
+function configFor(key: string): DetectorSpec {
   const config = named.get(key);
   if (config) return config;
   if (key.startsWith('{')) {
     try {
-      return JSON.parse(key) as DetectorConfigInput;
+      return JSON.parse(key) as DetectorSpec;
     } catch {
       // fall through to the error below
     }

@@ -4,8 +4,8 @@
  * open for the worker's life. Crops arrive as transferred ArrayBuffers (RGB, the model's input size); the
  * embeddings go back as one transferred Float32 buffer.
  */
-import type { EmbedderConfig } from '../src/config/schema/face-models';
 import { openEmbedder, type FaceEmbedder } from '../src/kernels/faces/face-models';
+import type { EmbedderConfig } from '../src/kernels/faces/model-config';
 import { exposeWorker, transferResult } from '../src/pools/expose';
 
 const open = new Map<string, Promise<FaceEmbedder>>();

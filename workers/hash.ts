@@ -7,8 +7,7 @@ import { exposeWorker } from '../src/pools/expose';
 import { Embedder } from '../src/kernels/features/embedding';
 import { hashFileContent, hashFiles, type FileHashResult } from '../src/kernels/features/file-hash';
 import { extractFeatures } from '../src/kernels/features/features';
-import { featureSettingsSchema, type FeatureSettings } from '../src/config/schema/dedup-settings';
-import type { FeatureResult } from '../src/kernels/features/types';
+import type { FeatureResult, FeatureSettings } from '../src/kernels/features/types';
 
 // The pool already runs one worker per core: keep libvips to one thread and a small cache per worker.
 sharp.concurrency(1);
@@ -28,13 +27,15 @@ function embedderFor(settings: FeatureSettings): Promise<Embedder> | undefined {
 }
 
 const api = {
-  /** Optional warm-up: loads the embedding model once per worker. */
-  async init(options: Partial<FeatureSettings> = {}): Promise<void> {
-    await embedderFor(featureSettingsSchema.parse(options));
+  /** Optional warm-up: loads the embedding model (if `settings` name one) once per worker. */
+  async init(settings?: FeatureSettings): Promise<void> {
+    if (settings) await embedderFor(settings);
   },
-  /** Features of one image file, or a typed skip reason. */
-  async features(path: string, options: Partial<FeatureSettings> = {}): Promise<FeatureResult> {
-    const settings = featureSettingsSchema.parse(options);
+  /**
+   * Features of one image file, or a typed skip reason. `settings` are complete: the main thread parses
+   * them (featureSettingsSchema) so the worker needs no config code.
+   */
+  async features(path: string, settings: FeatureSettings): Promise<FeatureResult> {
     const e = embedderFor(settings);
     return extractFeatures(path, settings, e ? await e : undefined);
   },

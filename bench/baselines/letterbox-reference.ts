@@ -5,12 +5,8 @@
  */
 import type { FrameImage } from '../../src/kernels/frame';
 import type { Roi } from '../../src/kernels/detectors/types';
-import {
-  clipRoi,
-  letterboxGeometry,
-  type LetterboxAlign,
-  type LetterboxedInput,
-} from '../../src/kernels/detectors/preprocess';
+import { clipRoi, letterboxGeometry, type LetterboxAlign } from '../../src/kernels/detectors/letterbox';
+import type { LetterboxedInput } from '../../src/kernels/detectors/resample';
 
 /** Separable resampling taps for one axis: output i reads `count[i]` source pixels from `start[i]`. */
 interface AxisTaps {

@@ -8,6 +8,9 @@ import { AssetFetchError, AssetMissingError } from './errors';
 import { CommandError } from './files';
 import { installAsset } from './install';
 import { ASSET_MANIFEST, assetSpec, describeSource, type AssetId, type AssetSpec } from './manifest';
+import { assetPath } from './paths';
+
+export { assetPath };
 import { obtainNpmTarball, type ObtainedArchive } from './npm-source';
 import { STAMP_FILE, checkFile, checkInstalled, specHash, writeStamp, type AssetStamp } from './stamp';
 
@@ -218,25 +221,6 @@ function failureMessage(spec: AssetSpec, dest: string, err: unknown): string {
     `asset ${spec.id}: apt-get download ${source.package}=${source.version} failed: ${reasonOf(err)}. ` +
     `Check access to the Debian archive (apt-get update) ${copy}`
   );
-}
-
-/**
- * Absolute path of an installed asset folder, or of one file in it (relative to the folder, e.g.
- * `assetPath('cascades', 'haarcascades/haarcascade_frontalface_default.xml')`). Throws
- * {@link AssetMissingError} (telling the user to run `pipeline assets fetch`) when it is not there.
- */
-export function assetPath(id: AssetId, file?: string): string {
-  const spec = assetSpec(id);
-  const dir = path.join(assetsDir(), spec.dir);
-  if (file !== undefined) {
-    const target = path.resolve(dir, file);
-    if (!target.startsWith(dir + path.sep)) throw new Error(`asset ${id}: file "${file}" is outside ${dir}`);
-    if (!existsSync(target)) throw new AssetMissingError(id, target);
-    return target;
-  }
-  const missing = spec.files.find((f) => !existsSync(path.join(dir, f.path)));
-  if (missing) throw new AssetMissingError(id, path.join(dir, missing.path));
-  return dir;
 }
 
 /** Installed state of one asset, for `pipeline doctor` and `pipeline assets list`. */

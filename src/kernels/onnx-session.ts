@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
-import { ortSessionOptions } from '../pools/expose';
+import { ortSessionOptions } from './ort-options';
 
 export type OrtSession = ort.InferenceSession;
 export type OrtTensor = ort.Tensor;

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { assetPath } from '../assets';
+import { assetPath } from '../assets/paths';
 import { assetsDir } from '../util/paths';
 import {
   AGE_GENDER_INPUT,

@@ -39,23 +39,5 @@ export function transferResult<T>(value: T, buffers: ArrayBuffer[]): T {
   return threadsWorker().Transfer(value, buffers) as T;
 }
 
-/** Session options for onnxruntime-node inside a pool worker (see the conventions above). */
-export interface OrtWorkerSessionOptions {
-  intraOpNumThreads: number;
-  interOpNumThreads: number;
-  executionMode: 'sequential';
-  graphOptimizationLevel: 'all';
-  /** 3 = errors only: hides ORT's "unused initializer" warnings on model load. */
-  logSeverityLevel: 3;
-}
-
-/** onnxruntime session options for one pool worker: single-threaded, fully optimised, quiet. */
-export function ortSessionOptions(): OrtWorkerSessionOptions {
-  return {
-    intraOpNumThreads: 1,
-    interOpNumThreads: 1,
-    executionMode: 'sequential',
-    graphOptimizationLevel: 'all',
-    logSeverityLevel: 3,
-  };
-}
+// The session options live with the kernels that open sessions; re-exported for worker authors.
+export { ortSessionOptions, type OrtWorkerSessionOptions } from '../kernels/ort-options';

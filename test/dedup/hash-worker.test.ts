@@ -1,7 +1,8 @@
 import { mkdtempSync, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { assetPath } from '../../src/assets/fetch';
+import { assetPath } from '../../src/assets/paths';
+import { featureSettingsSchema } from '../../src/config/schema/dedup-settings';
 import { Embedder, embeddingInput, l2normalise } from '../../src/kernels/features/embedding';
 import { hashFileContent } from '../../src/kernels/features/file-hash';
 import { extractFeatures } from '../../src/kernels/features/features';
@@ -22,6 +23,9 @@ const embedding = {
   mean: [0.5, 0.5, 0.5] as [number, number, number],
   std: [0.5, 0.5, 0.5] as [number, number, number],
 };
+// The worker takes complete settings: the main thread parses them (defaults applied) before sending.
+const withEmbedding = featureSettingsSchema.parse({ embedding });
+const defaults = featureSettingsSchema.parse({});
 
 describe('embedding helpers', () => {
   test('input tensor layout and normalisation', () => {
@@ -61,7 +65,7 @@ describe('hash worker (dist/workers/hash.js)', () => {
       worker: workerPath('hash'),
       size: 1,
       taskTimeoutMs: 30_000,
-      initArgs: [{ embedding }],
+      initArgs: [withEmbedding],
     });
     await pool.ready();
   });
@@ -69,8 +73,8 @@ describe('hash worker (dist/workers/hash.js)', () => {
 
   test('features in the worker equal features computed in-process, typed arrays intact', async () => {
     const file = path.join(samplesDir(), 'fruits.jpg');
-    const remote = await pool.run('features', [file, { embedding }], { identity: file });
-    const local = await extractFeatures(file, {});
+    const remote = await pool.run('features', [file, withEmbedding], { identity: file });
+    const local = await extractFeatures(file, defaults);
     if (!remote.ok || !local.ok) throw new Error('fruits.jpg should decode');
     expect(remote.features.hashes).toEqual(local.features.hashes);
     expect(remote.features.colour.constructor.name).toBe('Float32Array'); // crosses a realm: no instanceof
@@ -85,7 +89,7 @@ describe('hash worker (dist/workers/hash.js)', () => {
     const copy = path.join(dir, 'messi.webp');
     await sharp(path.join(samplesDir(), 'messi5.jpg')).webp({ quality: 60 }).toFile(copy);
     const get = async (f: string) => {
-      const r = await pool.run('features', [f, { embedding }], { identity: f });
+      const r = await pool.run('features', [f, withEmbedding], { identity: f });
       if (!r.ok) throw new Error(r.skipped.detail);
       return r.features;
     };
@@ -103,7 +107,7 @@ describe('hash worker (dist/workers/hash.js)', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'dedup-worker-'));
     const empty = path.join(dir, 'empty.jpg');
     await fs.writeFile(empty, '');
-    const r = await pool.run('features', [empty, {}]);
+    const r = await pool.run('features', [empty, defaults]);
     expect(r).toEqual({
       ok: false,
       skipped: { path: empty, reason: 'empty-file', detail: `${empty}: zero bytes` },

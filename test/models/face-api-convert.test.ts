@@ -13,7 +13,7 @@ import { assetPath } from '../../src/assets';
 import { tfPadding } from '../../src/models/face-api-convert';
 import { faceApiOnnxPath, FACE_API_MODELS, type FaceApiModel } from '../../src/models/face-api-models';
 import { loadTfjsWeights } from '../../src/models/tfjs-weights';
-import { createDetector } from '../../src/kernels/detectors';
+import { createDetector } from '../../src/kernels/detectors/open';
 import type { FrameImage } from '../../src/kernels/frame';
 import { cropFace } from '../../src/kernels/faces/face-crop';
 import { astronautPath, loadImage, sampleImage, sampleVideoFrame } from '../reid/faces';

@@ -13,7 +13,8 @@ import {
   type FaceClassifier,
   type FaceEmbedder,
 } from '../../src/kernels/faces/face-models';
-import { createDetector, type FaceDetector } from '../../src/kernels/detectors';
+import type { FaceDetector } from '../../src/kernels/detectors';
+import { createDetector } from '../../src/kernels/detectors/open';
 import type { FrameImage } from '../../src/kernels/frame';
 import { cropFace } from '../../src/kernels/faces/face-crop';
 import { dot, IdentityGallery } from '../../src/pipelines/camera/reid/gallery';

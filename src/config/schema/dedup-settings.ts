@@ -4,6 +4,8 @@
  * test/dedup (opencv-doc images and their resized / recompressed / cropped / brightened / blurred copies).
  */
 import { z } from 'zod';
+import type * as Kernel from '../../kernels/features/types';
+import type { Conform } from './conform';
 
 /**
  * Default capacity of the verification working set in items: about 23 MB of colour signatures (some 700 bytes each
@@ -129,7 +131,8 @@ export const dedupSettingsSchema = z
   })
   .describe('Dedup stage settings (every field optional; defaults tuned on the labelled sample corpus)');
 
-export type FeatureSettings = z.infer<typeof featureSettingsSchema>;
+/** Parsed feature settings; the compiler checks the hash worker's kernel accepts them. */
+export type FeatureSettings = Conform<z.infer<typeof featureSettingsSchema>, Kernel.FeatureSettings>;
 export type EmbeddingSettings = NonNullable<FeatureSettings['embedding']>;
 export type VerifySettings = z.infer<typeof verifySettingsSchema>;
 export type GroupingSettings = z.infer<typeof groupingSettingsSchema>;

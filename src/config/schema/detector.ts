@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import type { DetectorSpec } from '../../kernels/detectors/spec';
+import type { Conform } from './conform';
 
 const sharedOptions = {
   scoreThreshold: z.number().min(0).max(1).optional().describe('Drop detections scoring below this'),
@@ -77,7 +79,7 @@ export const detectorConfigSchema = z
   ])
   .describe('Face detector');
 
-/** Detector settings (input form: defaults not yet applied). */
-export type DetectorConfigInput = z.input<typeof detectorConfigSchema>;
-/** Detector settings after parsing. */
-export type DetectorConfig = z.infer<typeof detectorConfigSchema>;
+/** Detector settings (input form: defaults not yet applied); the compiler checks a worker can open them. */
+export type DetectorConfigInput = Conform<z.input<typeof detectorConfigSchema>, DetectorSpec>;
+/** Detector settings after parsing; the compiler checks a worker can open them. */
+export type DetectorConfig = Conform<z.infer<typeof detectorConfigSchema>, DetectorSpec>;

@@ -4,6 +4,8 @@
  * normalisation and output meaning (e.g. ArcFace 112x112 embeddings, InsightFace genderage).
  */
 import { z } from 'zod';
+import type * as Kernel from '../../kernels/faces/model-config';
+import type { Conform } from './conform';
 
 const rgbTriple = z.tuple([z.number(), z.number(), z.number()]);
 
@@ -80,5 +82,7 @@ export const classifierConfigSchema = z
   ])
   .describe('age/gender model');
 
-export type EmbedderConfig = z.infer<typeof embedderConfigSchema>;
-export type ClassifierConfig = z.infer<typeof classifierConfigSchema>;
+/** A parsed embedding model config; the compiler checks the embed kernel accepts it. */
+export type EmbedderConfig = Conform<z.infer<typeof embedderConfigSchema>, Kernel.EmbedderConfig>;
+/** A parsed age/gender model config; the compiler checks the classify kernel accepts it. */
+export type ClassifierConfig = Conform<z.infer<typeof classifierConfigSchema>, Kernel.ClassifierConfig>;

@@ -1,20 +1,13 @@
-import { assetPath } from '../../assets';
+import { assetPath } from '../../assets/paths';
 import type { Detection, DetectorFrame, InputLayout } from '../frame';
 import { generateSsdAnchors, type Anchor, type SsdAnchorOptions } from './anchors';
 import { floatTensor, openOnnxSession, outputData, type OrtSession } from '../onnx-session';
 import { finishDetections, resolveOptions, sigmoid } from './postprocess';
-import { modelInput, type TensorFormat } from './preprocess';
-import type { DetectorOptions, FaceDetector, ResolvedDetectorOptions } from './types';
+import { modelInput, type TensorFormat } from './tensor';
+import type { BlazeFaceOptions, BlazeFaceVariant } from './spec';
+import type { FaceDetector, ResolvedDetectorOptions } from './types';
 
-/** BlazeFace model variants: "front" (128 px, near faces, selfie range) and "back" (256 px, smaller faces). */
-export type BlazeFaceVariant = 'front' | 'back';
-
-/** Options of {@link createBlazeFaceDetector}. */
-export interface BlazeFaceOptions extends DetectorOptions {
-  variant?: BlazeFaceVariant;
-  /** Model file; default: the variant's file from the `blazeface` asset. */
-  modelPath?: string;
-}
+export type { BlazeFaceOptions, BlazeFaceVariant } from './spec';
 
 interface VariantSpec {
   file: string;

@@ -1,25 +1,14 @@
 import { existsSync } from 'node:fs';
-import { assetPath } from '../../assets';
+import { assetPath } from '../../assets/paths';
 import { loadOpenCV, type CV } from '../../util/opencv';
 import type { Detection, DetectorFrame, FrameImage } from '../frame';
 import { assertFrameImage } from '../frame';
 import { finishDetections, resolveOptions } from './postprocess';
-import { clipRoi } from './preprocess';
-import type { DetectorOptions, FaceDetector, ResolvedDetectorOptions } from './types';
+import { clipRoi } from './letterbox';
+import type { HaarOptions } from './spec';
+import type { FaceDetector, ResolvedDetectorOptions } from './types';
 
-/** Options of {@link createHaarDetector}. */
-export interface HaarOptions extends DetectorOptions {
-  /** Cascade XML; default: haarcascades/haarcascade_frontalface_default.xml from the `cascades` asset. */
-  cascadePath?: string;
-  /** Image pyramid step of detectMultiScale (default 1.1). */
-  scaleFactor?: number;
-  /** Neighbouring hits a face needs (default 3, as OpenCV). */
-  minNeighbors?: number;
-  /** Shrink the frame (or ROI) so its longer side is at most this before detection (default: no shrink). */
-  maxInputSide?: number;
-  /** Equalise the grey histogram first (default false). */
-  equalizeHist?: boolean;
-}
+export type { HaarOptions } from './spec';
 
 type Cascade = InstanceType<CV['CascadeClassifier']>;
 

@@ -1,6 +1,6 @@
 import type { Box, Detection } from '../frame';
 import { nms, type NmsMode } from './nms';
-import { toSource, type InputTransform } from './preprocess';
+import { toSource, type InputTransform } from './letterbox';
 import type { DetectorOptions, ResolvedDetectorOptions, Roi } from './types';
 
 /** Fills in the shared options with a detector's defaults and checks their ranges. */

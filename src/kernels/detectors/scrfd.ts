@@ -2,16 +2,11 @@ import type { Detection, DetectorFrame, InputLayout } from '../frame';
 import { resolveNchwInput } from './model-input';
 import { floatTensor, openOnnxSession, outputData, type OrtSession } from '../onnx-session';
 import { finishDetections, resolveOptions } from './postprocess';
-import { modelInput, type TensorFormat } from './preprocess';
-import type { DetectorOptions, FaceDetector, ResolvedDetectorOptions } from './types';
+import { modelInput, type TensorFormat } from './tensor';
+import type { ScrfdOptions } from './spec';
+import type { FaceDetector, ResolvedDetectorOptions } from './types';
 
-/** Options of {@link createScrfdDetector}. */
-export interface ScrfdOptions extends DetectorOptions {
-  /** The user's SCRFD ONNX file (InsightFace det_*.onnx). */
-  modelPath: string;
-  /** Input size for models with a dynamic input (multiple of 32; default 640 x 640). */
-  inputSize?: { width: number; height: number };
-}
+export type { ScrfdOptions } from './spec';
 
 /** InsightFace feeds RGB as (v - 127.5) / 128. */
 const SCRFD_FORMAT: TensorFormat = { layout: 'nchw', channels: 'rgb', scale: 1 / 128, offset: -127.5 / 128 };

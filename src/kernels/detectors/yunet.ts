@@ -2,16 +2,11 @@ import type { Detection, DetectorFrame, InputLayout } from '../frame';
 import { resolveNchwInput } from './model-input';
 import { floatTensor, openOnnxSession, outputData, type OrtSession } from '../onnx-session';
 import { finishDetections, resolveOptions } from './postprocess';
-import { modelInput, type TensorFormat } from './preprocess';
-import type { DetectorOptions, FaceDetector, ResolvedDetectorOptions } from './types';
+import { modelInput, type TensorFormat } from './tensor';
+import type { YuNetOptions } from './spec';
+import type { FaceDetector, ResolvedDetectorOptions } from './types';
 
-/** Options of {@link createYuNetDetector}. */
-export interface YuNetOptions extends DetectorOptions {
-  /** The user's YuNet ONNX file (OpenCV zoo face_detection_yunet_2023mar layout). */
-  modelPath: string;
-  /** Input size for models with a dynamic input (multiple of 32; default 640 x 640). */
-  inputSize?: { width: number; height: number };
-}
+export type { YuNetOptions } from './spec';
 
 const STRIDES = [8, 16, 32] as const;
 /** OpenCV's FaceDetectorYN feeds BGR bytes as floats without scaling. */

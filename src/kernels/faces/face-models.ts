@@ -5,12 +5,12 @@
  */
 import type * as Ort from 'onnxruntime-node';
 import { openOnnxSession } from '../onnx-session';
-import type { CropSpec } from './face-crop';
-import type { ClassifierConfig, EmbedderConfig } from '../../config/schema/face-models';
 import { faceApiOnnxPath, FACE_API_MODELS } from '../../models/face-api-models';
 import { l2normalise } from '../../util/vector';
+import type { AgeGender, ClassifierConfig, EmbedderConfig } from './model-config';
 
 export { l2normalise };
+export { cropSpecFor, type AgeGender, type ClassifierConfig, type EmbedderConfig } from './model-config';
 
 /** Input handling of one model. */
 interface InputSpec {
@@ -21,25 +21,6 @@ interface InputSpec {
   channels: 'rgb' | 'bgr';
   mean: readonly number[];
   std: readonly number[];
-}
-
-/** The crop a model wants (its input size and alignment hints). */
-export function cropSpecFor(
-  config: EmbedderConfig | ClassifierConfig,
-  model: 'embed' | 'classify',
-): CropSpec {
-  if (config.type === 'face-api') {
-    // Box crops, margins chosen on real faces (test/reid/real-faces.test.ts).
-    return model === 'embed'
-      ? { size: FACE_API_MODELS['face-recognition'].inputSize, margin: 0.2 }
-      : { size: FACE_API_MODELS['age-gender'].inputSize, margin: 0 };
-  }
-  return {
-    size: config.inputSize,
-    eyeDistance: config.eyeDistance,
-    eyeY: config.eyeY,
-    margin: config.margin,
-  };
 }
 
 function inputSpec(config: EmbedderConfig | ClassifierConfig, model: 'embed' | 'classify'): InputSpec {
@@ -166,12 +147,6 @@ export async function openEmbedder(config: EmbedderConfig): Promise<FaceEmbedder
     },
     dispose: () => session.release(),
   };
-}
-
-/** Age (years) and probability of male for one face. */
-export interface AgeGender {
-  age: number;
-  male: number;
 }
 
 /** An age/gender model. */

@@ -6,7 +6,7 @@
 import type * as Ort from 'onnxruntime-node';
 import { openOnnxSession } from '../onnx-session';
 import { resizeArea, type Raster } from './pixels';
-import type { EmbeddingSettings } from '../../config/schema/dedup-settings';
+import type { EmbeddingSettings } from './types';
 import { l2normalise } from '../../util/vector';
 
 export { l2normalise };

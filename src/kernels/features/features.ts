@@ -9,8 +9,7 @@ import { hsvHistogram } from './colour';
 import type { Embedder } from './embedding';
 import { hashSet } from './hashes';
 import { rasterFromBytes, resizeArea, toBytes, toGrey, transformRaster, type Raster } from './pixels';
-import { featureSettingsSchema, type FeatureSettings } from '../../config/schema/dedup-settings';
-import type { FeatureResult, HashVariant, ImageFeatures, SkipReason } from './types';
+import type { FeatureResult, FeatureSettings, HashVariant, ImageFeatures, SkipReason } from './types';
 
 /** Side of the square raster every file is decoded to (unless an embedding needs more). */
 export const DECODE_SIZE = 128;
@@ -58,15 +57,14 @@ export function featuresFromRaster(
 }
 
 /**
- * Decodes `file` once and computes its features. Never throws for a bad file: empty, unreadable,
+ * Decodes `file` once and computes its features with complete `settings` (parsed by the config layer). Never throws for a bad file: empty, unreadable,
  * non-image, corrupt/truncated and over-the-pixel-limit files return `{ ok: false, skipped }`.
  */
 export async function extractFeatures(
   file: string,
-  options: Partial<FeatureSettings> = {},
+  settings: FeatureSettings,
   embedder?: Embedder,
 ): Promise<FeatureResult> {
-  const settings = featureSettingsSchema.parse(options);
   try {
     const st = await fs.stat(file);
     if (!st.isFile()) return skip(file, 'unreadable', `${file}: not a regular file`);

@@ -98,3 +98,36 @@ export interface ImageSummary extends ImageBasics {
 
 /** Result of computing features for one file: the features or a skip reason. */
 export type FeatureResult = { ok: true; features: ImageFeatures } | { ok: false; skipped: SkippedFile };
+
+/** The optional CNN embedding of the feature extraction (defaults live in the config schema). */
+export interface EmbeddingSettings {
+  /** ONNX model file. */
+  model: string;
+  /** Input tensor name; default: the first input. */
+  inputName?: string;
+  /** Output tensor name; default: the first output. */
+  outputName?: string;
+  /** Square input side in pixels. */
+  inputSize: number;
+  layout: 'NCHW' | 'NHWC';
+  /** Per-channel mean, pixels in 0..1. */
+  mean: readonly number[];
+  /** Per-channel standard deviation. */
+  std: readonly number[];
+}
+
+/**
+ * Feature extraction settings, complete (defaults applied by the config layer before they reach a worker:
+ * `featureSettingsSchema` in src/config/schema/dedup-settings.ts).
+ */
+export interface FeatureSettings {
+  /** Images with more pixels are skipped as decompression bombs. */
+  limitInputPixels: number;
+  /** Side of the grey SSIM thumbnail. */
+  thumbSize: number;
+  /** HSV histogram bins per axis. */
+  hsvBins: { h: number; s: number; v: number };
+  /** Also hash mirrored and rotated copies. */
+  variants: boolean;
+  embedding?: EmbeddingSettings;
+}

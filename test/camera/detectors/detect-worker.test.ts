@@ -4,7 +4,8 @@
  * The compiled detect worker (dist/workers/detect.js, build first) run through the pool wrapper.
  */
 import { existsSync } from 'node:fs';
-import { createDetector, detectorKey, type FaceDetector } from '../../../src/kernels/detectors';
+import { detectorKey, type FaceDetector } from '../../../src/kernels/detectors';
+import { createDetector } from '../../../src/kernels/detectors/open';
 import { iou } from '../../../src/kernels/frame';
 import { createPool, toTransferable, type WorkerPool } from '../../../src/pools';
 import { workerPath } from '../../../src/util/paths';

@@ -7,7 +7,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createDetector } from '../../../src/kernels/detectors';
+import { createDetector } from '../../../src/kernels/detectors/open';
 import type { Detection } from '../../../src/kernels/frame';
 import { buildScrfdModel, buildYuNetModel } from '../../fixtures/onnx/face-models';
 import { plainFrame } from './images';

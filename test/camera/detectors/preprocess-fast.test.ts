@@ -1,10 +1,6 @@
 import fc from 'fast-check';
-import {
-  letterbox,
-  letterboxTensor,
-  toTensorData,
-  type TensorFormat,
-} from '../../../src/kernels/detectors/preprocess';
+import { letterbox } from '../../../src/kernels/detectors/resample';
+import { letterboxTensor, toTensorData, type TensorFormat } from '../../../src/kernels/detectors/tensor';
 import type { FrameImage } from '../../../src/kernels/frame';
 import type { Roi } from '../../../src/kernels/detectors/types';
 import { loadOpenCV } from '../../../src/util/opencv';

@@ -1,10 +1,6 @@
-import {
-  axisTaps,
-  letterbox,
-  letterboxGeometry,
-  toSource,
-  toTensorData,
-} from '../../../src/kernels/detectors/preprocess';
+import { letterboxGeometry, toSource } from '../../../src/kernels/detectors/letterbox';
+import { axisTaps, letterbox } from '../../../src/kernels/detectors/resample';
+import { toTensorData } from '../../../src/kernels/detectors/tensor';
 import { loadOpenCV } from '../../../src/util/opencv';
 import { sampleVideoFrame } from './images';
 

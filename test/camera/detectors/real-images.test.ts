@@ -4,7 +4,8 @@
  * BlazeFace and the Haar cascade on real pictures (messi5.jpg, a Megamind.avi frame from Debian
  * opencv-doc; assets from `pipeline assets fetch`).
  */
-import { createDetector, type FaceDetector } from '../../../src/kernels/detectors';
+import type { FaceDetector } from '../../../src/kernels/detectors';
+import { createDetector } from '../../../src/kernels/detectors/open';
 import { iou, type Detection, type FrameImage } from '../../../src/kernels/frame';
 import { paintRect, plainFrame, resizeFrame, sampleImage, sampleVideoFrame } from './images';
 

@@ -9,8 +9,10 @@ import { assetPath } from '../../../src/assets';
 import type { ChannelConfig } from '../../../src/config/schema/channel';
 import { channelSchema } from '../../../src/config/schema/channel';
 import { decoderOutputs, type DetectFn } from '../../../src/pipelines/camera/channel';
-import { createDetector, type FaceDetector } from '../../../src/kernels/detectors';
-import { letterbox, planLetterbox } from '../../../src/kernels/detectors/preprocess';
+import type { FaceDetector } from '../../../src/kernels/detectors';
+import { createDetector } from '../../../src/kernels/detectors/open';
+import { planLetterbox } from '../../../src/kernels/detectors/letterbox';
+import { letterbox } from '../../../src/kernels/detectors/resample';
 import { iou, type InputLayout } from '../../../src/kernels/frame';
 import {
   letterboxFilter,

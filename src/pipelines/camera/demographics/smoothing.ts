@@ -2,7 +2,7 @@
  * Per-track smoothing of age/gender samples: age as a trimmed mean of the most recent samples (robust to a
  * few bad crops), gender by majority vote with the winners' mean probability as confidence.
  */
-import type { AgeGender } from '../../../kernels/faces/face-models';
+import type { AgeGender } from '../../../kernels/faces/model-config';
 
 /** Smoothed demographics of a track or identity. */
 export interface Demographics {

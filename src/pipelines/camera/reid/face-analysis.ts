@@ -20,7 +20,7 @@ import type { RxvisionConfig } from '../../../config';
 import type { ChannelConfig } from '../../../config/schema/channel';
 import type { Database } from '../../../db';
 import type { ClassifierConfig, EmbedderConfig } from '../../../config/schema/face-models';
-import { cropSpecFor, type AgeGender } from '../../../kernels/faces/face-models';
+import { cropSpecFor, type AgeGender } from '../../../kernels/faces/model-config';
 import { counter } from '../../../metrics/registry';
 import { inPool } from '../../../operators/in-pool';
 import { priorityQueue } from '../../../operators/priority-queue';

@@ -3,7 +3,7 @@ import { spawn, execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { Readable } from 'node:stream';
 import { scrubSecrets } from '../../../util/redact';
-import { planLetterbox } from '../../../kernels/detectors/preprocess';
+import { planLetterbox } from '../../../kernels/detectors/letterbox';
 import type { InputLayout } from '../../../kernels/frame';
 import { PipeFrames } from './pipe-frames';
 import { SourceError, type RawFrame, type RawFrameReader, type SourceInfo } from './raw-reader';

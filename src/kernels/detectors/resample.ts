@@ -1,15 +1,10 @@
-import { assertFrameImage, type DetectorFrame, type FrameImage, type InputLayout } from '../frame';
+/**
+ * The area resampler: shrinks (area averaging) or enlarges (bilinear) a frame region into a letterboxed
+ * BGR24 picture, in plain TypeScript (see {@link letterbox} for why not OpenCV).
+ */
+import type { FrameImage } from '../frame';
+import { layoutOf, planLetterbox, type InputTransform, type LetterboxAlign } from './letterbox';
 import type { Roi } from './types';
-
-/** Maps model-input pixel coordinates back to source-frame pixels: src = (p - pad) / scale + offset. */
-export interface InputTransform {
-  scale: number;
-  padX: number;
-  padY: number;
-  /** Top-left corner of the detected region (the ROI) in the frame. */
-  offsetX: number;
-  offsetY: number;
-}
 
 /** A frame region resized into the model input, as packed BGR bytes, with the way back. */
 export interface LetterboxedInput {
@@ -20,44 +15,6 @@ export interface LetterboxedInput {
   transform: InputTransform;
   /** The clipped region of the frame that was used, [x, y, w, h]. */
   region: Roi;
-}
-
-/** Where the resized image sits inside the padded input. */
-export type LetterboxAlign = 'center' | 'top-left';
-
-/** Maps a point from model-input pixels to source-frame pixels. */
-export function toSource(t: InputTransform, x: number, y: number): [number, number] {
-  return [(x - t.padX) / t.scale + t.offsetX, (y - t.padY) / t.scale + t.offsetY];
-}
-
-/**
- * Clips a region of interest to the frame; undefined roi means the whole frame. Returns undefined when the
- * clipped region is empty. Integer pixel bounds (floor/ceil outward).
- */
-export function clipRoi(width: number, height: number, roi?: Roi): Roi | undefined {
-  if (!roi) return [0, 0, width, height];
-  const x1 = Math.max(0, Math.floor(roi[0]));
-  const y1 = Math.max(0, Math.floor(roi[1]));
-  const x2 = Math.min(width, Math.ceil(roi[0] + roi[2]));
-  const y2 = Math.min(height, Math.ceil(roi[1] + roi[3]));
-  if (x2 <= x1 || y2 <= y1) return undefined;
-  return [x1, y1, x2 - x1, y2 - y1];
-}
-
-/** Scale and padding that fit a w x h region into inW x inH keeping the aspect ratio. */
-export function letterboxGeometry(
-  w: number,
-  h: number,
-  inW: number,
-  inH: number,
-  align: LetterboxAlign,
-): { scale: number; resizedW: number; resizedH: number; padX: number; padY: number } {
-  const scale = Math.min(inW / w, inH / h);
-  const resizedW = Math.min(inW, Math.max(1, Math.round(w * scale)));
-  const resizedH = Math.min(inH, Math.max(1, Math.round(h * scale)));
-  const padX = align === 'center' ? Math.floor((inW - resizedW) / 2) : 0;
-  const padY = align === 'center' ? Math.floor((inH - resizedH) / 2) : 0;
-  return { scale, resizedW, resizedH, padX, padY };
 }
 
 /** Separable resampling taps for one axis: output i reads `count[i]` source pixels from `start[i]`. */
@@ -305,7 +262,7 @@ function resampleRow(from: number, xt: AxisTaps, dstW: number): Float64Array {
  * rows (contiguous inner loops reading every source byte about once, packed 4 bytes a word when possible),
  * then the short horizontal pass runs on that one row. The row buffer is reused between calls.
  */
-function resampleRows(
+export function resampleRows(
   image: FrameImage,
   region: Roi,
   dstW: number,
@@ -326,7 +283,7 @@ function resampleRows(
 }
 
 /** Rounds a resampled value (a convex combination of bytes, so within [0, 255] up to float error). */
-function toByte(v: number): number {
+export function toByte(v: number): number {
   return v <= 0 ? 0 : v >= 255 ? 255 : (v + 0.5) | 0;
 }
 
@@ -354,217 +311,4 @@ export function letterbox(
     for (let i = 0; i < rowValues; i++) bgr[base + i] = toByte(row[i]);
   });
   return { bgr, width: inW, height: inH, transform: g.transform, region: g.region };
-}
-
-/** The {@link InputLayout} of the letterbox functions' arguments (default alignment: centre). */
-function layoutOf(inW: number, inH: number, options: { roi?: Roi; align?: LetterboxAlign }): InputLayout {
-  return { width: inW, height: inH, align: options.align ?? 'center', roi: options.roi };
-}
-
-/** How packed BGR bytes become a float tensor: layout, channel order and value = byte * scale + offset. */
-export interface TensorFormat {
-  layout: 'nhwc' | 'nchw';
-  channels: 'rgb' | 'bgr';
-  scale: number;
-  offset: number;
-}
-
-/** Source channel (0 = B, 1 = G, 2 = R) of each output channel. */
-function channelOrder(format: TensorFormat): [number, number, number] {
-  return format.channels === 'rgb' ? [2, 1, 0] : [0, 1, 2];
-}
-
-/** byte -> byte * scale + offset for the last formats seen (a model keeps one format). */
-const valueTables = new Map<string, Float32Array>();
-
-function valueTable(scale: number, offset: number): Float32Array {
-  const key = `${scale}:${offset}`;
-  let table = valueTables.get(key);
-  if (!table) {
-    table = new Float32Array(256);
-    for (let v = 0; v < 256; v++) table[v] = v * scale + offset;
-    if (valueTables.size >= 8) valueTables.clear();
-    valueTables.set(key, table);
-  }
-  return table;
-}
-
-/**
- * Converts packed BGR24 bytes into a float32 tensor buffer in the given format. A 256-entry table replaces
- * the multiply-add, and the loop reads fixed offsets: this runs on every decoder-resized frame.
- */
-export function toTensorData(
-  bgr: Uint8Array,
-  width: number,
-  height: number,
-  format: TensorFormat,
-): Float32Array {
-  const n = width * height;
-  const out = new Float32Array(n * 3);
-  const table = valueTable(format.scale, format.offset);
-  const [c0, c1, c2] = channelOrder(format);
-  if (format.layout === 'nhwc') {
-    for (let p = 0; p < n * 3; p += 3) {
-      out[p] = table[bgr[p + c0]];
-      out[p + 1] = table[bgr[p + c1]];
-      out[p + 2] = table[bgr[p + c2]];
-    }
-  } else {
-    const o1 = n;
-    const o2 = 2 * n;
-    for (let i = 0, p = 0; i < n; i++, p += 3) {
-      out[i] = table[bgr[p + c0]];
-      out[o1 + i] = table[bgr[p + c1]];
-      out[o2 + i] = table[bgr[p + c2]];
-    }
-  }
-  return out;
-}
-
-/** A frame region letterboxed straight into a model's float input tensor, with the way back. */
-export interface LetterboxedTensor {
-  /** width * height * 3 floats in the requested layout and channel order. */
-  data: Float32Array;
-  width: number;
-  height: number;
-  transform: InputTransform;
-  /** The clipped region of the frame that was used, [x, y, w, h]. */
-  region: Roi;
-}
-
-/**
- * {@link letterbox} followed by {@link toTensorData} in one pass: each resampled row is rounded to bytes
- * (so the values equal the two-step result exactly) and written as normalised floats, without the
- * intermediate BGR image. Padding gets the value of a black pixel. Pass `out` (width * height * 3 floats)
- * to reuse a buffer, only when no earlier inference may still be reading it.
- */
-export function letterboxTensor(
-  image: FrameImage,
-  inW: number,
-  inH: number,
-  format: TensorFormat,
-  options: { roi?: Roi; align?: LetterboxAlign; out?: Float32Array } = {},
-): LetterboxedTensor | undefined {
-  const g = planLetterbox(image.width, image.height, layoutOf(inW, inH, options));
-  if (!g) return undefined;
-  const n = inW * inH;
-  const out = options.out ?? new Float32Array(n * 3);
-  if (out.length !== n * 3) {
-    throw new Error(`letterboxTensor: out has ${out.length} floats, expected ${n * 3} (${inW}x${inH}x3)`);
-  }
-  const { scale, offset } = format;
-  if (offset !== 0 || options.out) fillPadding(out, inW, inH, g, offset);
-  const [c0, c1, c2] = channelOrder(format);
-  const dstW = g.resizedW;
-  if (format.layout === 'nhwc') {
-    resampleRows(image, g.region, dstW, g.resizedH, (y, row) => {
-      let o = ((g.padY + y) * inW + g.padX) * 3;
-      for (let x = 0; x < dstW * 3; x += 3, o += 3) {
-        out[o] = toByte(row[x + c0]) * scale + offset;
-        out[o + 1] = toByte(row[x + c1]) * scale + offset;
-        out[o + 2] = toByte(row[x + c2]) * scale + offset;
-      }
-    });
-  } else {
-    resampleRows(image, g.region, dstW, g.resizedH, (y, row) => {
-      let o = (g.padY + y) * inW + g.padX;
-      for (let x = 0; x < dstW * 3; x += 3, o++) {
-        out[o] = toByte(row[x + c0]) * scale + offset;
-        out[n + o] = toByte(row[x + c1]) * scale + offset;
-        out[2 * n + o] = toByte(row[x + c2]) * scale + offset;
-      }
-    });
-  }
-  return { data: out, width: inW, height: inH, transform: g.transform, region: g.region };
-}
-
-/** Sets every padding value (outside the resized content) to `value`; layout does not matter for this. */
-function fillPadding(out: Float32Array, inW: number, inH: number, g: LetterboxPlan, value: number): void {
-  if (g.resizedW === inW && g.resizedH === inH) return;
-  // Same value in every channel, so filling whole pixels' worth of floats works for NHWC and NCHW alike:
-  // fill everything, the content rows are overwritten afterwards.
-  out.fill(value);
-}
-
-/** The letterbox an {@link InputLayout} implies for a frame size: the region used and the way back. */
-export interface LetterboxPlan {
-  /** The clipped region of the frame, [x, y, w, h] (integer bounds). */
-  region: Roi;
-  resizedW: number;
-  resizedH: number;
-  padX: number;
-  padY: number;
-  transform: InputTransform;
-}
-
-/**
- * Plans the letterbox of a `width` x `height` frame into `layout`; undefined when the ROI misses the
- * frame. The detectors and the decoder (FFmpeg's crop/scale/pad filters) both follow this plan, so boxes
- * map back the same way whichever side resized.
- */
-export function planLetterbox(width: number, height: number, layout: InputLayout): LetterboxPlan | undefined {
-  const region = clipRoi(width, height, layout.roi);
-  if (!region) return undefined;
-  const g = letterboxGeometry(region[2], region[3], layout.width, layout.height, layout.align);
-  return {
-    region,
-    resizedW: g.resizedW,
-    resizedH: g.resizedH,
-    padX: g.padX,
-    padY: g.padY,
-    transform: { scale: g.scale, padX: g.padX, padY: g.padY, offsetX: region[0], offsetY: region[1] },
-  };
-}
-
-function sameLayout(a: InputLayout, b: InputLayout): boolean {
-  const roiA = a.roi ?? [];
-  const roiB = b.roi ?? [];
-  return (
-    a.width === b.width &&
-    a.height === b.height &&
-    a.align === b.align &&
-    roiA.length === roiB.length &&
-    roiA.every((v, i) => v === roiB[i])
-  );
-}
-
-/**
- * A detector's float input from whatever the frame carries: the decoder-resized picture when it was made
- * for this very layout (only a byte-to-float conversion left), else the full frame letterboxed here.
- * Undefined when the ROI misses the frame.
- */
-export function modelInput(
-  frame: DetectorFrame,
-  layout: InputLayout,
-  format: TensorFormat,
-): LetterboxedTensor | undefined {
-  const resized = frame.resized;
-  if (resized && sameLayout(resized, layout)) {
-    const plan = planLetterbox(frame.width, frame.height, layout);
-    if (!plan) return undefined;
-    const expected = layout.width * layout.height * 3;
-    if (resized.data.byteLength !== expected) {
-      throw new Error(
-        `resized input: data has ${resized.data.byteLength} bytes, expected ${expected} (BGR24 ${layout.width}x${layout.height})`,
-      );
-    }
-    return {
-      data: toTensorData(resized.data, layout.width, layout.height, format),
-      width: layout.width,
-      height: layout.height,
-      transform: plan.transform,
-      region: plan.region,
-    };
-  }
-  if (!frame.data) {
-    const got = resized ? `${resized.width}x${resized.height} ${resized.align}` : 'nothing';
-    throw new Error(
-      `detector input ${layout.width}x${layout.height} ${layout.align}: the frame has no full picture and its decoder-resized input is ${got}`,
-    );
-  }
-  assertFrameImage(frame, 'frame');
-  return letterboxTensor(frame, layout.width, layout.height, format, {
-    roi: layout.roi,
-    align: layout.align,
-  });
 }
