@@ -11,9 +11,9 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp, { type Sharp, type Metadata } from 'sharp';
 import { runDedupJob } from '../src/pipelines/dedup/job';
-import { closeAllPools, getPool } from '../src/pools/registry';
-import { assetsDir, workerPath } from '../src/util/paths';
-import type { HashWorkerApi } from '../workers/hash';
+import { hashPool } from '../src/pools/kinds';
+import { closeAllPools } from '../src/pools/registry';
+import { assetsDir } from '../src/util/paths';
 
 /** Sample images that are not near-duplicates of each other (stereo pairs, sequences, ELA pairs left out). */
 const OPENCV_ORIGINALS = [
@@ -294,7 +294,7 @@ export async function run(opts: EvalOptions = {}) {
   const ordinary = Object.entries(EVAL_TRANSFORMS)
     .filter(([, t]) => !t.hard)
     .map(([n]) => n);
-  const pool = getPool<HashWorkerApi>('hash', { worker: workerPath('hash'), taskTimeoutMs: 60_000 });
+  const pool = hashPool();
   const results: Record<string, unknown> = {
     corpus: { originals: items.filter((i) => i.transform === 'original').length, images: items.length },
     poolSize: pool.size,

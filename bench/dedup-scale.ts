@@ -15,9 +15,8 @@ import { openDatabase } from '../src/db';
 import { runDedupJob } from '../src/pipelines/dedup/job';
 import type { DedupProgress } from '../src/pipelines/dedup/progress';
 import type { DedupReport } from '../src/pipelines/dedup/report/model';
-import { closeAllPools, getPool } from '../src/pools/registry';
-import { workerPath } from '../src/util/paths';
-import type { HashWorkerApi } from '../workers/hash';
+import { hashPool } from '../src/pools/kinds';
+import { closeAllPools } from '../src/pools/registry';
 
 const W = 160;
 const H = 120;
@@ -155,7 +154,7 @@ export async function run(opts: ScaleOptions = {}) {
   const dataDir = path.join(work, `db-${count}-${Date.now()}`);
   const database = await openDatabase({ dataDir });
   await database.migrate();
-  const pool = getPool<HashWorkerApi>('hash', { worker: workerPath('hash'), taskTimeoutMs: 60_000 });
+  const pool = hashPool();
   const mb = (b: number) => Math.round(b / 1e6);
   let peak = 0;
   const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 100);

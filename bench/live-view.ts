@@ -13,9 +13,9 @@ import path from 'node:path';
 import { assetPath } from '../src/assets';
 import { parseConfig, webSchema } from '../src/config';
 import { runChannels } from '../src/pipelines/camera/run-channels';
-import { closeAllPools, getPool } from '../src/pools/registry';
+import { encodePool } from '../src/pools/kinds';
+import { closeAllPools } from '../src/pools/registry';
 import { createLogger, setLogger } from '../src/util/logger';
-import { workerPath } from '../src/util/paths';
 import { startWeb, type WebSurface } from '../src/web';
 
 /** Options of {@link run}. */
@@ -116,7 +116,7 @@ export async function run(options: LiveViewBenchOptions = {}): Promise<LiveViewB
   const web = await startWeb({ web: webSchema.parse({ port: 0, fps: viewFps }) });
   try {
     // Start both pools before timing, so neither mode pays for worker start-up.
-    await getPool('encode', { worker: workerPath('encode'), size: 1, taskTimeoutMs: 10_000 }).ready();
+    await encodePool({ size: 1 }).ready();
     await measure(web, 'closed', Math.min(frames, 30)); // warm-up: detect workers and models
     const runs: LiveViewRun[] = [];
     for (let i = 0; i < repeats; i++) {

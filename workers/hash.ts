@@ -3,7 +3,7 @@
  * session per worker (when an embedding model is configured), created in `init` and reused.
  */
 import sharp from 'sharp';
-import { exposeWorker } from '../src/pools/expose';
+import { exposeWorker, transferResult } from '../src/pools/expose';
 import { Embedder } from '../src/kernels/features/embedding';
 import { hashFileContent, hashFiles, type FileHashResult } from '../src/kernels/features/file-hash';
 import { extractFeatures } from '../src/kernels/features/features';
@@ -26,6 +26,16 @@ function embedderFor(settings: FeatureSettings): Promise<Embedder> | undefined {
   return embedder;
 }
 
+/** The buffers of a result's feature arrays, moved to the main thread rather than copied. */
+function featureBuffers(result: FeatureResult): ArrayBuffer[] {
+  if (!result.ok) return [];
+  const { colour, thumb, embedding } = result.features;
+  // Only arrays that own their whole buffer: moving a shared one would empty its other views.
+  return [colour, thumb, embedding].flatMap((a) =>
+    a && a.byteOffset === 0 && a.byteLength === a.buffer.byteLength ? [a.buffer as ArrayBuffer] : [],
+  );
+}
+
 const api = {
   /** Optional warm-up: loads the embedding model (if `settings` name one) once per worker. */
   async init(settings?: FeatureSettings): Promise<void> {
@@ -37,7 +47,8 @@ const api = {
    */
   async features(path: string, settings: FeatureSettings): Promise<FeatureResult> {
     const e = embedderFor(settings);
-    return extractFeatures(path, settings, e ? await e : undefined);
+    const result = await extractFeatures(path, settings, e ? await e : undefined);
+    return transferResult(result, featureBuffers(result));
   },
   /** Streamed content hash (sha1 hex) for exact-duplicate detection. */
   async contentHash(path: string): Promise<string> {

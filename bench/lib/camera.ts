@@ -3,8 +3,8 @@ import { parseConfig, type RxvisionConfig } from '../../src/config';
 import type { ChannelConfig } from '../../src/config/schema/channel';
 import { detectorKey } from '../../src/kernels/detectors';
 import { faceCropRequest, poolClassify, poolEmbed } from '../../src/pipelines/camera/reid/face-analysis';
-import { closeAllPools, configurePools, getPool } from '../../src/pools/registry';
-import { workerPath } from '../../src/util/paths';
+import { detectPool } from '../../src/pools/kinds';
+import { closeAllPools, configurePools } from '../../src/pools/registry';
 
 /** The sample videos channels cycle through (Megamind: a face in most frames; vtest: pedestrians). */
 export const SAMPLE_VIDEOS = ['Megamind.avi', 'vtest.avi'];
@@ -51,7 +51,7 @@ export function cameraConfig(
 export async function warmDetectPool(config: RxvisionConfig): Promise<void> {
   configurePools(config.pools);
   const keys = [...new Set((config.channels ?? []).map((c: ChannelConfig) => detectorKey(c.detector)))];
-  const pool = getPool('detect', { worker: workerPath('detect'), initArgs: [{ preload: keys }] });
+  const pool = detectPool({ initArgs: [{ preload: keys }] });
   await pool.ready();
 }
 

@@ -4,7 +4,7 @@ import { logger } from '../util/logger';
 import { assetsDir, downloadCacheDir } from '../util/paths';
 import { redactUrl } from '../util/redact';
 import { obtainDeb } from './debian-source';
-import { AssetFetchError, AssetMissingError } from './errors';
+import { AssetFetchError } from './errors';
 import { CommandError } from './files';
 import { installAsset } from './install';
 import { ASSET_MANIFEST, assetSpec, describeSource, type AssetId, type AssetSpec } from './manifest';

@@ -3,7 +3,6 @@
  * `encode` worker draws it. Pure functions: the main thread builds the items from a frame's result; the
  * worker lays them out at the output size, draws the rectangles into the pixels and the texts as small SVGs.
  */
-import type { FrameResult } from '../pipelines/camera/channel';
 import type { Box } from './frame';
 
 /** How a box is drawn: by its track's state. */
@@ -63,8 +62,21 @@ export function attributeCaption(attributes: Record<string, unknown> | undefined
   return parts.join(' · ');
 }
 
+/**
+ * What {@link overlayItems} reads of a processed frame: structurally the camera pipeline's `FrameResult`
+ * (kernels cannot import the pipelines).
+ */
+export interface OverlayFrame {
+  detections: ReadonlyArray<{ box: Box; score: number }>;
+  tracking: {
+    trackIds: ReadonlyArray<number | undefined>;
+    tracks: ReadonlyArray<{ id: number; state: string; box: Box }>;
+  };
+  attributes?: Record<number, Record<string, unknown>>;
+}
+
 /** The boxes of one processed frame: each detection with its track id, score and attributes; lost tracks. */
-export function overlayItems(result: FrameResult): OverlayItem[] {
+export function overlayItems(result: OverlayFrame): OverlayItem[] {
   const tracks = new Map(result.tracking.tracks.map((t) => [t.id, t]));
   const items: OverlayItem[] = result.detections.map((d, i) => {
     const trackId = result.tracking.trackIds[i];

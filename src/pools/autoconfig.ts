@@ -7,8 +7,11 @@
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 
-/** Pool kinds sized here; pipelines may create other kinds with explicit sizes. */
-export const POOL_KINDS = ['detect', 'embed', 'classify', 'hash', 'decode'] as const;
+/**
+ * Pool kinds sized here (every CPU-heavy worker kind; the encode pool is sized by the live view);
+ * pipelines may create other kinds with explicit sizes.
+ */
+export const POOL_KINDS = ['detect', 'embed', 'classify', 'hash'] as const;
 export type PoolKind = (typeof POOL_KINDS)[number];
 
 /** What `autoConfigure` needs to know about the machine. */
@@ -40,12 +43,8 @@ export interface AutoConfig {
   memoryBudgetBytes: number;
   pools: Record<PoolKind, SizedPool>;
   batches: {
-    /** Rows per INSERT and the longest wait before a partial batch is written. */
-    db: { rows: number; flushMs: number; reason: string };
-    /** Images per feature-extraction batch in a dedup job. */
+    /** Images whose features a dedup job requests from the hash pool at once (`featureBatch` of the job). */
     dedupFeatures: { size: number; reason: string };
-    /** Frames per detector call. */
-    detection: { size: number; reason: string };
   };
   /** Conditions the user should know about (e.g. too little memory). */
   warnings: string[];
@@ -57,7 +56,7 @@ const GiB = 1024 * MiB;
 interface KindProfile {
   /** Expected resident memory of one worker with its models and working buffers. */
   memBytes: number;
-  /** Share of the memory budget this kind may plan with (shares sum to 1). */
+  /** Share of the memory budget this kind may plan with (shares sum to at most 1). */
   memShare: number;
   /** Share of the worker cores (1 = all of them). */
   coreShare: number;
@@ -95,20 +94,10 @@ export const KIND_PROFILES: Readonly<Record<PoolKind, KindProfile>> = {
     what: 'perceptual hashing and features (decoded image + transforms)',
     coreWhy: 'the CPU-bound dedup stage gets every worker core',
   },
-  decode: {
-    memBytes: 256 * MiB,
-    memShare: 0.15,
-    coreShare: 0.5,
-    what: 'image/video decoding (libvips/FFmpeg working buffers)',
-    coreWhy: 'decoders use a few threads of their own and feed hash, so half the cores',
-  },
 };
 
 /** The most workers a pool gets, whatever the machine. */
 export const MAX_POOL_SIZE = 32;
-/** Rows per INSERT: 200 rows x 20 columns = 4000 bind parameters, far below Postgres's 65535. */
-export const DB_BATCH_ROWS = 200;
-export const DB_FLUSH_MS = 500;
 /** Decoded size of a typical 12-megapixel RGB photo, the unit of dedup batch memory. */
 const DECODED_IMAGE_BYTES = 36 * MiB;
 
@@ -177,32 +166,13 @@ export function autoConfigure(system: SystemInfo = detectSystem()): AutoConfig {
           reason: `${featureByWorkers} images per feature batch: 8 per hash worker (${hashWorkers}) keeps every worker busy while the next batch is read, capped to 8..64`,
         };
 
-  const detection =
-    workerCores >= 8 && pools.detect.size >= 4
-      ? {
-          size: 4,
-          reason: `4 frames per detector call: with ${workerCores} worker cores, batching amortises per-call overhead without hurting latency`,
-        }
-      : {
-          size: 1,
-          reason: `1 frame per detector call: with ${workerCores} worker core${plural(workerCores)} latency comes first; batching would make frames wait for each other`,
-        };
-
   return {
     system,
     cores,
     workerCores,
     memoryBudgetBytes,
     pools,
-    batches: {
-      db: {
-        rows: DB_BATCH_ROWS,
-        flushMs: DB_FLUSH_MS,
-        reason: `${DB_BATCH_ROWS} rows per INSERT (far below Postgres's 65535 bind parameters; one short transaction), written at least every ${DB_FLUSH_MS} ms so rows are never older than that`,
-      },
-      dedupFeatures,
-      detection,
-    },
+    batches: { dedupFeatures },
     warnings,
   };
 }
@@ -215,9 +185,7 @@ export function formatAutoConfig(config: AutoConfig): string {
       (s.cpuQuota !== undefined ? `, cgroup CPU quota ${s.cpuQuota}` : '') +
       (s.memLimitBytes !== undefined ? `, cgroup memory limit ${fmtBytes(s.memLimitBytes)}` : ''),
     ...POOL_KINDS.map((kind) => `pool ${kind}: ${config.pools[kind].reason}`),
-    `db batch: ${config.batches.db.reason}`,
     `dedup feature batch: ${config.batches.dedupFeatures.reason}`,
-    `detection batch: ${config.batches.detection.reason}`,
     ...config.warnings.map((w) => `warning: ${w}`),
   ];
   return lines.join('\n');

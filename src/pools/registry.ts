@@ -69,15 +69,21 @@ export function configurePools(config: PoolOverrides | undefined, autoConfig?: A
   if (autoConfig) auto = autoConfig;
 }
 
+/**
+ * The auto-configuration in force: the one given to {@link configurePools}, else `autoConfigure()` for
+ * this machine (computed once).
+ */
+export function poolAutoConfig(): AutoConfig {
+  auto ??= autoConfigure();
+  return auto;
+}
+
 /** The size a pool of `kind` gets: config override, else `specSize`, else auto-configured, else 1. */
 export function resolvePoolSize(kind: string, specSize?: number): { size: number; reason: string } {
   const configured = overrides[kind]?.size;
   if (configured !== undefined) return { size: configured, reason: `pools.${kind}.size in the config` };
   if (specSize !== undefined) return { size: specSize, reason: 'set by the pipeline' };
-  if ((POOL_KINDS as readonly string[]).includes(kind)) {
-    auto ??= autoConfigure();
-    return auto.pools[kind as PoolKind];
-  }
+  if ((POOL_KINDS as readonly string[]).includes(kind)) return poolAutoConfig().pools[kind as PoolKind];
   return { size: 1, reason: `no auto-configuration for pool kind ${kind}` };
 }
 

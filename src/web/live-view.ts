@@ -7,11 +7,9 @@
 import type { FrameResult } from '../pipelines/camera/channel';
 import type { Frame, FrameImage } from '../kernels/frame';
 import { counter, gauge, histogram } from '../metrics/registry';
-import { getPool } from '../pools/registry';
+import { encodePool } from '../pools/kinds';
 import { toTransferable } from '../pools/transfer';
-import { workerPath } from '../util/paths';
 import { overlayItems, type OverlayItem } from '../kernels/overlay';
-import type { EncodeWorkerApi } from '../../workers/encode';
 
 /** One annotated frame ready to send. */
 export interface LiveFrame {
@@ -211,11 +209,7 @@ export interface PoolEncoderOptions {
  */
 export function poolEncoder(options: PoolEncoderOptions): EncodeFn {
   return async (image, items, footer, identity) => {
-    const pool = getPool<EncodeWorkerApi>('encode', {
-      worker: workerPath('encode'),
-      size: options.poolSize ?? 1,
-      taskTimeoutMs: 10_000,
-    });
+    const pool = encodePool({ size: options.poolSize ?? 1 });
     const buffer = toTransferable(image.data);
     const r = await pool.run(
       'annotate',

@@ -1,6 +1,5 @@
 import {
   autoConfigure,
-  DB_BATCH_ROWS,
   detectSystem,
   formatAutoConfig,
   KIND_PROFILES,
@@ -33,9 +32,7 @@ describe('autoConfigure', () => {
     expect(c.pools.hash.size).toBe(2);
     expect(c.pools.embed.size).toBe(1);
     expect(c.pools.classify.size).toBe(1);
-    expect(c.pools.decode.size).toBe(1);
     expect(c.pools.detect.reason).toMatch(/bounded by CPU, 2 cores, all for workers/);
-    expect(c.batches.detection.size).toBe(1);
     expect(c.batches.dedupFeatures.size).toBe(16); // 8 per hash worker
     expect(c.warnings).toEqual([]);
   });
@@ -55,8 +52,6 @@ describe('autoConfigure', () => {
     expect(c.pools.detect.reason).toMatch(/bounded by memory/);
     expect(c.pools.detect.reason).toContain('CPU would allow 15');
     expect(c.pools.hash.size).toBeLessThan(15);
-    // Detection batching needs at least 4 detect workers, which memory does not allow here.
-    expect(c.batches.detection.size).toBe(1);
   });
 
   it('16 cores / 64 GiB: CPU-bound with batched detection', () => {
@@ -65,7 +60,6 @@ describe('autoConfigure', () => {
     expect(c.pools.hash.size).toBe(15);
     expect(c.pools.embed.size).toBe(8);
     expect(c.pools.classify.size).toBe(4);
-    expect(c.batches.detection.size).toBe(4);
     expect(c.batches.dedupFeatures.size).toBe(64); // capped
   });
 
@@ -94,11 +88,10 @@ describe('autoConfigure', () => {
     expect(c.pools.detect.reason).toMatch(/^1 worker for/);
   });
 
-  it('keeps the db batch at 200 rows / 500 ms, within the Postgres parameter limit', () => {
+  it('sizes only kinds that have a worker, and no batch the pipelines do not apply', () => {
     const c = autoConfigure(machine(2, 24, 20));
-    expect(c.batches.db).toMatchObject({ rows: 200, flushMs: 500 });
-    expect(DB_BATCH_ROWS * 20).toBeLessThan(65535);
-    expect(c.batches.db.reason).toContain('65535');
+    expect(Object.keys(c.pools).sort()).toEqual(['classify', 'detect', 'embed', 'hash']);
+    expect(Object.keys(c.batches)).toEqual(['dedupFeatures']);
   });
 
   it('is pure: same machine, same answer', () => {
@@ -109,7 +102,8 @@ describe('autoConfigure', () => {
     const text = formatAutoConfig(autoConfigure(machine(2, 24, 20)));
     expect(text).toContain('system: 2 CPUs, 24 GiB memory (20 GiB free), linux');
     for (const kind of POOL_KINDS) expect(text).toContain(`pool ${kind}: `);
-    expect(text).toContain('db batch: 200 rows');
+    expect(text).toContain('dedup feature batch: 16 images');
+    expect(text).not.toMatch(/db batch|detection batch|pool decode/);
   });
 });
 

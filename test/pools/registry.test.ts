@@ -58,14 +58,14 @@ describe('shared pool registry', () => {
       classify: { size: 1 },
       hash: { size: 1 },
       encode: { size: 1 },
-      decode: { size: 1, onTimeout: 'abandon' },
+      thumbs: { size: 1, onTimeout: 'abandon' },
     });
     expect(getPool('detect', { worker: ECHO }).onTimeout).toBe('abandon');
     expect(getPool('classify', { worker: ECHO }).onTimeout).toBe('abandon');
     expect(getPool('hash', { worker: ECHO }).onTimeout).toBe('abandon'); // its optional embedding model is ORT
     expect(getPool('encode', { worker: ECHO }).onTimeout).toBe('terminate'); // sharp only
     expect(getPool('embed', { worker: ECHO, onTimeout: 'abandon' }).onTimeout).toBe('terminate');
-    expect(getPool('decode', { worker: ECHO }).onTimeout).toBe('abandon');
+    expect(getPool('thumbs', { worker: ECHO }).onTimeout).toBe('abandon');
     expect(getPool('ocr', { worker: ECHO, size: 1, onTimeout: 'abandon' }).onTimeout).toBe('abandon');
     expect(ORT_POOL_KINDS.map(defaultTimeoutPolicy)).toEqual(ORT_POOL_KINDS.map(() => 'abandon'));
   });
@@ -95,14 +95,14 @@ describe('shared pool registry', () => {
   });
 
   it('closeAllPools drains, terminates and forgets every pool', async () => {
-    configurePools({ hash: { size: 1 }, decode: { size: 1 } });
+    configurePools({ hash: { size: 1 }, encode: { size: 1 } });
     const hash = getPool<EchoApi>('hash', { worker: ECHO });
-    const decode = getPool<EchoApi>('decode', { worker: ECHO });
+    const encode = getPool<EchoApi>('encode', { worker: ECHO });
     const pending = hash.run('sleep', [50, 'drained']);
     await closeAllPools({ drainMs: 10_000 });
     expect((await pending).tag).toBe('drained');
     expect(sharedPools.size).toBe(0);
     await expect(hash.run('echo', [1])).rejects.toBeInstanceOf(PoolClosedError);
-    await expect(decode.run('echo', [1])).rejects.toBeInstanceOf(PoolClosedError);
+    await expect(encode.run('echo', [1])).rejects.toBeInstanceOf(PoolClosedError);
   });
 });

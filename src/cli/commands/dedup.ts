@@ -8,11 +8,10 @@ import { undoActions } from '../../pipelines/dedup/actions';
 import { runDedupJob, type DedupJobResult } from '../../pipelines/dedup/job';
 import { createProgressDisplay } from '../display/dedup-progress';
 import { dedupSettingsSchema, type DedupSettings } from '../../config/schema/dedup-settings';
-import { closeAllPools, configurePools, getPool } from '../../pools/registry';
+import { hashPool } from '../../pools/kinds';
+import { closeAllPools, configurePools } from '../../pools/registry';
 import { createShutdown, type Shutdown } from '../../runtime/shutdown';
-import type { HashWorkerApi } from '../../../workers/hash';
 import { logger } from '../../util/logger';
-import { workerPath } from '../../util/paths';
 import { redactUrl } from '../../util/redact';
 import { CliError, ExitCode } from '../exit-codes';
 
@@ -236,7 +235,7 @@ export async function runDedupCommand(dir: string | undefined, opts: DedupComman
   let failure: unknown;
   const work = (async () => {
     try {
-      const pool = getPool<HashWorkerApi>('hash', { worker: workerPath('hash'), taskTimeoutMs: 60_000 });
+      const pool = hashPool();
       const result = await runDedupJob({
         root,
         out,
@@ -352,7 +351,7 @@ export async function runConfigDedupJobs(
   });
   try {
     await database.migrate();
-    const pool = getPool<HashWorkerApi>('hash', { worker: workerPath('hash'), taskTimeoutMs: 60_000 });
+    const pool = hashPool();
     for (const job of jobs) {
       if (abort.signal.aborted) {
         logger().warn({ job: job.id }, `dedup job ${job.id} not started: stopping`);

@@ -59,10 +59,12 @@ export const poolsSchema = z
   .record(
     z
       .string()
-      .regex(/^[a-z][a-z0-9-]*$/, 'a lowercase pool kind such as detect, embed, classify, hash or decode'),
+      .regex(/^[a-z][a-z0-9-]*$/, 'a lowercase pool kind such as detect, embed, classify, hash or encode')
+      // Named so that old configs fail with a reason rather than sizing a pool nothing uses.
+      .regex(/^(?!decode$)/, 'the "decode" pool kind was removed (it had no worker): delete this entry'),
     poolSchema,
   )
-  .describe('Worker pools by kind: detect, embed, classify, hash, decode');
+  .describe('Worker pools by kind: detect, embed, classify, hash, encode');
 
 export const logSchema = z
   .strictObject({

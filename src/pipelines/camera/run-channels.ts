@@ -20,15 +20,13 @@ import {
 import type { RxvisionConfig } from '../../config';
 import type { ChannelConfig } from '../../config/schema/channel';
 import { openDatabase, type Database } from '../../db';
-import { getPool } from '../../pools/registry';
+import { detectPool } from '../../pools/kinds';
 import { toTransferable } from '../../pools/transfer';
 import type { Shutdown } from '../../runtime/shutdown';
 import { jsonlSink } from '../../sinks/jsonl';
 import { kyselySink } from '../../sinks/kysely';
 import type { SinkAck } from '../../sinks/types';
 import { logger, type Logger } from '../../util/logger';
-import { workerPath } from '../../util/paths';
-import type { DetectApi } from '../../../workers/detect';
 import { createChannel, type DetectFn, type FrameResult } from './channel';
 import { detectorKey } from '../../kernels/detectors';
 import type { Frame } from '../../kernels/frame';
@@ -124,7 +122,7 @@ export function poolDetect(channel: ChannelConfig, cropDemand?: () => CropDemand
   const key = detectorKey(channel.detector);
   // Re-ID / gender-age need face crops cut in the worker (the frame does not come back from it).
   const crops = faceCropRequest(channel);
-  const pool = getPool<DetectApi>('detect', { worker: workerPath('detect') });
+  const pool = detectPool();
   const detect: DetectFn = (frame: Frame) => {
     const request = crops && cropDemand ? narrowCropRequest(crops, cropDemand()) : (crops ?? null);
     const full = frame.data && (request || !frame.resized) ? toTransferable(frame.data) : null;

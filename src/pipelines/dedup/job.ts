@@ -20,7 +20,8 @@ import { counter, gauge } from '../../metrics/registry';
 import { inPool, pullFrom } from '../../operators';
 import type { WorkerPool } from '../../pools';
 import { logger } from '../../util/logger';
-import type { HashWorkerApi } from '../../../workers/hash';
+import type { HashWorkerApi } from '../../pools/kinds';
+import { poolAutoConfig } from '../../pools/registry';
 import { applyActions, planActions, type ActionOutcome } from './actions';
 import {
   featureDigest,
@@ -56,7 +57,14 @@ import { writeJsonReport } from './report/json';
 import { saveRunResults } from './results';
 import { scanImages, type ScanOptions } from './scan';
 import { dedupSettingsSchema, type DedupSettings } from '../../config/schema/dedup-settings';
-import type { FeatureResult, ImageFeatures, ImageSummary, ScanEntry, ScanError, SkippedFile } from '../../kernels/features/types';
+import type {
+  FeatureResult,
+  ImageFeatures,
+  ImageSummary,
+  ScanEntry,
+  ScanError,
+  SkippedFile,
+} from '../../kernels/features/types';
 
 /** Options of {@link runDedupJob}. */
 export interface DedupJobOptions {
@@ -89,6 +97,11 @@ export interface DedupJobOptions {
    * to read it back from (a few kB per image).
    */
   workingSet?: number;
+  /**
+   * Files whose features are requested from the pool at once (default: the auto-configured
+   * `batches.dedupFeatures`, 8 per hash worker within what memory allows; see src/pools/autoconfig.ts).
+   */
+  featureBatch?: number;
   /** Files per pool call when stage 0 hashes file contents (default {@link HASH_BATCH}). */
   hashBatch?: HashBatchLimits;
   /**
@@ -347,7 +360,7 @@ export async function runDedupJob(options: DedupJobOptions): Promise<DedupJobRes
           (e: ScanEntry) =>
             pool.run('features', [e.path, settings.features], { identity: e.path }) as Promise<FeatureResult>,
           {
-            concurrency,
+            concurrency: options.featureBatch ?? poolAutoConfig().batches.dedupFeatures.size,
             ordered: false,
             onError: 'skip',
             identify: (e) => e.path,

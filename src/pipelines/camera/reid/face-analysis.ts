@@ -24,9 +24,9 @@ import { cropSpecFor, type AgeGender } from '../../../kernels/faces/model-config
 import { counter } from '../../../metrics/registry';
 import { inPool } from '../../../operators/in-pool';
 import { priorityQueue } from '../../../operators/priority-queue';
-import { getPool } from '../../../pools/registry';
+import { classifyPool, embedPool } from '../../../pools/kinds';
+import { toTransferable } from '../../../pools/transfer';
 import { logger, type Logger } from '../../../util/logger';
-import { workerPath } from '../../../util/paths';
 import type { FrameResult } from '../channel';
 import type { Detection } from '../../../kernels/frame';
 import type { Track } from '../tracker';
@@ -166,13 +166,9 @@ export async function loadIdentities(db: Database): Promise<Array<Identity & { m
 
 /** The default embed function: the shared `embed` pool, crops transferred. */
 export function poolEmbed(): EmbedFn {
-  const pool = getPool<import('../../../../workers/embed').EmbedApi>('embed', {
-    worker: workerPath('embed'),
-  });
+  const pool = embedPool();
   return async (model, crops) => {
-    const buffers = crops.map(
-      (c) => c.buffer.slice(c.byteOffset, c.byteOffset + c.byteLength) as ArrayBuffer,
-    );
+    const buffers = crops.map(toTransferable);
     const r = await pool.run('embed', [model, buffers], {
       transfer: buffers,
       identity: `embed x${crops.length}`,
@@ -184,13 +180,9 @@ export function poolEmbed(): EmbedFn {
 
 /** The default classify function: the shared `classify` pool, crops transferred. */
 export function poolClassify(): ClassifyFn {
-  const pool = getPool<import('../../../../workers/classify').ClassifyApi>('classify', {
-    worker: workerPath('classify'),
-  });
+  const pool = classifyPool();
   return (model, crops) => {
-    const buffers = crops.map(
-      (c) => c.buffer.slice(c.byteOffset, c.byteOffset + c.byteLength) as ArrayBuffer,
-    );
+    const buffers = crops.map(toTransferable);
     return pool.run('classify', [model, buffers], {
       transfer: buffers,
       identity: `classify x${crops.length}`,
