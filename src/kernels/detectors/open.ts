@@ -18,7 +18,7 @@ export { createScrfdDetector } from './scrfd';
  * Opens the detector a config describes. The config layer validates user settings (detectorConfigSchema);
  * this only refuses what would otherwise fail obscurely later: an unknown type or a missing model file name.
  */
-export function createDetector(config: DetectorSpec): Promise<FaceDetector> {
+export async function createDetector(config: DetectorSpec): Promise<FaceDetector> {
   switch (config.type) {
     case 'blazeface':
       return createBlazeFaceDetector(config);
@@ -29,9 +29,7 @@ export function createDetector(config: DetectorSpec): Promise<FaceDetector> {
     case 'scrfd':
       return createScrfdDetector(requireModelPath(config));
     default:
-      return Promise.reject(
-        new Error(`detector config: type: unknown detector "${(config as { type?: unknown }).type}"`),
-      );
+      throw new Error(`detector config: type: unknown detector "${(config as { type?: unknown }).type}"`);
   }
 }
 

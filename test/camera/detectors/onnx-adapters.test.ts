@@ -164,5 +164,6 @@ describe('SCRFD adapter', () => {
 
   it('requires a model path', async () => {
     await expect(createDetector({ type: 'scrfd' } as never)).rejects.toThrow(/modelPath/);
+    await expect(createDetector({ type: 'mtcnn' } as never)).rejects.toThrow(/unknown detector "mtcnn"/);
   });
 });
