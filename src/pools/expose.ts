@@ -2,8 +2,9 @@
  * Worker side of src/pools: every worker entry (workers/*.ts) ends with `exposeWorker(api)`.
  *
  * Conventions for worker authors:
- * - Export the api's type (`export type XApi = typeof api`) so callers get `createPool<XApi>(...)` typing;
- *   the main thread imports it with `import type` only.
+ * - Export the api's type (`export type XApi = typeof api`) and name it in src/pools/kinds.ts (the only
+ *   main-thread module that imports it, type-only), which gives callers a typed `xPool()`.
+ * - Import only src/kernels/** and this module (eslint enforces it).
  * - Put one-time setup (loading OpenCV via `loadOpenCV()`, creating onnxruntime sessions, reading
  *   cascades) in an optional `init(...initArgs)` method: the pool runs it once per worker before the worker
  *   takes tasks. Workers are long-lived; a worker is only replaced when it dies or times out, and its

@@ -27,7 +27,19 @@ export {
   resolvePoolSize,
   defaultTimeoutPolicy,
   ORT_POOL_KINDS,
+  poolAutoConfig,
 } from './registry';
+export {
+  classifyPool,
+  detectPool,
+  embedPool,
+  encodePool,
+  hashPool,
+  kindPool,
+  KIND_DEFAULTS,
+  WORKER_KINDS,
+} from './kinds';
+export type { KindPoolSpec, WorkerApis, WorkerKind } from './kinds';
 export type { PoolOverrides, PoolSpec } from './registry';
 export {
   autoConfigure,
