@@ -3,7 +3,6 @@ export * from '../../kernels/frame';
 export * from './channel';
 export * from './records';
 export * from './run-channels';
-export { formatStatusLine, createStatusLine, type StatusLineCounters } from '../../cli/display/status-line';
 export * from '../../kernels/detectors';
 export * from './tracker';
 export {
