@@ -13,7 +13,6 @@ import { dedupSettingsSchema, type DedupSettings } from '../../config/schema/ded
 import { closeAllPools, configurePools, getPool } from '../../pools/registry';
 import { createShutdown, type Shutdown } from '../../runtime/shutdown';
 import type { HashWorkerApi } from '../../../workers/hash';
-import { logger } from '../../util/logger';
 import { workerPath } from '../../util/paths';
 import { redactUrl } from '../../util/redact';
 import { CliError, ExitCode, exitCodeOfOutcome } from '../exit-codes';
