@@ -1,28 +1,122 @@
 /**
  * rxvision: camera face analytics and image deduplication as RxJS pipelines.
  *
- * Library entry point. Build blocks by area:
- * - operators: `inPool`, `boundedBuffer`, `priorityQueue`, `pullFrom`, `batch`, `meter`/`metered`;
- * - pools: `createPool`, `getPool`, `autoConfigure`;
- * - sinks: `kyselySink`, `jsonlSink`, `consoleSink`;
- * - camera: `createChannel`, `runChannels`, detectors, tracker, `readFrames`;
- * - config: `loadConfig`, `parseConfig`, schemas; database: `openDatabase`; assets: `fetchAssets`, `assetPath`.
+ * The package root holds what a library user composes pipelines with. More specialised pieces live on
+ * the sub-entry points: `rxvision/operators` (demand plumbing, stage statistics), `rxvision/pools`
+ * (worker-side helpers, sizing), `rxvision/sinks` (row helpers, console sink), `rxvision/camera`
+ * (sources, detectors, tracker, records), `rxvision/dedup` (reports, actions, progress) and
+ * `rxvision/web` (board, live view, server).
  */
-export * from './operators';
-export * from './pools';
-export * from './sinks';
-export * from './config';
-export * from './db';
-export * from './assets';
-export * from './pipelines/camera';
+
+// Operators: backpressure-aware building blocks.
+export {
+  batch,
+  boundedBuffer,
+  inPool,
+  meter,
+  metered,
+  priorityQueue,
+  pullFrom,
+  BufferOverflowError,
+  StageItemError,
+  type BatchOptions,
+  type BoundedBufferOptions,
+  type BufferPolicy,
+  type ErrorPolicy,
+  type InPoolOptions,
+  type MeterOptions,
+  type PriorityQueueOptions,
+  type PullFromOptions,
+  type PullInput,
+  type ReadFn,
+} from './operators';
+
+// Worker pools.
+export {
+  autoConfigure,
+  closeAllPools,
+  configurePools,
+  createPool,
+  getPool,
+  PoolClosedError,
+  PoolQueueFullError,
+  TaskError,
+  type AutoConfig,
+  type PoolOptions,
+  type WorkerApi,
+  type WorkerPool,
+} from './pools';
+
+// Sinks.
+export {
+  jsonlSink,
+  kyselySink,
+  SinkWriteError,
+  type JsonlSinkOptions,
+  type KyselySinkOptions,
+  type SinkAck,
+} from './sinks';
+
+// Configuration: loading, validation, schemas.
+export {
+  ConfigError,
+  channelSchema,
+  dedupJobSchema,
+  formatIssue,
+  loadConfig,
+  parseConfig,
+  rxvisionConfigSchema,
+  validateConfigFile,
+  webSchema,
+  type ChannelConfig,
+  type ConfigIssue,
+  type DedupJobConfig,
+  type RxvisionConfig,
+  type WebConfig,
+} from './config';
+export { detectorConfigSchema, type DetectorConfig } from './config/schema/detector';
+export { dedupSettingsSchema, type DedupSettings } from './config/schema/dedup-settings';
+
+// Database and assets.
+export { openDatabase, DatabaseError, type Database, type DB } from './db';
+export { assetPath, fetchAssets, AssetFetchError, AssetMissingError, type AssetId } from './assets';
+
+// Camera pipeline.
+export {
+  createChannel,
+  createFaceAnalysis,
+  poolDetect,
+  runChannels,
+  type ChannelDeps,
+  type ChannelSummary,
+  type FaceAnalysis,
+  type Frame,
+  type FrameResult,
+  type RunChannelsOptions,
+  type RunChannelsSummary,
+} from './pipelines/camera';
+
+// Dedup pipeline.
+export {
+  runConfigDedupJobs,
+  runDedupJob,
+  undoActions,
+  DedupActionConfigError,
+  type DedupJobOptions,
+  type DedupJobResult,
+} from './pipelines/dedup';
+
+// Web surface of a camera run.
+export { startWeb, type StartWebOptions, type WebSurface } from './web';
+
+// Process plumbing: graceful shutdown, metrics, logging.
 export {
   createShutdown,
   STOP_PHASES,
   type Shutdown,
   type ShutdownOptions,
+  type StopOutcome,
   type StopPhase,
 } from './runtime/shutdown';
-export { metricsRegistry, collectProcessMetrics, counter, gauge, histogram } from './metrics/registry';
+export { metricsRegistry, collectProcessMetrics } from './metrics/registry';
 export { createLogger, logger, setLogger, type Logger } from './util/logger';
-export { redactUrl } from './util/redact';
-export { analyzeSystem, type DoctorReport } from './doctor/analyze';

@@ -1,7 +1,8 @@
-import { CliError, ExitCode } from '../cli/exit-codes';
-
-/** A required asset is not installed; the message tells the user to run `pipeline assets fetch`. */
-export class AssetMissingError extends CliError {
+/**
+ * A required asset is not installed; the message tells the user to run `pipeline assets fetch`
+ * (CLI exit code 3).
+ */
+export class AssetMissingError extends Error {
   constructor(
     readonly assetId: string,
     readonly missingPath: string,
@@ -9,20 +10,19 @@ export class AssetMissingError extends CliError {
     super(
       `asset ${assetId} is missing (${missingPath}): run \`pipeline assets fetch\` ` +
         `(or \`pipeline assets fetch --only ${assetId}\`)`,
-      ExitCode.assets,
     );
     this.name = 'AssetMissingError';
   }
 }
 
 /** One or more assets could not be downloaded, verified or installed (CLI exit code 3). */
-export class AssetFetchError extends CliError {
+export class AssetFetchError extends Error {
   constructor(
     message: string,
     /** Ids of the assets that failed. */
     readonly assetIds: readonly string[],
   ) {
-    super(message, ExitCode.assets);
+    super(message);
     this.name = 'AssetFetchError';
   }
 }

@@ -2,7 +2,8 @@
 import { Command, CommanderError } from 'commander';
 import { createLogger, logger, setLogger } from '../util/logger';
 import { packageVersion } from '../util/paths';
-import { CliError, ExitCode } from './exit-codes';
+import { ExitCode } from './exit-codes';
+import { exitCodeOfError } from './error-exit-code';
 import { registerCommands } from './commands';
 
 /** Builds the `pipeline` command tree (exported for tests). */
@@ -37,9 +38,11 @@ export async function runCli(argv: string[]): Promise<number> {
       // --help and --version end here with code 0; usage errors were already printed by commander.
       return err.exitCode === 0 ? ExitCode.ok : ExitCode.invalidConfig;
     }
-    if (err instanceof CliError) {
-      logger().error(err.message);
-      return err.exitCode;
+    const code = exitCodeOfError(err);
+    if (code !== undefined) {
+      // An expected failure (bad config, missing asset, unreachable database): the message says it all.
+      logger().error((err as Error).message);
+      return code;
     }
     logger().error({ err }, err instanceof Error ? err.message : String(err));
     return ExitCode.failure;

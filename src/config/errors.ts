@@ -1,5 +1,3 @@
-import { CliError, ExitCode } from '../cli/exit-codes';
-
 /** One problem found in a config file. */
 export interface ConfigIssue {
   /** The config file (or another source name given to `parseConfig`). */
@@ -19,11 +17,11 @@ export function formatIssue(issue: ConfigIssue): string {
  * An invalid or unreadable config. Carries every issue found, not just the first; the CLI ends with
  * exit code 2 (invalid configuration) when one reaches it.
  */
-export class ConfigError extends CliError {
+export class ConfigError extends Error {
   readonly issues: readonly ConfigIssue[];
 
   constructor(issues: readonly ConfigIssue[]) {
-    super(issues.map(formatIssue).join('\n') || 'invalid configuration', ExitCode.invalidConfig);
+    super(issues.map(formatIssue).join('\n') || 'invalid configuration');
     this.name = 'ConfigError';
     this.issues = issues;
   }

@@ -1,3 +1,7 @@
+/**
+ * `rxvision/operators`: backpressure-aware RxJS operators (pull sources, bounded buffers, priority queues,
+ * worker-pool stages, batching, metering) plus the demand protocol and the per-stage statistics they record.
+ */
 export * from './batch';
 export * from './demand';
 export * from './errors';

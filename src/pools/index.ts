@@ -1,4 +1,8 @@
-/** Worker pools: our layer over threads.js (nothing else imports `threads`). */
+/**
+ * `rxvision/pools`: worker pools, our layer over threads.js (nothing else imports `threads`): creating and
+ * sharing pools, their errors and statistics, sizing them for the machine, and the helpers a worker file
+ * uses to expose its API (`exposeWorker`, `transferResult`).
+ */
 export { createPool } from './pool';
 export { TIMEOUT_POLICIES } from './policy';
 export type { TimeoutPolicy } from './policy';
@@ -41,16 +45,7 @@ export {
 } from './kinds';
 export type { KindPoolSpec, WorkerApis, WorkerKind } from './kinds';
 export type { PoolOverrides, PoolSpec } from './registry';
-export {
-  autoConfigure,
-  detectSystem,
-  formatAutoConfig,
-  POOL_KINDS,
-  KIND_PROFILES,
-  parseCgroupCpuMax,
-  parseCgroupMemoryMax,
-  parseCgroupV1Quota,
-} from './autoconfig';
+export { autoConfigure, detectSystem, formatAutoConfig, POOL_KINDS } from './autoconfig';
 export type { AutoConfig, PoolKind, SizedPool, SystemInfo } from './autoconfig';
 export { LatencyWindow, quantile } from './latency';
 export type { LatencySummary } from './latency';

@@ -1,13 +1,19 @@
 import { ReplaySubject, isObservable, lastValueFrom, type Observable } from 'rxjs';
 import { logger, type Logger } from '../util/logger';
-import { ExitCode } from '../cli/exit-codes';
 
 /**
- * Stop phases, run in this order: stop sources (they also `takeUntil(shutdown$)`), wait for in-flight work,
- * flush sinks, close worker pools, close the database.
+ * Stop phases, run in this order: stop sources (pipelines subscribe to `shutdown$` and abort their
+ * sources), wait for in-flight work, flush sinks, close worker pools, close the database.
  */
 export const STOP_PHASES = ['sources', 'drain', 'sinks', 'pools', 'database'] as const;
 export type StopPhase = (typeof STOP_PHASES)[number];
+
+/**
+ * How a stop sequence ended: `completed` (the work ended and every phase finished), `failed` (the work
+ * failed, a hook failed or a phase ran out of time) or `interrupted` (a signal started it). The CLI maps
+ * this to its exit code; the runtime knows no exit codes.
+ */
+export type StopOutcome = 'completed' | 'failed' | 'interrupted';
 
 /** Why the stop sequence started. */
 export interface ShutdownReason {
@@ -25,8 +31,11 @@ export interface ShutdownOptions {
   graceMs?: number;
   /** Signals that start a graceful stop; a second one forces exit (default SIGINT and SIGTERM). */
   signals?: NodeJS.Signals[];
-  /** Called once with the exit code when the stop sequence ends, or at once on a second signal (default `process.exit`). */
-  exit?: (code: number) => void;
+  /**
+   * Called once with the outcome when the stop sequence ends, or with `interrupted` at once on a second
+   * signal (default: `process.exit` with 0, 1 or 130).
+   */
+  exit?: (outcome: StopOutcome) => void;
   log?: Logger;
 }
 
@@ -37,21 +46,21 @@ export type StopHook = () => unknown;
 export interface Shutdown {
   /** Emits once (and completes) when the stop sequence starts; late subscribers get it too. */
   readonly shutdown$: Observable<ShutdownReason>;
-  /** Resolves with the exit code once every phase ran. */
-  readonly done: Promise<number>;
+  /** Resolves with the outcome once every phase ran. */
+  readonly done: Promise<StopOutcome>;
   /** True once a signal or request started the stop sequence. */
   readonly stopping: boolean;
   /** Registers a hook for a phase (default 'sinks'); returns a function that unregisters it. */
   onStop(name: string, hook: StopHook, phase?: StopPhase): () => void;
-  /** Work the 'drain' phase waits for (e.g. `lastValueFrom(pipeline)`); its failure makes the exit code 1. */
+  /** Work the 'drain' phase waits for (e.g. `lastValueFrom(pipeline)`); its failure makes the outcome `failed`. */
   track(work: Promise<unknown> | Observable<unknown>): void;
   /**
-   * Tracks `work` and starts the stop sequence when it settles (exit code 0, or 1 if it failed), unless a
-   * signal started it first (then 130). Resolves like {@link done}.
+   * Tracks `work` and starts the stop sequence when it settles (`completed`, or `failed` if it failed),
+   * unless a signal started it first (then `interrupted`). Resolves like {@link done}.
    */
-  run(work?: Promise<unknown> | Observable<unknown>): Promise<number>;
-  /** Starts the stop sequence from code (for example when a frame limit is reached). */
-  request(reason: string, exitCode?: number): Promise<number>;
+  run(work?: Promise<unknown> | Observable<unknown>): Promise<StopOutcome>;
+  /** Starts the stop sequence from code (for example when a frame limit is reached); default outcome `completed`. */
+  request(reason: string, outcome?: StopOutcome): Promise<StopOutcome>;
   /** Removes the signal handlers. */
   dispose(): void;
 }
@@ -63,15 +72,26 @@ interface RegisteredHook {
 }
 
 /**
+ * The conventional process exit code of each outcome (130 = 128 + SIGINT). The default `exit` uses it and
+ * the CLI's exit codes are built on it.
+ */
+export const STOP_OUTCOME_EXIT_CODES = {
+  completed: 0,
+  failed: 1,
+  interrupted: 130,
+} as const satisfies Record<StopOutcome, number>;
+
+/**
  * Creates the process's graceful-shutdown controller. The first SIGINT/SIGTERM (or {@link Shutdown.request})
- * fires `shutdown$`, then runs the stop hooks phase by phase ({@link STOP_PHASES}); the process then exits
- * with 130 after a signal. A second signal exits with 130 at once, without waiting for the phases.
+ * fires `shutdown$`, then runs the stop hooks phase by phase ({@link STOP_PHASES}); `exit` then gets the
+ * outcome (`interrupted` after a signal). A second signal calls `exit('interrupted')` at once, without
+ * waiting for the phases.
  */
 export function createShutdown(options: ShutdownOptions = {}): Shutdown {
   const deadlineMs = options.deadlineMs ?? 10_000;
   const graceMs = options.graceMs ?? 1_000;
   const signals = options.signals ?? ['SIGINT', 'SIGTERM'];
-  const exit = options.exit ?? ((code: number) => process.exit(code));
+  const exit = options.exit ?? ((outcome: StopOutcome) => process.exit(STOP_OUTCOME_EXIT_CODES[outcome]));
   const log = (options.log ?? logger()).child({ component: 'shutdown' });
 
   const subject = new ReplaySubject<ShutdownReason>(1);
@@ -80,13 +100,13 @@ export function createShutdown(options: ShutdownOptions = {}): Shutdown {
   let workFailed = false;
   let stopping = false;
   let exited = false;
-  let resolveDone!: (code: number) => void;
-  const done = new Promise<number>((resolve) => (resolveDone = resolve));
+  let resolveDone!: (outcome: StopOutcome) => void;
+  const done = new Promise<StopOutcome>((resolve) => (resolveDone = resolve));
 
-  const exitOnce = (code: number): void => {
+  const exitOnce = (outcome: StopOutcome): void => {
     if (exited) return;
     exited = true;
-    exit(code);
+    exit(outcome);
   };
 
   const runPhase = async (phase: StopPhase, until: number): Promise<boolean> => {
@@ -118,7 +138,7 @@ export function createShutdown(options: ShutdownOptions = {}): Shutdown {
     return outcome.every((r) => r.status === 'fulfilled');
   };
 
-  const stop = (reason: ShutdownReason, exitCode: number): Promise<number> => {
+  const stop = (reason: ShutdownReason, requested: StopOutcome): Promise<StopOutcome> => {
     if (stopping) return done;
     stopping = true;
     const deadline = Date.now() + deadlineMs;
@@ -130,11 +150,10 @@ export function createShutdown(options: ShutdownOptions = {}): Shutdown {
       for (const phase of STOP_PHASES) {
         clean = (await runPhase(phase, Math.max(deadline, Date.now() + graceMs))) && clean;
       }
-      let code = exitCode;
-      if (code === ExitCode.ok && (workFailed || !clean)) code = ExitCode.failure;
-      log.info({ reason: reason.reason, code, clean }, 'stopped');
-      resolveDone(code);
-      exitOnce(code);
+      const outcome = requested === 'completed' && (workFailed || !clean) ? 'failed' : requested;
+      log.info({ reason: reason.reason, outcome, clean }, 'stopped');
+      resolveDone(outcome);
+      exitOnce(outcome);
     })();
     return done;
   };
@@ -142,10 +161,10 @@ export function createShutdown(options: ShutdownOptions = {}): Shutdown {
   const onSignal = (signal: NodeJS.Signals): void => {
     if (stopping) {
       log.warn({ signal }, 'second signal: exiting now');
-      exitOnce(ExitCode.interrupted);
+      exitOnce('interrupted');
       return;
     }
-    void stop({ reason: signal, signal }, ExitCode.interrupted);
+    void stop({ reason: signal, signal }, 'interrupted');
   };
   for (const signal of signals) process.on(signal, onSignal);
 
@@ -183,14 +202,14 @@ export function createShutdown(options: ShutdownOptions = {}): Shutdown {
     run(work) {
       if (work !== undefined) {
         track(work).then(
-          () => stop({ reason: 'completed' }, ExitCode.ok),
-          () => stop({ reason: 'failed' }, ExitCode.failure),
+          () => stop({ reason: 'completed' }, 'completed'),
+          () => stop({ reason: 'failed' }, 'failed'),
         );
       }
       return done;
     },
-    request(reason, exitCode = ExitCode.ok) {
-      return stop({ reason }, exitCode);
+    request(reason, outcome = 'completed') {
+      return stop({ reason }, outcome);
     },
     dispose() {
       for (const signal of signals) process.off(signal, onSignal);

@@ -1,3 +1,7 @@
+/**
+ * `rxvision/sinks`: where rows end up: the batched, retrying Kysely sink (spooling to disk while the
+ * database is away), JSON Lines files and the console, plus the row helpers they share.
+ */
 export * from './types';
 export * from './errors';
 export * from './rows';

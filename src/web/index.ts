@@ -1,5 +1,5 @@
 /**
- * The web surface of a camera run: live view page, status API, MJPEG streams, reports, metrics and
+ * `rxvision/web`: the web surface of a camera run: live view page, status API, MJPEG streams, reports, metrics and
  * health. {@link startWeb} wires a {@link ChannelBoard}, a {@link LiveView} and the server together and
  * hands back the hooks to pass to `runChannels`.
  */

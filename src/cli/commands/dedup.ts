@@ -6,14 +6,15 @@ import type { DedupJobConfig } from '../../config/schema/dedup';
 import { DatabaseError, openDatabase, resolveDatabaseConfig, type Database } from '../../db';
 import { undoActions } from '../../pipelines/dedup/actions';
 import { runDedupJob, type DedupJobResult } from '../../pipelines/dedup/job';
-import { createProgressDisplay } from '../display/dedup-progress';
+import { runConfigDedupJobs } from '../../pipelines/dedup/run-config-jobs';
+import { selfExcludes } from '../../pipelines/dedup/self-excludes';
+import { createProgressDisplay, type ProgressDisplay } from '../display/dedup-progress';
 import { dedupSettingsSchema, type DedupSettings } from '../../config/schema/dedup-settings';
 import { hashPool } from '../../pools/kinds';
 import { closeAllPools, configurePools } from '../../pools/registry';
 import { createShutdown, type Shutdown } from '../../runtime/shutdown';
-import { logger } from '../../util/logger';
 import { redactUrl } from '../../util/redact';
-import { CliError, ExitCode } from '../exit-codes';
+import { CliError, ExitCode, exitCodeOfOutcome } from '../exit-codes';
 
 /** Options of `pipeline dedup` as commander parses them. */
 export interface DedupCommandOptions {
@@ -174,18 +175,6 @@ async function runUndo(file: string, json: boolean | undefined): Promise<void> {
   if (by('failed') > 0) process.exitCode = ExitCode.failure;
 }
 
-/** Exclude globs that keep the report folder (and action targets) out of the scan when they lie inside root. */
-export function selfExcludes(root: string, folders: readonly (string | undefined)[]): string[] {
-  const globs: string[] = [];
-  for (const f of folders) {
-    if (!f) continue;
-    const rel = path.relative(root, f);
-    if (rel && !rel.startsWith('..') && !path.isAbsolute(rel))
-      globs.push(`${rel.split(path.sep).join('/')}/**`);
-  }
-  return globs;
-}
-
 /** Runs `pipeline dedup <dir>` with parsed options. */
 export async function runDedupCommand(dir: string | undefined, opts: DedupCommandOptions): Promise<void> {
   if (opts.undo) return runUndo(opts.undo, opts.json);
@@ -214,7 +203,7 @@ export async function runDedupCommand(dir: string | undefined, opts: DedupComman
     await database.migrate();
   } catch (err) {
     const where = dbConfig.url ? redactUrl(dbConfig.url) : (dbConfig.dataDir ?? './data/db');
-    if (err instanceof DatabaseError) throw new CliError(err.message, ExitCode.database);
+    if (err instanceof DatabaseError) throw err;
     throw new CliError(`database ${where}: ${(err as Error).message}`, ExitCode.database);
   }
   const display =
@@ -224,8 +213,8 @@ export async function runDedupCommand(dir: string | undefined, opts: DedupComman
   let finished = false;
   const shutdown = createShutdown({
     deadlineMs: 30_000,
-    exit: (code) => {
-      if (code === ExitCode.interrupted && !finished) process.exit(code);
+    exit: (outcome) => {
+      if (outcome === 'interrupted' && !finished) process.exit(ExitCode.interrupted);
     },
   });
   const abort = new AbortController();
@@ -267,16 +256,12 @@ export async function runDedupCommand(dir: string | undefined, opts: DedupComman
     }
   })();
   // The stop sequence runs when the job ends (or on a signal): pools, then the database.
-  const code = await shutdown.run(work);
+  const outcome = await shutdown.run(work);
   finished = true;
   shutdown.dispose();
-  if (failure !== undefined) {
-    if (failure instanceof CliError) throw failure;
-    if (failure instanceof Error && /needs actions\.targetDir|outside the scanned root/.test(failure.message))
-      throw new CliError(failure.message, ExitCode.invalidConfig);
-    throw failure;
-  }
-  if (code !== ExitCode.ok) process.exitCode = code;
+  // A DedupActionConfigError (missing targetDir, file outside the root) ends with exit code 2 in runCli.
+  if (failure !== undefined) throw failure;
+  if (outcome !== 'completed') process.exitCode = exitCodeOfOutcome(outcome);
 }
 
 /** Registers `pipeline dedup [dir]`. */
@@ -333,66 +318,40 @@ export function registerDedupCommand(program: Command): void {
 }
 
 /**
- * Runs the dedup jobs of a loaded config (used by `pipeline run`); prints each job's summary. With
- * `shutdown`, a signal stops the running job gracefully (see {@link DedupJobOptions.signal}) and skips
- * the jobs not started yet.
+ * Runs the dedup jobs of a loaded config (used by `pipeline run`) and prints each job's summary; a failed
+ * job (or failed action) makes the exit code 1. A stop of `shutdown` ends the running job gracefully and
+ * skips the jobs not started yet.
  */
-export async function runConfigDedupJobs(
+export async function runConfigJobsCommand(
   config: RxvisionConfig,
   options: { json?: boolean; shutdown?: Pick<Shutdown, 'shutdown$'> } = {},
 ): Promise<void> {
-  const jobs = config.dedup ?? [];
-  if (jobs.length === 0) return;
+  if (!config.dedup?.length) return;
   const abort = new AbortController();
   const stopSub = options.shutdown?.shutdown$.subscribe(() => abort.abort());
-  const database = await openDatabase(config.database ?? {}).catch((err: Error) => {
-    stopSub?.unsubscribe();
-    throw new CliError(err.message, ExitCode.database);
-  });
+  let display: ProgressDisplay | undefined;
   try {
-    await database.migrate();
-    const pool = hashPool();
-    for (const job of jobs) {
-      if (abort.signal.aborted) {
-        logger().warn({ job: job.id }, `dedup job ${job.id} not started: stopping`);
-        continue;
-      }
-      const display = createProgressDisplay({ tty: process.stderr.isTTY === true && !options.json });
-      const settings = job.settings ?? dedupSettingsSchema.parse({});
-      try {
-        const result = await runDedupJob({
-          root: job.root,
-          out: job.out,
-          pool,
-          db: database.db,
-          jobId: job.id,
-          settings,
-          scan: {
-            include: job.include,
-            exclude: [
-              ...(job.exclude ?? []),
-              ...selfExcludes(path.resolve(job.root), [job.out, settings.actions.targetDir]),
-            ],
-          },
-          onProgress: display.listener,
-          signal: abort.signal,
-        });
-        display.stop();
-        const out = job.out ?? '(no report folder)';
+    await runConfigDedupJobs(config, {
+      signal: abort.signal,
+      onJobStart: () => {
+        display = createProgressDisplay({ tty: process.stderr.isTTY === true && !options.json });
+        return display.listener;
+      },
+      onJobEnd: (outcome) => {
+        display?.stop();
+        display = undefined;
+        if (outcome.status === 'failed') process.exitCode = ExitCode.failure;
+        if (outcome.status !== 'done') return;
+        const { job, result, settings } = outcome;
         process.stdout.write(
           options.json
             ? `${JSON.stringify({ dedupJob: job.id, runId: result.runId, interrupted: result.interrupted, ...result.stats })}\n`
-            : `dedup ${job.id}:\n${formatDedupSummary(result, out, settings.actions.confirm)}\n`,
+            : `dedup ${job.id}:\n${formatDedupSummary(result, job.out ?? '(no report folder)', settings.actions.confirm)}\n`,
         );
         if (result.outcomes.some((o) => o.status === 'failed')) process.exitCode = ExitCode.failure;
-      } catch (err) {
-        display.stop();
-        logger().error({ job: job.id, err }, `dedup job ${job.id} failed: ${(err as Error).message}`);
-        process.exitCode = ExitCode.failure;
-      }
-    }
+      },
+    });
   } finally {
     stopSub?.unsubscribe();
-    await database.close();
   }
 }

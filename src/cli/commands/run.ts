@@ -6,8 +6,9 @@ import { closeAllPools, configurePools } from '../../pools/registry';
 import { createShutdown } from '../../runtime/shutdown';
 import { logger } from '../../util/logger';
 import { startWeb, WebConfigError, type WebRunHooks, type WebSurface } from '../../web';
-import { CliError, ExitCode } from '../exit-codes';
-import { runConfigDedupJobs } from './dedup';
+import { createStatusLine } from '../display/status-line';
+import { CliError, ExitCode, exitCodeOfOutcome } from '../exit-codes';
+import { runConfigJobsCommand } from './dedup';
 
 /** Parses a positive number option, naming the option in the error. */
 export function positiveNumber(name: string, integer = false) {
@@ -85,7 +86,10 @@ async function runConfig(
         maxFrames: opts.frames,
         durationMs: opts.duration ? opts.duration * 1000 : undefined,
         shutdown,
-        statusLine: opts.status && process.stderr.isTTY === true,
+        statusLine:
+          opts.status && process.stderr.isTTY === true
+            ? (summaries) => createStatusLine({ enabled: true, summaries })
+            : false,
         ...webHooks,
       }).then((summary) => {
         process.stdout.write(opts.json ? `${JSON.stringify(summary)}\n` : `${formatSummary(summary)}\n`);
@@ -93,7 +97,7 @@ async function runConfig(
       }),
     );
   }
-  if (config.dedup?.length) work.push(runConfigDedupJobs(config, { json: opts.json, shutdown }));
+  if (config.dedup?.length) work.push(runConfigJobsCommand(config, { json: opts.json, shutdown }));
   if (work.length === 0) logger().warn(`${file}: nothing to run (no enabled channels)`);
   await Promise.all(work);
 }
@@ -137,17 +141,17 @@ export function registerRunCommand(program: Command): void {
       const web = await startWebFor(file, config, opts);
       const shutdown = createShutdown({
         deadlineMs: 20_000,
-        exit: (code) => {
+        exit: (outcome) => {
           // A second signal ends the process at once; a graceful stop lets runCli return the code.
-          if (code === ExitCode.interrupted && !shutdownDone) process.exit(code);
+          if (outcome === 'interrupted' && !shutdownDone) process.exit(ExitCode.interrupted);
         },
       });
       let shutdownDone = false;
       shutdown.onStop('worker pools', () => closeAllPools({ drainMs: 5_000 }), 'pools');
       if (web) shutdown.onStop('web server', () => web.close(), 'sinks');
-      const code = await shutdown.run(runConfig(file, config, opts, shutdown, web?.hooks));
+      const outcome = await shutdown.run(runConfig(file, config, opts, shutdown, web?.hooks));
       shutdownDone = true;
       shutdown.dispose();
-      if (code !== ExitCode.ok) process.exitCode = code;
+      if (outcome !== 'completed') process.exitCode = exitCodeOfOutcome(outcome);
     });
 }

@@ -1,11 +1,26 @@
-/** Camera channels: sources, detectors, tracker, channel composition and the multi-channel runner. */
+/**
+ * `rxvision/camera`: camera channels: sources, detectors, tracker, channel composition, Re-ID and
+ * gender/age analysis, row builders and the multi-channel runner.
+ */
 export * from '../../kernels/frame';
 export * from './channel';
 export * from './records';
 export * from './run-channels';
-export { formatStatusLine, createStatusLine, type StatusLineCounters } from '../../cli/display/status-line';
 export * from '../../kernels/detectors';
 export * from './tracker';
+export {
+  createFaceAnalysis,
+  loadIdentities,
+  poolClassify,
+  poolEmbed,
+  type ClassifyFn,
+  type EmbedFn,
+  type FaceAnalysis,
+  type FaceAnalysisDeps,
+  type FaceAnalysisStats,
+  type IdentityRow,
+  type SightingRow,
+} from './reid/face-analysis';
 export {
   readFrames,
   openReader,

@@ -33,7 +33,6 @@ import type { Frame } from '../../kernels/frame';
 import { detectionRows, statusRow, trackRows } from './records';
 import type { ChannelStatusEvent } from './sources/frame-source';
 import { parseSource } from './sources/source-uri';
-import { createStatusLine } from '../../cli/display/status-line';
 import {
   createFaceAnalysis,
   faceCropRequest,
@@ -56,8 +55,11 @@ export interface RunChannelsOptions {
   durationMs?: number;
   /** Graceful stop: sources stop on its first signal, sinks flush before the process exits. */
   shutdown?: Shutdown;
-  /** Draw a status line per channel (defaults to stderr being a TTY). */
-  statusLine?: boolean;
+  /**
+   * Live display of the per-channel totals (the CLI's status line): built from the totals map once the
+   * run is set up, started before frames flow and stopped when the run ends. Default: none.
+   */
+  statusLine?: false | ((channels: ReadonlyMap<string, Readonly<ChannelSummary>>) => RunDisplay);
   /** Extension stages per channel (Re-ID, gender/age...). */
   stages?: (channel: ChannelConfig) => Array<OperatorFunction<FrameResult, FrameResult>>;
   /** Detection function (default: the shared `detect` worker pool). */
@@ -78,6 +80,12 @@ export interface RunChannelsOptions {
   /** Spool directory for rows while the database is unreachable (default ./data/spool). */
   spoolDir?: string;
   log?: Logger;
+}
+
+/** A live display of a run's totals (see {@link RunChannelsOptions.statusLine}). */
+export interface RunDisplay {
+  start(): void;
+  stop(): void;
 }
 
 /** Per-channel totals of a run. */
@@ -159,10 +167,7 @@ export async function runChannels(
   const status$ = new Subject<ChannelStatusEvent>();
   let runId = 0;
   let durationTimer: NodeJS.Timeout | undefined;
-  const statusLine = createStatusLine({
-    enabled: options.statusLine ?? process.stderr.isTTY === true,
-    summaries,
-  });
+  const statusLine = options.statusLine ? options.statusLine(summaries) : undefined;
 
   try {
     if (database) {
@@ -329,7 +334,7 @@ export async function runChannels(
           ]
         : []),
     );
-    statusLine.start();
+    statusLine?.start();
     await lastValueFrom(written, { defaultValue: undefined });
     stopSubscription?.unsubscribe();
 
@@ -358,7 +363,7 @@ export async function runChannels(
     }
     return summary;
   } finally {
-    statusLine.stop();
+    statusLine?.stop();
     if (durationTimer) clearTimeout(durationTimer);
     if (ownsDb) await database?.close();
   }

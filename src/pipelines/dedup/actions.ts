@@ -6,6 +6,7 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { DedupActionConfigError } from './errors';
 
 export type DestructiveAction = 'move' | 'hardlink' | 'delete';
 
@@ -41,13 +42,15 @@ export function planActions(groups: readonly ActionGroup[], options: PlanOptions
   const root = path.resolve(options.root);
   const needsDir = !(options.action === 'delete' && options.permanent);
   if (needsDir && !options.targetDir) {
-    throw new Error(`dedup action "${options.action}" needs actions.targetDir (destination/backup folder)`);
+    throw new DedupActionConfigError(
+      `dedup action "${options.action}" needs actions.targetDir (destination/backup folder)`,
+    );
   }
   const target = options.targetDir ? path.resolve(options.targetDir) : '';
   const inTarget = (file: string) => {
     const rel = path.relative(root, file);
     if (rel.startsWith('..') || path.isAbsolute(rel))
-      throw new Error(`${file} is outside the scanned root ${root}`);
+      throw new DedupActionConfigError(`${file} is outside the scanned root ${root}`);
     return path.join(target, rel);
   };
   const plan: PlannedAction[] = [];

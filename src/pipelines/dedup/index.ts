@@ -1,0 +1,25 @@
+/**
+ * Image deduplication: one job end to end ({@link runDedupJob}), the jobs of a config
+ * ({@link runConfigDedupJobs}), progress events, reports and the undoable actions on duplicates.
+ */
+export { runDedupJob, HASH_BATCH, type DedupJobOptions, type DedupJobResult } from './job';
+export { runConfigDedupJobs, type ConfigJobOutcome, type ConfigJobsOptions } from './run-config-jobs';
+export { selfExcludes } from './self-excludes';
+export { DedupActionConfigError } from './errors';
+export { DEDUP_STAGES, type DedupProgress, type DedupStage, type ProgressListener } from './progress';
+export { scanImages, DEFAULT_IMAGE_EXTENSIONS, type ScanOptions } from './scan';
+export {
+  applyActions,
+  planActions,
+  readUndoLog,
+  undoActions,
+  type ActionGroup,
+  type ActionOutcome,
+  type ApplyOptions,
+  type DestructiveAction,
+  type PlannedAction,
+  type PlanOptions,
+  type UndoOutcome,
+  type UndoRecord,
+} from './actions';
+export type { DedupReport, ReportGroup, ReportMember } from './report/model';
