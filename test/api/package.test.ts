@@ -129,7 +129,7 @@ const ENTRY_POINTS: Record<string, { values: string[]; types: string[] }> = {
       'createFaceAnalysis',
       'createTracker',
       'readFrames',
-      'createDetector',
+      'detectorKey',
     ],
     types: ['Frame', 'FrameResult', 'ChannelSummary', 'FaceAnalysis'],
   },
