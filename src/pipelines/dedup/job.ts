@@ -53,10 +53,18 @@ import { buildReport, type DedupReport, type GroupInput } from './report/model';
 import { writeCsvReport } from './report/csv';
 import { writeHtmlReport } from './report/html';
 import { writeJsonReport } from './report/json';
+import { SINK_BATCH_DEFAULTS } from '../../sinks/defaults';
 import { saveRunResults } from './results';
 import { scanImages, type ScanOptions } from './scan';
 import { dedupSettingsSchema, type DedupSettings } from '../../config/schema/dedup-settings';
-import type { FeatureResult, ImageFeatures, ImageSummary, ScanEntry, ScanError, SkippedFile } from '../../kernels/features/types';
+import type {
+  FeatureResult,
+  ImageFeatures,
+  ImageSummary,
+  ScanEntry,
+  ScanError,
+  SkippedFile,
+} from '../../kernels/features/types';
 
 /** Options of {@link runDedupJob}. */
 export interface DedupJobOptions {
@@ -161,7 +169,7 @@ export async function runDedupJob(options: DedupJobOptions): Promise<DedupJobRes
   const pool = options.pool;
   const concurrency = Math.max(2, pool.size * 2);
   const cacheDb = options.db && options.cache !== false ? options.db : undefined;
-  const batchSize = options.dbBatchSize ?? 200;
+  const batchSize = options.dbBatchSize ?? SINK_BATCH_DEFAULTS.rows;
   // Verification reads far more rows than the other stages (colour signatures for every candidate pair
   // whose images are not in the working set): larger queries cost less per row.
   const readBatch = options.dbBatchSize ?? 1000;
