@@ -1,2 +1,2 @@
-/** The row helpers live with the db layer's write path ({@link ../db/write}); sinks re-export them. */
+/** The row helpers live in src/db/rows.ts, next to the db layer's write path (src/db/write.ts); sinks re-export them. */
 export { PG_MAX_PARAMS, chunk, columnsOf, dedupeByKey, keyOf, rowsPerStatement } from '../db/rows';
