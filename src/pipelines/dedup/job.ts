@@ -86,8 +86,8 @@ export interface DedupJobOptions {
   /** Progress callback: throttled events per stage with counts, rate and ETA. */
   onProgress?: ProgressListener;
   /**
-   * Paths per cache query / upsert (default `SINK_BATCH_DEFAULTS.rows`, 200; verification reads feature data 1,000 paths per query
-   * unless this is set).
+   * Paths per cache query / upsert (default `SINK_BATCH_DEFAULTS.rows`, 200; verification reads feature
+   * data 1,000 paths per query unless this is set).
    */
   dbBatchSize?: number;
   /**
