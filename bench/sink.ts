@@ -63,7 +63,7 @@ async function batched(db: AnyDb, n: number): Promise<SinkMeasurement> {
   const start = performance.now();
   const written = await lastValueFrom(
     from(data).pipe(
-      kyselySink<BenchRow>(db, { table: TABLE, batchSize: 200, flushMs: 500 }),
+      kyselySink(db as Kysely<{ [TABLE]: BenchRow }>, { table: TABLE, batchSize: 200, flushMs: 500 }),
       reduce((sum, ack) => sum + ack.rows, 0),
     ),
   );

@@ -45,7 +45,7 @@ async function openPostgres(url: string, poolSize: number | undefined): Promise<
     scrubSecrets(err instanceof Error ? err.message : String(err), secrets);
   let pool;
   try {
-    pool = createPostgresPool(url, poolSize);
+    pool = await createPostgresPool(url, poolSize);
   } catch (err) {
     throw new DatabaseError(`invalid PostgreSQL URL ${target}: ${clean(err)}`);
   }

@@ -1,4 +1,4 @@
-import { Pool, types as pgTypes, type CustomTypesConfig, type PoolConfig } from 'pg';
+import type { CustomTypesConfig, Pool, PoolConfig } from 'pg';
 
 /** Postgres type OID of int8 / bigint (also what `count(*)` returns). */
 const INT8_OID = 20;
@@ -14,20 +14,26 @@ export function parseInt8(text: string): number | bigint {
     : Number(value);
 }
 
-/** pg's parsers, except int8 (text format) which goes through {@link parseInt8}. */
-const poolTypes = {
-  getTypeParser: (oid: number, format?: 'text' | 'binary') =>
-    oid === INT8_OID && format !== 'binary' ? parseInt8 : pgTypes.getTypeParser(oid, format),
-} as CustomTypesConfig;
+/** pg's parsers (`pgTypes`), except int8 (text format) which goes through {@link parseInt8}. */
+function poolTypes(pgTypes: typeof import('pg').types): CustomTypesConfig {
+  return {
+    getTypeParser: (oid: number, format?: 'text' | 'binary') =>
+      oid === INT8_OID && format !== 'binary' ? parseInt8 : pgTypes.getTypeParser(oid, format),
+  } as CustomTypesConfig;
+}
 
-/** A pg Pool for `url` with our type parsing; does not connect until first used. */
-export function createPostgresPool(url: string, poolSize: number | undefined): Pool {
+/**
+ * A pg Pool for `url` with our type parsing; does not connect until first used. pg is loaded here, when a
+ * PostgreSQL database is opened, so that importing the library does not load it.
+ */
+export async function createPostgresPool(url: string, poolSize: number | undefined): Promise<Pool> {
+  const pg = await import('pg');
   const config: PoolConfig = {
     connectionString: url,
     max: poolSize ?? 10,
     // An unreachable host should fail the command, not hang it.
     connectionTimeoutMillis: 10_000,
-    types: poolTypes,
+    types: poolTypes(pg.types),
   };
-  return new Pool(config);
+  return new pg.Pool(config);
 }

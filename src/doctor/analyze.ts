@@ -2,6 +2,8 @@ import os from 'node:os';
 import { loadOpenCV } from '../util/opencv';
 import { autoConfigure, detectSystem, type AutoConfig, type SystemInfo } from '../pools/autoconfig';
 import { assetStatus } from '../assets';
+import { PG_MAX_PARAMS } from '../db/rows';
+import { SINK_BATCH_DEFAULTS } from '../sinks/defaults';
 
 /** What `pipeline doctor` reports: the machine, the native stacks, the assets and the chosen pool sizes. */
 export interface DoctorReport {
@@ -16,6 +18,18 @@ export interface DoctorReport {
   onnxruntime: { ok: boolean; version?: string; executionProviders?: string[]; error?: string };
   assets: Array<{ id: string; present: boolean; path: string }>;
   autoConfig: AutoConfig;
+  /** How rows are batched on their way to the database (the same for every sink). */
+  databaseBatch: { rows: number; flushMs: number; reason: string };
+}
+
+/** The database batch of every sink, from {@link SINK_BATCH_DEFAULTS}, with why. */
+export function databaseBatch(): DoctorReport['databaseBatch'] {
+  const { rows, flushMs } = SINK_BATCH_DEFAULTS;
+  return {
+    rows,
+    flushMs,
+    reason: `${rows} rows per INSERT (far below Postgres's ${PG_MAX_PARAMS} bind parameters; one short transaction), written at least every ${flushMs} ms so rows are never older than that`,
+  };
 }
 
 function opencvInfo(): DoctorReport['opencv'] {
@@ -69,5 +83,6 @@ export async function analyzeSystem(): Promise<DoctorReport> {
     onnxruntime: onnxruntimeInfo(),
     assets: await assetStatus(),
     autoConfig: autoConfigure(system),
+    databaseBatch: databaseBatch(),
   };
 }

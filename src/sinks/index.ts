@@ -9,3 +9,4 @@ export { Spool, encodeSpoolLine, decodeSpoolLine } from './spool';
 export * from './kysely';
 export * from './jsonl';
 export * from './console';
+export * from './defaults';

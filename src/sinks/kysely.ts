@@ -17,7 +17,15 @@ import { counter, gauge, histogram } from '../metrics/registry';
 import type { Shutdown } from '../runtime/shutdown';
 import { logger, type Logger } from '../util/logger';
 import { SinkWriteError, isTransientDbError, messageOf } from './errors';
-import { PG_MAX_PARAMS, chunk, columnsOf, dedupeByKey, rowsPerStatement } from './rows';
+import {
+  insertRows,
+  insertStatement,
+  uniqueByConflict,
+  type ColumnOf,
+  type ConflictTarget,
+  type RowOf,
+} from '../db/write';
+import { SINK_BATCH_DEFAULTS } from './defaults';
 import { Spool } from './spool';
 import { backoffMs } from '../util/backoff';
 import type { SinkAck } from './types';
@@ -30,28 +38,26 @@ export interface RetryOptions {
   maxMs: number;
 }
 
-/** ON CONFLICT behaviour: skip rows whose key exists, or update the listed columns from the new row. */
-export interface ConflictOptions {
-  columns: string[];
-  action: 'nothing' | { update: string[] };
-}
+/** A sink's ON CONFLICT behaviour and row type come from the db layer's write path. */
+export type { ColumnOf, ConflictTarget, RowOf } from '../db/write';
 
 /** Options of {@link kyselySink}. */
-export interface KyselySinkOptions {
-  /** Target table, optionally schema-qualified ("analytics.faces"). */
-  table: string;
-  /** Rows per batch (default 200). */
+export interface KyselySinkOptions<DB, T extends keyof DB & string> {
+  /** Target table, a table of `DB` (optionally schema-qualified there: "analytics.faces"). */
+  table: T;
+  /** Rows per batch (default {@link SINK_BATCH_DEFAULTS}.rows). */
   batchSize?: number;
-  /** Write a partial batch this long after its first row (default 500 ms). */
+  /** Write a partial batch this long after its first row (default {@link SINK_BATCH_DEFAULTS}.flushMs). */
   flushMs?: number;
-  conflict?: ConflictOptions;
+  /** ON CONFLICT on these columns of the table: skip the row, or update the listed columns. */
+  conflict?: ConflictTarget<DB, T>;
   retry?: Partial<RetryOptions>;
   /** Keep rows in `<dir>/<table>.jsonl` while the database is unreachable; replayed when it answers. */
   spool?: { dir: string };
   /** Shorthand for `spool: { dir }`. */
   spoolDir?: string;
   /** Columns that identify a row in error messages (default: the conflict columns, else `id`). */
-  keyColumns?: string[];
+  keyColumns?: readonly ColumnOf<DB, T>[];
   /**
    * While rows are spooled, how often a new batch may probe the database (one attempt) before being
    * appended to the spool too (default `retry.maxMs`).
@@ -96,15 +102,15 @@ type Job<Row> =
 /**
  * The one writer of a sink: every database write and spool access goes through it, one at a time.
  */
-class TableWriter<Row extends object> {
+class TableWriter<DB, T extends keyof DB & string, Row extends RowOf<DB, T> = RowOf<DB, T>> {
   private readonly retry: RetryOptions;
   private readonly labels: { sink: string; table: string };
-  private readonly keyColumns: string[];
+  private readonly keyColumns: readonly string[];
   private lastProbe = 0;
 
   constructor(
-    private readonly db: Kysely<any>, // eslint-disable-line @typescript-eslint/no-explicit-any
-    private readonly options: KyselySinkOptions,
+    private readonly db: Kysely<DB>,
+    private readonly options: KyselySinkOptions<DB, T>,
     private readonly spool: Spool<Row> | undefined,
     private readonly log: Logger,
   ) {
@@ -199,7 +205,8 @@ class TableWriter<Row extends object> {
     rows: Row[],
     attempts: number,
   ): Promise<{ attempt: number; written: number; duplicates: number }> {
-    const prepared = this.prepare(rows);
+    // De-duplicated by the conflict key once: every attempt sends the same rows.
+    const prepared = uniqueByConflict(rows, this.options.conflict);
     for (let attempt = 1; ; attempt++) {
       try {
         await this.insert(prepared);
@@ -223,40 +230,10 @@ class TableWriter<Row extends object> {
     }
   }
 
-  /** De-duplicates by the conflict key (Postgres cannot touch one row twice in a statement). */
-  private prepare(rows: Row[]): Row[] {
-    const conflict = this.options.conflict;
-    if (!conflict) return rows;
-    return dedupeByKey(rows, conflict.columns, conflict.action === 'nothing' ? 'first' : 'last');
-  }
-
   /** One transaction per write, chunked so no statement exceeds the bind-parameter limit. */
-  private async insert(rows: Row[]): Promise<void> {
-    if (rows.length === 0) return;
-    const perStatement = rowsPerStatement(columnsOf(rows).length, this.options.maxParams ?? PG_MAX_PARAMS);
-    const chunks = chunk(rows, perStatement);
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
-    const insertChunk = async (db: Kysely<any>, part: Row[]): Promise<void> => {
-      await this.statement(db, part).execute();
-    };
-    if (chunks.length === 1) return insertChunk(this.db, chunks[0]);
-    await this.db.transaction().execute(async (trx) => {
-      for (const part of chunks) await insertChunk(trx, part);
-    });
-  }
-
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  private statement(db: Kysely<any>, rows: Row[]) {
-    const query = db.insertInto(this.options.table).values(rows);
-    const conflict = this.options.conflict;
-    if (!conflict) return query;
-    const { columns, action } = conflict;
-    if (action === 'nothing') return query.onConflict((oc) => oc.columns(columns).doNothing());
-    return query.onConflict((oc) =>
-      oc
-        .columns(columns)
-        .doUpdateSet((eb) => Object.fromEntries(action.update.map((c) => [c, eb.ref(`excluded.${c}`)]))),
-    );
+  private insert(rows: Row[]): Promise<void> {
+    const { table, conflict, maxParams } = this.options;
+    return insertRows(this.db, table, rows, { conflict, maxParams });
   }
 
   /** Builds the error for a permanent failure, naming the first row Postgres rejects when it is a row's fault. */
@@ -290,7 +267,7 @@ class TableWriter<Row extends object> {
       .execute(async (trx) => {
         for (let i = 0; i < rows.length && !bad; i++) {
           try {
-            await this.statement(trx, [rows[i]]).execute();
+            await insertStatement(trx, this.options.table, [rows[i]], this.options.conflict).execute();
           } catch (rowErr) {
             bad = { index: i, key: this.keyOf(rows[i], i), error: rowErr };
           }
@@ -323,12 +300,13 @@ class TableWriter<Row extends object> {
  * {@link SinkWriteError} naming the table and the first bad row. On completion (or a source error) the
  * pending batch is written before the stream completes (or errors).
  */
-export function kyselySink<Row extends object>(
-  db: Kysely<any>, // eslint-disable-line @typescript-eslint/no-explicit-any
-  options: KyselySinkOptions,
-): OperatorFunction<Row, SinkAck> {
-  const batchSize = options.batchSize ?? 200;
-  const flushMs = options.flushMs ?? 500;
+export function kyselySink<DB, T extends keyof DB & string>(
+  db: Kysely<DB>,
+  options: KyselySinkOptions<DB, T>,
+): OperatorFunction<RowOf<DB, T>, SinkAck> {
+  type Row = RowOf<DB, T>;
+  const batchSize = options.batchSize ?? SINK_BATCH_DEFAULTS.rows;
+  const flushMs = options.flushMs ?? SINK_BATCH_DEFAULTS.flushMs;
   const name = options.name ?? options.table;
   return (source) =>
     defer(() => {
@@ -338,11 +316,11 @@ export function kyselySink<Row extends object>(
       const completed = new Promise<void>((resolve) => (markDone = resolve));
       const unregister = options.shutdown?.onStop(`sink ${name}`, () => completed, 'sinks');
 
-      const open = async (): Promise<TableWriter<Row>> => {
+      const open = async (): Promise<TableWriter<DB, T>> => {
         const spoolDir = options.spool?.dir ?? options.spoolDir;
         if (spoolDir) spool = await Spool.open<Row>(spoolDir, options.table);
         if (spool && spool.rows > 0) log.info({ rows: spool.rows, spool: spool.file }, 'found spooled rows');
-        return new TableWriter<Row>(db, options, spool, log);
+        return new TableWriter<DB, T>(db, options, spool, log);
       };
 
       return from(open()).pipe(

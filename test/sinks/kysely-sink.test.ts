@@ -1,5 +1,5 @@
 import { writeFileSync, readFileSync, existsSync } from 'node:fs';
-import { sql } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { Observable, from, lastValueFrom, toArray, concat, throwError, type Subscription } from 'rxjs';
 import { metricsRegistry } from '../../src/metrics/registry';
 import { kyselySink, Spool, SinkWriteError, type SinkAck } from '../../src/sinks';
@@ -11,6 +11,10 @@ interface EventRow {
   label: string;
   score: number;
 }
+
+/** Test tables are created per test under fresh names, all with the columns of {@link EventRow}. */
+type EventTables = Record<string, EventRow>;
+const events = (db: TestKysely['db']): Kysely<EventTables> => db;
 
 const rowsOf = (from_: number, to: number, label = 'a'): EventRow[] =>
   Array.from({ length: to - from_ }, (_, i) => ({ id: from_ + i, label, score: (from_ + i) % 7 }));
@@ -45,7 +49,7 @@ function sinkBehaviour(open: () => Promise<TestKysely>): void {
     const table = await createTable(conn.db);
     const rows = rowsOf(0, 25_000); // 3 columns x 25,000 rows = 75,000 parameters in one batch
     const acks = await lastValueFrom(
-      from(rows).pipe(kyselySink<EventRow>(conn.db, { table, batchSize: 25_000, flushMs: 1000 }), toArray()),
+      from(rows).pipe(kyselySink(events(conn.db), { table, batchSize: 25_000, flushMs: 1000 }), toArray()),
     );
     expect(acks).toHaveLength(1);
     expect(acks[0]).toMatchObject({ table, rows: 25_000, spooled: false, attempt: 1 });
@@ -57,10 +61,10 @@ function sinkBehaviour(open: () => Promise<TestKysely>): void {
     const run = () =>
       lastValueFrom(
         from(rowsOf(0, 450)).pipe(
-          kyselySink<EventRow>(conn.db, {
+          kyselySink(events(conn.db), {
             table,
             batchSize: 100,
-            conflict: { columns: ['id'], action: 'nothing' },
+            conflict: { columns: ['id'], update: 'nothing' },
           }),
           toArray(),
         ),
@@ -83,10 +87,10 @@ function sinkBehaviour(open: () => Promise<TestKysely>): void {
     ];
     const acks = await lastValueFrom(
       from(rows).pipe(
-        kyselySink<EventRow>(conn.db, {
+        kyselySink(events(conn.db), {
           table,
           batchSize: 10,
-          conflict: { columns: ['id'], action: { update: ['label', 'score'] } },
+          conflict: { columns: ['id'], update: ['label', 'score'] },
         }),
         toArray(),
       ),
@@ -109,7 +113,7 @@ function sinkBehaviour(open: () => Promise<TestKysely>): void {
     await new Promise<void>((resolve) =>
       from(rows)
         .pipe(
-          kyselySink<EventRow>(conn.db, {
+          kyselySink(events(conn.db), {
             table,
             batchSize: 50,
             retry: { attempts: 3, baseMs: 1, maxMs: 2 },
@@ -130,7 +134,7 @@ function sinkBehaviour(open: () => Promise<TestKysely>): void {
 
   it('names the table when it does not exist (no row is blamed)', async () => {
     const run = lastValueFrom(
-      from(rowsOf(0, 3)).pipe(kyselySink<EventRow>(conn.db, { table: 'no_such_table' })),
+      from(rowsOf(0, 3)).pipe(kyselySink(events(conn.db), { table: 'no_such_table' })),
     );
     await expect(run).rejects.toThrow(/insert into no_such_table failed: .*no_such_table/);
     await expect(run).rejects.not.toThrow(/first bad row/);
@@ -145,7 +149,7 @@ function sinkBehaviour(open: () => Promise<TestKysely>): void {
     const acks: SinkAck[] = [];
     const error = await new Promise<unknown>((resolve) =>
       source
-        .pipe(kyselySink<EventRow>(conn.db, { table, batchSize: 100, flushMs: 60_000 }))
+        .pipe(kyselySink(events(conn.db), { table, batchSize: 100, flushMs: 60_000 }))
         .subscribe({ next: (a) => acks.push(a), error: resolve, complete: () => resolve(undefined) }),
     );
     expect((error as Error).message).toBe('camera lost');
@@ -167,7 +171,7 @@ function sinkBehaviour(open: () => Promise<TestKysely>): void {
       );
       const acks = await lastValueFrom(
         from(rowsOf(20, 30, 'new')).pipe(
-          kyselySink<EventRow>(conn.db, { table, batchSize: 100, spool: { dir: tmp.dir } }),
+          kyselySink(events(conn.db), { table, batchSize: 100, spool: { dir: tmp.dir } }),
           toArray(),
         ),
       );
@@ -205,7 +209,7 @@ describePostgres('kyselySink on PostgreSQL', () => {
     try {
       const acks = await lastValueFrom(
         from(rowsOf(0, 25)).pipe(
-          kyselySink<EventRow>(down.db, {
+          kyselySink(events(down.db), {
             table: 'events_offline',
             batchSize: 10,
             retry: { attempts: 2, baseMs: 1, maxMs: 5 },
@@ -230,7 +234,7 @@ describePostgres('kyselySink on PostgreSQL', () => {
     try {
       const run = lastValueFrom(
         from(rowsOf(0, 5)).pipe(
-          kyselySink<EventRow>(down.db, {
+          kyselySink(events(down.db), {
             table: 'events_nowhere',
             retry: { attempts: 2, baseMs: 1, maxMs: 5 },
           }),
@@ -272,11 +276,11 @@ describePostgres('kyselySink on PostgreSQL', () => {
       const finished = new Promise<void>((resolve, reject) => {
         subscription = source
           .pipe(
-            kyselySink<EventRow>(conn.db, {
+            kyselySink(events(conn.db), {
               table,
               batchSize,
               flushMs: 60_000, // batches are cut by size only, so each push below is exactly one batch
-              conflict: { columns: ['id'], action: 'nothing' },
+              conflict: { columns: ['id'], update: 'nothing' },
               retry: { attempts: 2, baseMs: 5, maxMs: 20 },
               probeMs: 0,
               spool: { dir: tmp.dir },

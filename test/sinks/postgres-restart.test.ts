@@ -6,6 +6,7 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
+import type { Kysely } from 'kysely';
 import { concatMap, interval, lastValueFrom, map, take, tap, timer } from 'rxjs';
 import { kyselySink } from '../../src/sinks/kysely';
 import { createTestDatabaseUrl, describePostgres, type TestDatabase } from '../helpers/postgres';
@@ -71,11 +72,11 @@ if (!enabled || !version) {
           interval(10).pipe(
             take(produced),
             map((i) => ({ id: i, v: `row ${i}` })),
-            kyselySink(db, {
+            kyselySink(db as Kysely<{ events: { id: number; v: string } }>, {
               table: 'events',
               batchSize: 20,
               flushMs: 50,
-              conflict: { columns: ['id'], action: 'nothing' },
+              conflict: { columns: ['id'], update: 'nothing' },
               retry: { attempts: 2, baseMs: 50, maxMs: 200 },
               probeMs: 200,
               spool: { dir: spool.dir },

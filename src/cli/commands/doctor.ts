@@ -16,6 +16,7 @@ export function formatDoctorReport(r: DoctorReport): string {
       : `onnxruntime-node: NOT AVAILABLE: ${r.onnxruntime.error}`,
     ...r.assets.map((a) => `asset ${a.id}: ${ok(a.present)} (${a.path})`),
     formatAutoConfig(r.autoConfig),
+    `database batch: ${r.databaseBatch.reason}`,
   ];
   return lines.join('\n');
 }

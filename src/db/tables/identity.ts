@@ -2,7 +2,6 @@ import type { ColumnType } from 'kysely';
 import type { JsonObject } from './core';
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
-type Defaulted<T> = ColumnType<T, T | undefined, T>;
 
 /** One person known to the Re-ID gallery (shared by every channel; survives restarts). */
 export interface IdentitiesTable {
@@ -12,8 +11,8 @@ export interface IdentitiesTable {
   /** L2-normalised mean embedding (JSON array of numbers). */
   embedding: ColumnType<number[], string, string>;
   samples: number;
-  /** Aggregated demographics (gender, genderConfidence, age, samples). */
-  attributes: Defaulted<JsonObject>;
+  /** Aggregated demographics (gender, genderConfidence, age, samples); written as an object or JSON text. */
+  attributes: ColumnType<JsonObject, JsonObject | string | undefined, JsonObject | string>;
   created_at: Timestamp;
   last_seen_at: Timestamp;
   last_channel_id: string | null;

@@ -23,8 +23,6 @@ import { openDatabase, type Database } from '../../db';
 import { detectPool } from '../../pools/kinds';
 import { toTransferable } from '../../pools/transfer';
 import type { Shutdown } from '../../runtime/shutdown';
-import { jsonlSink } from '../../sinks/jsonl';
-import { kyselySink } from '../../sinks/kysely';
 import type { SinkAck } from '../../sinks/types';
 import { logger, type Logger } from '../../util/logger';
 import { createChannel, type DetectFn, type FrameResult } from './channel';
@@ -32,7 +30,8 @@ import { detectorKey } from '../../kernels/detectors';
 import type { Frame } from '../../kernels/frame';
 import { detectionRows, statusRow, trackRows } from './records';
 import type { ChannelStatusEvent } from './sources/frame-source';
-import { parseSource } from './sources/source-uri';
+import { cameraRowSinks } from './row-sinks';
+import { finishCameraRun, runOutcome, startCameraRun } from './run-records';
 import {
   createFaceAnalysis,
   faceCropRequest,
@@ -172,23 +171,7 @@ export async function runChannels(
   try {
     if (database) {
       await database.migrate();
-      const run = await database.db
-        .insertInto('pipeline_runs')
-        .values({ kind: 'camera', config_file: options.configFile ?? null })
-        .returning('id')
-        .executeTakeFirstOrThrow();
-      runId = Number(run.id);
-      for (const c of channels) {
-        const source = parseSource(c.source).display;
-        const cfg = JSON.stringify({ detector: c.detector, tracker: c.tracker, pace: c.pace ?? null });
-        await database.db
-          .insertInto('channels')
-          .values({ id: c.id, source, config: cfg as never })
-          .onConflict((oc) =>
-            oc.column('id').doUpdateSet({ source, config: cfg as never, updated_at: new Date() }),
-          )
-          .execute();
-      }
+      runId = await startCameraRun(database.db, options.configFile, channels);
     }
 
     // Re-ID and gender/age when any channel asks for them: one gallery, one classify queue for all.
@@ -278,59 +261,20 @@ export async function runChannels(
     const statusRows$ = status$.pipe(concatMap((e) => [statusRow(database ? runId : null, e)]));
 
     const spoolDir = options.spoolDir ?? path.resolve('data', 'spool');
-    const sinkOf = <Row extends object>(table: string, conflict?: { columns: string[]; update: string[] }) =>
-      output.type === 'jsonl'
-        ? jsonlSink<Row>(path.join(output.dir, `${table}.jsonl`), { shutdown: options.shutdown })
-        : kyselySink<Row>(database!.db, {
-            table,
-            batchSize: 200,
-            flushMs: 500,
-            spool: { dir: spoolDir },
-            shutdown: options.shutdown,
-            conflict: conflict
-              ? { columns: conflict.columns, action: { update: conflict.update } }
-              : undefined,
-          });
+    const sinkOf = cameraRowSinks(
+      output.type === 'jsonl' ? output : { type: 'database', db: database!.db, spoolDir },
+      options.shutdown,
+    );
 
     // Status rows first: merge subscribes in order, and the sources report 'connecting' as they start.
     const written = merge(
       statusRows$.pipe(sinkOf('channel_status_events'), count('statusEvents')),
       detections$.pipe(sinkOf('detections'), count('detections')),
-      tracks$.pipe(
-        sinkOf('tracks', {
-          columns: ['run_id', 'channel_id', 'track_id'],
-          update: [
-            'state',
-            'ended_at',
-            'last_frame',
-            'frames',
-            'best_x1',
-            'best_y1',
-            'best_x2',
-            'best_y2',
-            'best_score',
-            'attributes',
-            'identity_id',
-          ],
-        }),
-        count('tracks'),
-      ),
+      tracks$.pipe(sinkOf('tracks'), count('tracks')),
       ...(faces
         ? [
-            faces.identityRows$.pipe(
-              sinkOf('identities', {
-                columns: ['id'],
-                update: ['embedding', 'samples', 'attributes', 'last_seen_at', 'last_channel_id'],
-              }),
-              count('identities'),
-            ),
-            faces.sightingRows$.pipe(
-              sinkOf('identity_sightings', {
-                columns: ['run_id', 'channel_id', 'track_id'],
-                update: ['identity_id', 'last_seen', 'similarity', 'samples'],
-              }),
-              count('sightings'),
-            ),
+            faces.identityRows$.pipe(sinkOf('identities'), count('identities')),
+            faces.sightingRows$.pipe(sinkOf('identity_sightings'), count('sightings')),
           ]
         : []),
     );
@@ -345,21 +289,12 @@ export async function runChannels(
       elapsedMs: Date.now() - started,
     };
     if (database) {
-      const anyFailed = summary.channels.some((c) => c.state === 'failed');
-      await database.db
-        .updateTable('pipeline_runs')
-        .set({
-          ended_at: new Date(),
-          status:
-            abort.signal.aborted && options.shutdown?.stopping
-              ? 'interrupted'
-              : anyFailed
-                ? 'failed'
-                : 'succeeded',
-          stats: JSON.stringify({ channels: summary.channels, rows }) as never,
-        })
-        .where('id', '=', runId)
-        .execute();
+      const interrupted = abort.signal.aborted && options.shutdown?.stopping === true;
+      const status = runOutcome(
+        interrupted,
+        summary.channels.map((c) => c.state),
+      );
+      await finishCameraRun(database.db, runId, status, { channels: summary.channels, rows });
     }
     return summary;
   } finally {

@@ -8,8 +8,15 @@ import path from 'node:path';
 import { sql, type Kysely } from 'kysely';
 import { jsonb } from '../../db/json';
 import type { DB } from '../../db/types';
+import { writeRows, type ConflictTarget } from '../../db/write';
 import type { FeatureSettings } from '../../config/schema/dedup-settings';
-import type { HashVariant, ImageBasics, ImageFeatures, ImageSummary, ScanEntry } from '../../kernels/features/types';
+import type {
+  HashVariant,
+  ImageBasics,
+  ImageFeatures,
+  ImageSummary,
+  ScanEntry,
+} from '../../kernels/features/types';
 
 /** The row shape written to `dedup_features`. */
 export interface FeatureCacheRow {
@@ -266,36 +273,35 @@ export async function setFeatureDigests(
   }
 }
 
-/** Upserts rows (batch them: at most a few hundred per call keeps under Postgres' bind limit). */
+/** A cache row is replaced by the newest features of its path. */
+const CACHE_CONFLICT: ConflictTarget<DB, 'dedup_features'> = {
+  columns: ['path'],
+  update: [
+    'size',
+    'mtime_ms',
+    'content_hash',
+    'settings_key',
+    'width',
+    'height',
+    'format',
+    'whash',
+    'phash',
+    'dhash',
+    'variants',
+    'colour',
+    'thumb',
+    'thumb_size',
+    'embedding',
+    'feature_digest',
+    'updated_at',
+  ],
+};
+
+/** Upserts rows, the newest row of a path winning (chunked under the bind-parameter limit, one transaction). */
 export async function upsertCacheRows(db: Kysely<DB>, rows: readonly FeatureCacheRow[]): Promise<void> {
-  if (rows.length === 0) return;
-  const unique = [...new Map(rows.map((r) => [r.path, r])).values()]; // one row per key per statement
-  const values = unique.map((r) => ({ ...r, variants: jsonb(r.variants), updated_at: new Date() }));
-  await db
-    .insertInto('dedup_features')
-    .values(values)
-    .onConflict((oc) =>
-      oc.column('path').doUpdateSet((eb) => ({
-        size: eb.ref('excluded.size'),
-        mtime_ms: eb.ref('excluded.mtime_ms'),
-        content_hash: eb.ref('excluded.content_hash'),
-        settings_key: eb.ref('excluded.settings_key'),
-        width: eb.ref('excluded.width'),
-        height: eb.ref('excluded.height'),
-        format: eb.ref('excluded.format'),
-        whash: eb.ref('excluded.whash'),
-        phash: eb.ref('excluded.phash'),
-        dhash: eb.ref('excluded.dhash'),
-        variants: eb.ref('excluded.variants'),
-        colour: eb.ref('excluded.colour'),
-        thumb: eb.ref('excluded.thumb'),
-        thumb_size: eb.ref('excluded.thumb_size'),
-        embedding: eb.ref('excluded.embedding'),
-        feature_digest: eb.ref('excluded.feature_digest'),
-        updated_at: eb.ref('excluded.updated_at'),
-      })),
-    )
-    .execute();
+  const updatedAt = new Date();
+  const values = rows.map((r) => ({ ...r, variants: jsonb(r.variants), updated_at: updatedAt }));
+  await writeRows(db, 'dedup_features', values, { conflict: CACHE_CONFLICT });
 }
 
 /** What {@link pruneCache} removed. */

@@ -54,6 +54,7 @@ import { buildReport, type DedupReport, type GroupInput } from './report/model';
 import { writeCsvReport } from './report/csv';
 import { writeHtmlReport } from './report/html';
 import { writeJsonReport } from './report/json';
+import { SINK_BATCH_DEFAULTS } from '../../sinks/defaults';
 import { saveRunResults } from './results';
 import { scanImages, type ScanOptions } from './scan';
 import { dedupSettingsSchema, type DedupSettings } from '../../config/schema/dedup-settings';
@@ -86,8 +87,8 @@ export interface DedupJobOptions {
   /** Progress callback: throttled events per stage with counts, rate and ETA. */
   onProgress?: ProgressListener;
   /**
-   * Paths per cache query / upsert (default 200; verification reads feature data 1,000 paths per query
-   * unless this is set).
+   * Paths per cache query / upsert (default `SINK_BATCH_DEFAULTS.rows`, 200; verification reads feature
+   * data 1,000 paths per query unless this is set).
    */
   dbBatchSize?: number;
   /**
@@ -174,7 +175,7 @@ export async function runDedupJob(options: DedupJobOptions): Promise<DedupJobRes
   const pool = options.pool;
   const concurrency = Math.max(2, pool.size * 2);
   const cacheDb = options.db && options.cache !== false ? options.db : undefined;
-  const batchSize = options.dbBatchSize ?? 200;
+  const batchSize = options.dbBatchSize ?? SINK_BATCH_DEFAULTS.rows;
   // Verification reads far more rows than the other stages (colour signatures for every candidate pair
   // whose images are not in the working set): larger queries cost less per row.
   const readBatch = options.dbBatchSize ?? 1000;

@@ -16,6 +16,7 @@
 import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { DB } from '../../db/types';
+import { insertRows, writeRows, type ConflictTarget } from '../../db/write';
 import type { VerifySettings } from '../../config/schema/dedup-settings';
 import type { Transform } from '../../kernels/features/types';
 
@@ -52,6 +53,12 @@ export interface StoredPair {
 export function canonicalPair<T extends { a: string; b: string; transform: Transform }>(p: T): T {
   return p.transform === 'identity' && p.b < p.a ? { ...p, a: p.b, b: p.a } : p;
 }
+
+/** A stored pair is never rewritten: its verdict is a pure function of its key. */
+const PAIR_CONFLICT: ConflictTarget<DB, 'dedup_pairs'> = {
+  columns: ['a_digest', 'b_digest', 'transform', 'verify_key'],
+  update: 'nothing',
+};
 
 /** Where verification results are kept between runs, for one verification settings key and root. */
 export interface PairStore {
@@ -132,30 +139,22 @@ export class DbPairStore implements PairStore {
   }
 
   async saveVerified(pairs: readonly StoredPair[]): Promise<void> {
-    // One row per key per statement (ON CONFLICT cannot touch a row twice in one statement).
-    const unique = [
-      ...new Map(pairs.map(canonicalPair).map((p) => [`${p.a}|${p.b}|${p.transform}`, p] as const)).values(),
-    ];
-    // 10 parameters per row: stay far below Postgres' 65535.
-    const chunk = Math.min(this.batchSize, 2000);
-    for (let i = 0; i < unique.length; i += chunk) {
-      const rows = unique.slice(i, i + chunk).map((p) => ({
-        verify_key: this.verifyKey,
-        a_digest: p.a,
-        b_digest: p.b,
-        transform: p.transform,
-        score: p.score,
-        hash_score: p.scores.hash,
-        colour_score: p.scores.colour,
-        structure_score: p.scores.structure,
-        embedding_score: p.scores.embedding ?? null,
-      }));
-      await this.db
-        .insertInto('dedup_pairs')
-        .values(rows)
-        .onConflict((oc) => oc.doNothing())
-        .execute();
-    }
+    const rows = pairs.map(canonicalPair).map((p) => ({
+      verify_key: this.verifyKey,
+      a_digest: p.a,
+      b_digest: p.b,
+      transform: p.transform,
+      score: p.score,
+      hash_score: p.scores.hash,
+      colour_score: p.scores.colour,
+      structure_score: p.scores.structure,
+      embedding_score: p.scores.embedding ?? null,
+    }));
+    // One row per key (a repeated pair keeps its first row), statements of at most 2,000 rows.
+    await writeRows(this.db, 'dedup_pairs', rows, {
+      conflict: PAIR_CONFLICT,
+      maxRows: Math.min(this.batchSize, 2000),
+    });
   }
 
   async setChecked(digests: ReadonlySet<string>, previous: ReadonlySet<string>): Promise<void> {
@@ -170,13 +169,11 @@ export class DbPairStore implements PairStore {
           .where('digest', 'in', removed.slice(i, i + this.batchSize))
           .execute();
       }
-      for (let i = 0; i < added.length; i += this.batchSize) {
-        await trx
-          .insertInto('dedup_pair_scopes')
-          .values(added.slice(i, i + this.batchSize).map((digest) => ({ scope: this.scope, digest })))
-          .onConflict((oc) => oc.doNothing())
-          .execute();
-      }
+      const rows = added.map((digest) => ({ scope: this.scope, digest }));
+      await insertRows(trx, 'dedup_pair_scopes', rows, {
+        conflict: { columns: ['scope', 'digest'] },
+        maxRows: this.batchSize,
+      });
     });
   }
 }

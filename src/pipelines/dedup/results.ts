@@ -6,6 +6,8 @@
 import type { Kysely } from 'kysely';
 import { jsonb } from '../../db/json';
 import type { DB } from '../../db/types';
+import { insertRows } from '../../db/write';
+import { SINK_BATCH_DEFAULTS } from '../../sinks/defaults';
 import type { DedupReport } from './report/model';
 
 /** What {@link saveRunResults} writes. */
@@ -26,7 +28,7 @@ export interface RunResults {
   };
   action: string;
   settings: unknown;
-  /** Rows per insert statement (default 200). */
+  /** Rows per insert statement (default {@link SINK_BATCH_DEFAULTS}.rows). */
   batchSize?: number;
 }
 
@@ -52,17 +54,12 @@ function joinRoot(root: string, rel: string): string {
   return root.endsWith('/') ? root + rel : `${root}/${rel}`;
 }
 
-async function insertChunked<T>(rows: readonly T[], size: number, insert: (chunk: T[]) => Promise<unknown>) {
-  for (let i = 0; i < rows.length; i += size) await insert(rows.slice(i, i + size));
-}
-
 /** Writes one run's rows in a single transaction. */
 export async function saveRunResults(db: Kysely<DB>, r: RunResults): Promise<void> {
-  const size = r.batchSize ?? 200;
+  const chunking = { maxRows: r.batchSize ?? SINK_BATCH_DEFAULTS.rows };
   await db.transaction().execute(async (trx) => {
-    await trx
-      .insertInto('dedup_runs')
-      .values({
+    await insertRows(trx, 'dedup_runs', [
+      {
         run_id: r.runId,
         job_id: r.jobId,
         root: r.report.root,
@@ -77,8 +74,8 @@ export async function saveRunResults(db: Kysely<DB>, r: RunResults): Promise<voi
         features_cached: r.stats.featuresCached,
         action: r.action,
         settings: jsonb(r.settings),
-      })
-      .execute();
+      },
+    ]);
     const groups = r.report.groups.map((g) => ({
       run_id: r.runId,
       group_id: g.id,
@@ -88,10 +85,8 @@ export async function saveRunResults(db: Kysely<DB>, r: RunResults): Promise<voi
       members: g.members.length,
       reclaimable_bytes: g.reclaimableBytes,
     }));
-    await insertChunked(groups, size, (c) => trx.insertInto('dedup_groups').values(c).execute());
-    await insertChunked(memberRows(r.runId, r.report), size, (c) =>
-      trx.insertInto('dedup_members').values(c).execute(),
-    );
+    await insertRows(trx, 'dedup_groups', groups, chunking);
+    await insertRows(trx, 'dedup_members', memberRows(r.runId, r.report), chunking);
     // A path can be skipped twice (unreadable while hashing and again later): one row per path.
     const skipped = [
       ...new Map(
@@ -107,6 +102,6 @@ export async function saveRunResults(db: Kysely<DB>, r: RunResults): Promise<voi
         ]),
       ).values(),
     ];
-    await insertChunked(skipped, size, (c) => trx.insertInto('dedup_skipped').values(c).execute());
+    await insertRows(trx, 'dedup_skipped', skipped, chunking);
   });
 }
