@@ -119,7 +119,7 @@ const ENTRY_POINTS: Record<string, { values: string[]; types: string[] }> = {
   },
   'rxvision/sinks': {
     values: ['kyselySink', 'jsonlSink', 'consoleSink', 'SinkWriteError'],
-    types: ['SinkAck', 'KyselySinkOptions'],
+    types: ['SinkAck'],
   },
   'rxvision/camera': {
     values: [
