@@ -15,6 +15,7 @@ import type { RxvisionConfig } from '../../src/config';
 import type { ChannelConfig } from '../../src/config/schema/channel';
 import type { AgeGender } from '../../src/kernels/faces/face-models';
 import type { FrameResult } from '../../src/pipelines/camera/channel';
+import { DEMOGRAPHICS_QUEUE_STAGE } from '../../src/pipelines/camera/stages';
 import {
   createFaceAnalysis,
   type ClassifyFn,
@@ -251,8 +252,8 @@ describe('gender/age stage: priority queue in front of a busy classify pool', ()
       { track: 2, hits: 60 },
     ]);
     expect(t.analysis.stats()).toMatchObject({ classifyDropped: 0, classifyCancelled: 2 });
-    expect(stageStats('demographics-queue')).toMatchObject({ dropped: { stale: 2 }, queueDepth: 2 });
-    expect(stageStats('demographics-queue')?.dropped.priority).toBeUndefined();
+    expect(stageStats(DEMOGRAPHICS_QUEUE_STAGE)).toMatchObject({ dropped: { stale: 2 }, queueDepth: 2 });
+    expect(stageStats(DEMOGRAPHICS_QUEUE_STAGE)?.dropped.priority).toBeUndefined();
 
     // Both live tracks are served as slots free up; the ended ones never run.
     await t.answer('0#8');

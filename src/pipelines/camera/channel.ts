@@ -11,6 +11,7 @@ import { pullFrom } from '../../operators/pull-from';
 import type { Detection, Frame, InputLayout } from '../../kernels/frame';
 import { readFrames, type ChannelStatusEvent } from './sources/frame-source';
 import { parseSource } from './sources/source-uri';
+import { DETECT_STAGE, FRAME_BUFFER_STAGE } from './stages';
 import { createTracker, type TrackUpdate } from './tracker';
 
 /** What one processed frame yields: its identity and timing, the faces found and the tracker's view. */
@@ -190,7 +191,7 @@ export function createChannel(config: ChannelConfig, deps: ChannelDeps): Observa
       capacity: config.buffer.capacity,
       policy,
       maxAgeMs: config.buffer.maxAgeMs,
-      stage: 'frame-buffer',
+      stage: FRAME_BUFFER_STAGE,
       labels,
       onDrop: deps.onDrop ? (frame, reason) => deps.onDrop?.(frame, reason) : undefined,
     }),
@@ -211,7 +212,7 @@ export function createChannel(config: ChannelConfig, deps: ChannelDeps): Observa
         concurrency: config.detectConcurrency,
         ordered: true, // the tracker needs frames in order
         onError: 'skip',
-        stage: 'detect',
+        stage: DETECT_STAGE,
         labels,
         identify: (frame) => `${frame.channel}#${frame.seq}`,
         onSkip: (err, frame) => deps.onFrameError?.(err, frame),

@@ -36,6 +36,7 @@ import { createCoalescer, type Coalescer } from './coalesce';
 import { identitiesSchema, type ReidConfig } from '../../../config/schema/reid';
 import { faceQuality, type CropRequest, type DetectionWithCrops } from '../../../kernels/faces/face-crop';
 import { IdentityGallery, type Identity } from './gallery';
+import { CLASSIFY_STAGE, DEMOGRAPHICS_QUEUE_STAGE } from '../stages';
 
 /** Embeds RGB crops with a model (default: the shared `embed` pool). */
 export type EmbedFn = (model: EmbedderConfig, crops: Uint8Array[]) => Promise<Float32Array[]>;
@@ -315,7 +316,7 @@ export function createFaceAnalysis(config: RxvisionConfig, deps: FaceAnalysisDep
       priorityQueue<ClassifyRequest>({
         capacity: queue.queueCapacity,
         priority: (r) => r.priority,
-        stage: 'demographics-queue',
+        stage: DEMOGRAPHICS_QUEUE_STAGE,
         // Priorities fall as tracks age (more hits), so an ended track's request would otherwise outrank
         // and push out the re-requests of live tracks.
         isStale: (r) => r.cancelled,
@@ -343,7 +344,7 @@ export function createFaceAnalysis(config: RxvisionConfig, deps: FaceAnalysisDep
           return undefined;
         },
         // Enough slots that a batch per classify worker can be coalesced.
-        { concurrency: queue.batchSize * 2, ordered: false, onError: 'skip', stage: 'classify' },
+        { concurrency: queue.batchSize * 2, ordered: false, onError: 'skip', stage: CLASSIFY_STAGE },
       ),
     )
     .subscribe();
