@@ -35,6 +35,8 @@ import type { Frame } from '../../kernels/frame';
 import { detectionRows, statusRow, trackRows } from './records';
 import type { ChannelStatusEvent } from './sources/frame-source';
 import { parseSource } from './sources/source-uri';
+import { anyWantsPixels, type ChannelWantsPixels } from './sources/wants-pixels';
+import { usesFaceCrops } from './face-stages';
 import { createStatusLine } from '../../cli/display/status-line';
 import {
   createFaceAnalysis,
@@ -72,7 +74,7 @@ export interface RunChannelsOptions {
    * With `tapFrame`: whether it wants a channel's pixels now (the live view: someone watches the channel).
    * Periodic full frames nobody wants are skipped at the decoder. Default: always.
    */
-  tapWantsPixels?: (channel: string) => boolean;
+  wantsPixels?: ChannelWantsPixels;
   /** Source lifecycle events of every channel (the live view's event log). */
   onStatus?: (event: ChannelStatusEvent) => void;
   /** Called once the run is set up, before frames flow: its id, live per-channel totals, the database. */
@@ -202,7 +204,7 @@ export async function runChannels(
     if (options.durationMs) durationTimer = setTimeout(() => abort.abort(), options.durationMs);
 
     options.onStart?.({ runId, channels: summaries, database });
-    const tapWants = options.tapFrame ? (options.tapWantsPixels ?? (() => true)) : () => false;
+    const tapWants = options.tapFrame ? (options.wantsPixels ?? (() => true)) : undefined;
     const results$ = merge(
       ...channels.map((c) => {
         const summary = summaries.get(c.id)!;
@@ -212,11 +214,10 @@ export async function runChannels(
           detect,
           signal: abort.signal,
           maxFrames: options.maxFrames,
-          needsFullFrames: faceCropRequest(c) !== undefined,
-          wantsPixels: () => {
-            const d = demand?.();
-            return d?.embed !== undefined || d?.classify !== undefined || tapWants(c.id);
-          },
+          wantsPixels: anyWantsPixels(
+            faces && usesFaceCrops(c) ? () => faces!.wantsPixels(c.id) : undefined,
+            tapWants && (() => tapWants(c.id)),
+          ),
           stages: [...(options.stages?.(c) ?? []), ...[faces?.stage(c)].filter((s) => s !== undefined)],
           tapFrame: options.tapFrame,
           onStatus: (e) => {

@@ -14,7 +14,4 @@ export const CLASSIFY_STAGE = 'classify';
 
 /** Any of the camera pipeline's stage names. */
 export type CameraStage =
-  | typeof FRAME_BUFFER_STAGE
-  | typeof DETECT_STAGE
-  | typeof DEMOGRAPHICS_QUEUE_STAGE
-  | typeof CLASSIFY_STAGE;
+  typeof FRAME_BUFFER_STAGE | typeof DETECT_STAGE | typeof DEMOGRAPHICS_QUEUE_STAGE | typeof CLASSIFY_STAGE;

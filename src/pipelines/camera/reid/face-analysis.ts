@@ -36,6 +36,7 @@ import { createCoalescer, type Coalescer } from './coalesce';
 import { identitiesSchema, type ReidConfig } from '../../../config/schema/reid';
 import { faceQuality, type CropRequest, type DetectionWithCrops } from '../../../kernels/faces/face-crop';
 import { IdentityGallery, type Identity } from './gallery';
+import { faceStagesOf } from '../face-stages';
 import { CLASSIFY_STAGE, DEMOGRAPHICS_QUEUE_STAGE } from '../stages';
 
 /** Embeds RGB crops with a model (default: the shared `embed` pool). */
@@ -114,6 +115,8 @@ export interface FaceAnalysis {
    * could be used: its periodic full frames and crops are then skipped.
    */
   cropDemand(channelId: string): CropDemand;
+  /** Whether the channel's tracks want any crop now (see {@link cropDemand}): its `WantsPixels`. */
+  wantsPixels(channelId: string): boolean;
   identityRows$: Observable<IdentityRow>;
   sightingRows$: Observable<SightingRow>;
   stats(): FaceAnalysisStats;
@@ -129,8 +132,7 @@ export function modelKey(model: EmbedderConfig): string {
 /** Whether a channel needs face crops, and which. */
 export function faceCropRequest(channel: ChannelConfig): CropRequest | undefined {
   const specs: CropRequest['specs'] = {};
-  const reid = channel.reid?.enabled ? channel.reid : undefined;
-  const demo = channel.demographics?.enabled ? channel.demographics : undefined;
+  const { reid, demographics: demo } = faceStagesOf(channel);
   if (reid) specs.embed = cropSpecFor(reid.model, 'embed');
   if (demo) specs.classify = cropSpecFor(demo.model, 'classify');
   if (!reid && !demo) return undefined;
@@ -583,6 +585,10 @@ export function createFaceAnalysis(config: RxvisionConfig, deps: FaceAnalysisDep
     identityRows$: identityRows$.asObservable(),
     sightingRows$: sightingRows$.asObservable(),
     cropDemand: (channelId) => demands.get(channelId)?.() ?? {},
+    wantsPixels: (channelId) => {
+      const d = demands.get(channelId)?.() ?? {};
+      return d.embed !== undefined || d.classify !== undefined;
+    },
     stats: () => ({ ...stats }),
     complete() {
       classifyRequests$.complete();
