@@ -177,14 +177,16 @@ describe('gender/age stage: priority queue in front of a busy classify pool', ()
     const cam1 = t.lastOutput('cam1').attributes!;
     const samples = { 1: 2, 2: 2, 3: 1, 4: 1, 5: 2, 8: 1, 9: 1 } as const;
     for (const [track, n] of Object.entries(samples)) {
-      expect(cam1[Number(track)]).toMatchObject({
+      expect(cam1[Number(track)].demographics).toMatchObject({
         age: 10 * Number(track),
         gender: Number(track) % 2 === 1 ? 'male' : 'female',
-        ageSamples: n,
+        samples: n,
       });
     }
     await t.frame('cam2', 4, [{ track: 1, hits: 31 }]);
-    expect(t.lastOutput('cam2').attributes![1]).toMatchObject({ age: 11, gender: 'male', ageSamples: 1 });
+    expect(t.lastOutput('cam2').attributes![1]).toMatchObject({
+      demographics: { age: 11, gender: 'male', samples: 1 },
+    });
     t.analysis.complete();
   });
 
@@ -216,8 +218,8 @@ describe('gender/age stage: priority queue in front of a busy classify pool', ()
       { track: 2, hits: 22 },
     ]);
     const attributes = t.lastOutput('cam1').attributes!;
-    expect(attributes[1]).toMatchObject({ age: 10, gender: 'male', ageSamples: 1 });
-    expect(attributes[2]).toMatchObject({ age: 20, gender: 'female', ageSamples: 1 });
+    expect(attributes[1]).toMatchObject({ demographics: { age: 10, gender: 'male', samples: 1 } });
+    expect(attributes[2]).toMatchObject({ demographics: { age: 20, gender: 'female', samples: 1 } });
     expect(attributes[3]).toBeUndefined();
     expect(t.analysis.stats()).toMatchObject({ classified: 4, classifyDropped: 1, classifyCancelled: 1 });
     t.analysis.complete();
@@ -266,8 +268,8 @@ describe('gender/age stage: priority queue in front of a busy classify pool', ()
       { track: 2, hits: 61 },
     ]);
     const attributes = t.lastOutput('cam1').attributes!;
-    expect(attributes[1]).toMatchObject({ age: 10, gender: 'male', ageSamples: 1 });
-    expect(attributes[2]).toMatchObject({ age: 20, gender: 'female', ageSamples: 1 });
+    expect(attributes[1]).toMatchObject({ demographics: { age: 10, gender: 'male', samples: 1 } });
+    expect(attributes[2]).toMatchObject({ demographics: { age: 20, gender: 'female', samples: 1 } });
     expect(t.analysis.stats()).toMatchObject({ classified: 4, classifyDropped: 0, classifyCancelled: 2 });
     t.analysis.complete();
   });
@@ -292,7 +294,7 @@ describe('gender/age stage: priority queue in front of a busy classify pool', ()
     const settled = await run({});
     expect(settled.clear).toBe(5);
     expect(settled.borderline).toBe(15); // maxSamples
-    expect(settled.attributes?.[1]).toMatchObject({ gender: 'male', age: 10, ageSamples: 5 });
+    expect(settled.attributes?.[1]).toMatchObject({ demographics: { gender: 'male', age: 10, samples: 5 } });
     // settle: false samples every track up to maxSamples.
     const always = await run({ settle: false });
     expect(always.clear).toBe(15);

@@ -9,6 +9,7 @@ import { boundedBuffer, type BufferPolicy } from '../../operators/bounded-buffer
 import { inPool } from '../../operators/in-pool';
 import { pullFrom } from '../../operators/pull-from';
 import type { Detection, Frame, InputLayout } from '../../kernels/frame';
+import type { TrackAttributesById } from '../../kernels/track-attributes';
 import { readFrames, type ChannelStatusEvent } from './sources/frame-source';
 import { parseSource } from './sources/source-uri';
 import type { WantsPixels } from './sources/wants-pixels';
@@ -33,8 +34,8 @@ export interface FrameResult {
    * tracks still alive (so their final rows are written).
    */
   endOfStream?: boolean;
-  /** Free-form per-track attributes added by extension stages (identity, gender, age...), by track id. */
-  attributes?: Record<number, Record<string, unknown>>;
+  /** What extension stages found out about the tracks (identity, gender, age...), by track id. */
+  attributes?: TrackAttributesById;
 }
 
 /**
