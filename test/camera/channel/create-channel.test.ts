@@ -6,7 +6,9 @@ import { map, of, throwError, type Observable } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { channelSchema } from '../../../src/config/schema/channel';
 import type { Detection, Frame } from '../../../src/kernels/frame';
+import { resetStageStats, stageStats } from '../../../src/operators/stage-stats';
 import { createChannel, type FrameResult } from '../../../src/pipelines/camera/channel';
+import { FRAME_BUFFER_STAGE } from '../../../src/pipelines/camera/stages';
 
 /** A live stream channel (drop-oldest buffer) whose tracks confirm on their second hit. */
 function config(buffer: { capacity: number }, detectConcurrency = 1) {
@@ -61,6 +63,7 @@ describe('createChannel (injected source, fake detection, virtual time)', () => 
   });
 
   it('drops the oldest buffered frames while detection is busy (capacity 1, one frame in detection)', () => {
+    resetStageStats();
     scheduler().run(({ cold, expectObservable, flush }) => {
       const dropped: Array<[number, string]> = [];
       const results = createChannel(config({ capacity: 1 }), {
@@ -79,6 +82,7 @@ describe('createChannel (injected source, fake detection, virtual time)', () => 
         [1, 'oldest'],
         [2, 'oldest'],
       ]);
+      expect(stageStats(FRAME_BUFFER_STAGE, { channel: 'cam' })?.dropped).toEqual({ oldest: 2 });
     });
   });
 
