@@ -90,8 +90,8 @@ async function runOnce(channels: number, faces: boolean, durationMs: number): Pr
         if (now < windowOpen || now >= windowClose) return;
         frames++;
         for (const attrs of Object.values(r.attributes ?? {})) {
-          if (attrs.identityId) identities++;
-          if (attrs.age !== undefined) tracksWithAge++;
+          if (attrs.identity) identities++;
+          if (attrs.demographics) tracksWithAge++;
         }
       },
     });

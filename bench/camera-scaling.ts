@@ -115,8 +115,8 @@ async function runCase(caseId: string, ctx: CaseContext): Promise<ScalingResult>
         if (r.capturedAt < t0 + WARMUP_MS || r.capturedAt >= steadyEnd) return;
         resultLatencies.push(Date.now() - r.capturedAt);
         for (const a of Object.values(r.attributes ?? {})) {
-          if (a.identityId) withIdentity++;
-          if (a.age !== undefined) withAge++;
+          if (a.identity) withIdentity++;
+          if (a.demographics) withAge++;
         }
       },
     });

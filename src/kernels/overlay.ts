@@ -4,6 +4,7 @@
  * worker lays them out at the output size, draws the rectangles into the pixels and the texts as small SVGs.
  */
 import type { Box } from './frame';
+import type { TrackAttributes } from './track-attributes';
 
 /** How a box is drawn: by its track's state. */
 export type OverlayKind = 'confirmed' | 'tentative' | 'lost' | 'untracked';
@@ -23,42 +24,18 @@ export const OVERLAY_COLOURS: Record<OverlayKind, string> = {
   untracked: '#ff4444',
 };
 
-const IDENTITY_KEYS = ['identity', 'name', 'person', 'personId'];
-
-function primitive(value: unknown): string | undefined {
-  if (typeof value === 'string') return value.trim() || undefined;
-  if (typeof value === 'number' && Number.isFinite(value)) return String(Math.round(value * 10) / 10);
-  return undefined;
-}
+const GENDER_LETTER = { male: 'M', female: 'F' } as const;
 
 /**
- * The caption parts an extension stage's attributes give: identity first, then gender and age
- * ("Alice · F 31"). Nested `{ label, value }`-style objects are read through their first primitive field.
+ * The caption of a track's attributes: its label first (a custom stage's name for it), then gender and
+ * age ("Alice · F 31.3").
  */
-export function attributeCaption(attributes: Record<string, unknown> | undefined): string {
-  if (!attributes) return '';
-  const read = (key: string): string | undefined => {
-    const v = attributes[key];
-    if (v && typeof v === 'object' && !Array.isArray(v)) {
-      const inner = v as Record<string, unknown>;
-      return primitive(inner.label) ?? primitive(inner.name) ?? primitive(inner.value);
-    }
-    return primitive(v);
-  };
+export function attributeCaption(attributes: TrackAttributes | undefined): string {
   const parts: string[] = [];
-  const identity = IDENTITY_KEYS.map(read).find((v) => v !== undefined);
-  if (identity) parts.push(identity);
-  const gender = read('gender');
-  const age = read('age');
-  const genderShort = gender
-    ? /^(m|male|man)$/i.test(gender)
-      ? 'M'
-      : /^(f|female|woman)$/i.test(gender)
-        ? 'F'
-        : gender
-    : '';
-  const ga = [genderShort, age ?? ''].filter(Boolean).join(' ');
-  if (ga) parts.push(ga);
+  const label = attributes?.label?.trim();
+  if (label) parts.push(label);
+  const d = attributes?.demographics;
+  if (d) parts.push(`${GENDER_LETTER[d.gender]} ${Math.round(d.age * 10) / 10}`);
   return parts.join(' · ');
 }
 
@@ -72,7 +49,7 @@ export interface OverlayFrame {
     trackIds: ReadonlyArray<number | undefined>;
     tracks: ReadonlyArray<{ id: number; state: string; box: Box }>;
   };
-  attributes?: Record<number, Record<string, unknown>>;
+  attributes?: Readonly<Record<number, TrackAttributes>>;
 }
 
 /** The boxes of one processed frame: each detection with its track id, score and attributes; lost tracks. */

@@ -5,6 +5,7 @@
  */
 import { histogram } from '../metrics/registry';
 import { stageStats } from '../operators/stage-stats';
+import { FRAME_BUFFER_STAGE } from '../pipelines/camera/stages';
 import type { FrameResult } from '../pipelines/camera/channel';
 import type { RunStarted } from '../pipelines/camera/run-channels';
 import type { ChannelStatusEvent } from '../pipelines/camera/sources/frame-source';
@@ -183,7 +184,7 @@ export class ChannelBoard {
         fpsIn: round(fpsIn),
         fpsOut: round(fpsOut),
         latencyMs: round(l?.latencyMs ?? 0),
-        queueDepth: stageStats('frame-buffer', { channel: c.id })?.queueDepth ?? 0,
+        queueDepth: stageStats(FRAME_BUFFER_STAGE, { channel: c.id })?.queueDepth ?? 0,
         activeTracks: l?.activeTracks ?? 0,
         lastFaces: l?.lastFaces ?? 0,
         view: this.options.viewStats?.(c.id) ?? {

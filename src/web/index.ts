@@ -23,7 +23,7 @@ export * from './static-files';
 
 /** The `runChannels` options the web surface needs. */
 export type WebRunHooks = Required<
-  Pick<RunChannelsOptions, 'onStart' | 'onStatus' | 'onResult' | 'tapFrame' | 'tapWantsPixels'>
+  Pick<RunChannelsOptions, 'onStart' | 'onStatus' | 'onResult' | 'tapFrame' | 'wantsPixels'>
 >;
 
 /** A started web surface. */
@@ -92,7 +92,7 @@ export async function startWeb(options: StartWebOptions): Promise<WebSurface> {
       view.onResult(r);
     },
     tapFrame: view.tapFrame,
-    tapWantsPixels: view.wantsPixels,
+    wantsPixels: view.wantsPixels,
   };
   let closing: Promise<void> | undefined;
   return {

@@ -5,6 +5,7 @@
  * nobody watching a channel, `tapFrame` is one map look-up: no copy, no encoding.
  */
 import type { FrameResult } from '../pipelines/camera/channel';
+import type { ChannelWantsPixels } from '../pipelines/camera/sources/wants-pixels';
 import type { Frame, FrameImage } from '../kernels/frame';
 import { counter, gauge, histogram } from '../metrics/registry';
 import { encodePool } from '../pools/kinds';
@@ -135,8 +136,8 @@ export class LiveView {
       : { viewers: 0, copied: 0, encoded: 0, failed: 0, abandoned: 0 };
   }
 
-  /** The `tapWantsPixels` hook of `runChannels`: only watched channels need their full frames decoded. */
-  readonly wantsPixels = (channel: string): boolean => this.viewers(channel) > 0;
+  /** The `wantsPixels` hook of `runChannels`: only watched channels need their full frames decoded. */
+  readonly wantsPixels: ChannelWantsPixels = (channel) => this.viewers(channel) > 0;
 
   /** The `tapFrame` hook of `runChannels`: copies a watched channel's frame when its turn has come. */
   readonly tapFrame = (frame: Frame): void => {

@@ -15,6 +15,7 @@ import type { RxvisionConfig } from '../../src/config';
 import type { ChannelConfig } from '../../src/config/schema/channel';
 import type { AgeGender } from '../../src/kernels/faces/face-models';
 import type { FrameResult } from '../../src/pipelines/camera/channel';
+import { DEMOGRAPHICS_QUEUE_STAGE } from '../../src/pipelines/camera/stages';
 import {
   createFaceAnalysis,
   type ClassifyFn,
@@ -176,14 +177,16 @@ describe('gender/age stage: priority queue in front of a busy classify pool', ()
     const cam1 = t.lastOutput('cam1').attributes!;
     const samples = { 1: 2, 2: 2, 3: 1, 4: 1, 5: 2, 8: 1, 9: 1 } as const;
     for (const [track, n] of Object.entries(samples)) {
-      expect(cam1[Number(track)]).toMatchObject({
+      expect(cam1[Number(track)].demographics).toMatchObject({
         age: 10 * Number(track),
         gender: Number(track) % 2 === 1 ? 'male' : 'female',
-        ageSamples: n,
+        samples: n,
       });
     }
     await t.frame('cam2', 4, [{ track: 1, hits: 31 }]);
-    expect(t.lastOutput('cam2').attributes![1]).toMatchObject({ age: 11, gender: 'male', ageSamples: 1 });
+    expect(t.lastOutput('cam2').attributes![1]).toMatchObject({
+      demographics: { age: 11, gender: 'male', samples: 1 },
+    });
     t.analysis.complete();
   });
 
@@ -215,8 +218,8 @@ describe('gender/age stage: priority queue in front of a busy classify pool', ()
       { track: 2, hits: 22 },
     ]);
     const attributes = t.lastOutput('cam1').attributes!;
-    expect(attributes[1]).toMatchObject({ age: 10, gender: 'male', ageSamples: 1 });
-    expect(attributes[2]).toMatchObject({ age: 20, gender: 'female', ageSamples: 1 });
+    expect(attributes[1]).toMatchObject({ demographics: { age: 10, gender: 'male', samples: 1 } });
+    expect(attributes[2]).toMatchObject({ demographics: { age: 20, gender: 'female', samples: 1 } });
     expect(attributes[3]).toBeUndefined();
     expect(t.analysis.stats()).toMatchObject({ classified: 4, classifyDropped: 1, classifyCancelled: 1 });
     t.analysis.complete();
@@ -251,8 +254,8 @@ describe('gender/age stage: priority queue in front of a busy classify pool', ()
       { track: 2, hits: 60 },
     ]);
     expect(t.analysis.stats()).toMatchObject({ classifyDropped: 0, classifyCancelled: 2 });
-    expect(stageStats('demographics-queue')).toMatchObject({ dropped: { stale: 2 }, queueDepth: 2 });
-    expect(stageStats('demographics-queue')?.dropped.priority).toBeUndefined();
+    expect(stageStats(DEMOGRAPHICS_QUEUE_STAGE)).toMatchObject({ dropped: { stale: 2 }, queueDepth: 2 });
+    expect(stageStats(DEMOGRAPHICS_QUEUE_STAGE)?.dropped.priority).toBeUndefined();
 
     // Both live tracks are served as slots free up; the ended ones never run.
     await t.answer('0#8');
@@ -265,8 +268,8 @@ describe('gender/age stage: priority queue in front of a busy classify pool', ()
       { track: 2, hits: 61 },
     ]);
     const attributes = t.lastOutput('cam1').attributes!;
-    expect(attributes[1]).toMatchObject({ age: 10, gender: 'male', ageSamples: 1 });
-    expect(attributes[2]).toMatchObject({ age: 20, gender: 'female', ageSamples: 1 });
+    expect(attributes[1]).toMatchObject({ demographics: { age: 10, gender: 'male', samples: 1 } });
+    expect(attributes[2]).toMatchObject({ demographics: { age: 20, gender: 'female', samples: 1 } });
     expect(t.analysis.stats()).toMatchObject({ classified: 4, classifyDropped: 0, classifyCancelled: 2 });
     t.analysis.complete();
   });
@@ -291,7 +294,7 @@ describe('gender/age stage: priority queue in front of a busy classify pool', ()
     const settled = await run({});
     expect(settled.clear).toBe(5);
     expect(settled.borderline).toBe(15); // maxSamples
-    expect(settled.attributes?.[1]).toMatchObject({ gender: 'male', age: 10, ageSamples: 5 });
+    expect(settled.attributes?.[1]).toMatchObject({ demographics: { gender: 'male', age: 10, samples: 5 } });
     // settle: false samples every track up to maxSamples.
     const always = await run({ settle: false });
     expect(always.clear).toBe(15);

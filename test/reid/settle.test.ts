@@ -73,8 +73,8 @@ describe('Re-ID settle', () => {
     expect(r.steady).toBe(3);
     expect(r.wavering).toBe(8);
     // Both still carry their identity.
-    expect(r.last.attributes?.[1]).toMatchObject({ embeddings: 3, identityId: expect.any(String) });
-    expect(r.last.attributes?.[2]).toMatchObject({ embeddings: 8, identityId: expect.any(String) });
+    expect(r.last.attributes?.[1]).toMatchObject({ identity: { embeddings: 3, id: expect.any(String) } });
+    expect(r.last.attributes?.[2]).toMatchObject({ identity: { embeddings: 8, id: expect.any(String) } });
   });
 
   it('with settle: false embeds every track up to maxSamples', async () => {

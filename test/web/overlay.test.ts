@@ -44,13 +44,18 @@ function result(partial: Partial<FrameResult> = {}): FrameResult {
 }
 
 describe('attributeCaption', () => {
-  it('puts identity first, then gender and age', () => {
-    expect(attributeCaption({ identity: 'Alice', gender: 'female', age: 31.26 })).toBe('Alice · F 31.3');
-    expect(attributeCaption({ gender: 'male' })).toBe('M');
-    expect(attributeCaption({ age: 40 })).toBe('40');
-    expect(attributeCaption({ name: { label: 'Bob', score: 0.8 } })).toBe('Bob');
+  const female31 = { gender: 'female', genderConfidence: 0.9, age: 31.26, samples: 4 } as const;
+
+  it('puts the label first, then gender and age', () => {
+    expect(attributeCaption({ label: 'Alice', demographics: female31 })).toBe('Alice · F 31.3');
+    expect(attributeCaption({ demographics: { ...female31, gender: 'male', age: 40 } })).toBe('M 40');
+    expect(attributeCaption({ label: '  Bob ' })).toBe('Bob');
     expect(attributeCaption(undefined)).toBe('');
-    expect(attributeCaption({ other: 'x' })).toBe('');
+    expect(attributeCaption({ label: ' ' })).toBe('');
+  });
+
+  it('does not show the identity id (an opaque uuid)', () => {
+    expect(attributeCaption({ identity: { id: '5f0c', similarity: 0.8, embeddings: 2 } })).toBe('');
   });
 });
 
@@ -73,7 +78,9 @@ describe('overlayItems', () => {
           events: [],
           trackIds: [3, 4],
         },
-        attributes: { 3: { identity: 'Alice', gender: 'F', age: 30 } },
+        attributes: {
+          3: { label: 'Alice', demographics: { gender: 'female', genderConfidence: 1, age: 30, samples: 1 } },
+        },
       }),
     );
     expect(items).toEqual([

@@ -9,8 +9,12 @@ import { boundedBuffer, type BufferPolicy } from '../../operators/bounded-buffer
 import { inPool } from '../../operators/in-pool';
 import { pullFrom } from '../../operators/pull-from';
 import type { Detection, Frame, InputLayout } from '../../kernels/frame';
+import type { TrackAttributesById } from '../../kernels/track-attributes';
 import { readFrames, type ChannelStatusEvent } from './sources/frame-source';
 import { parseSource } from './sources/source-uri';
+import type { WantsPixels } from './sources/wants-pixels';
+import { faceStagesOf, usesFaceCrops } from './face-stages';
+import { DETECT_STAGE, FRAME_BUFFER_STAGE } from './stages';
 import { createTracker, type TrackUpdate } from './tracker';
 
 /** What one processed frame yields: its identity and timing, the faces found and the tracker's view. */
@@ -30,16 +34,17 @@ export interface FrameResult {
    * tracks still alive (so their final rows are written).
    */
   endOfStream?: boolean;
-  /** Free-form per-track attributes added by extension stages (identity, gender, age...), by track id. */
-  attributes?: Record<number, Record<string, unknown>>;
+  /** What extension stages found out about the tracks (identity, gender, age...), by track id. */
+  attributes?: TrackAttributesById;
 }
 
 /**
  * Detects faces in one frame; in production a call into the shared `detect` pool. A detect function
  * that can take decoder-resized frames says so with `inputLayout` (the detector's input); frames then
- * carry `resized` instead of full pixels unless something needs them.
+ * carry `resized` instead of full pixels unless something needs them. It may answer with an Observable
+ * emitting once (tests on virtual time do).
  */
-export type DetectFn = ((frame: Frame) => Promise<Detection[]>) & {
+export type DetectFn = ((frame: Frame) => Promise<Detection[]> | Observable<Detection[]>) & {
   inputLayout?: () => Promise<InputLayout | undefined>;
 };
 
@@ -57,25 +62,32 @@ export interface ChannelDeps {
   /** Extension stages after tracking (Re-ID, gender/age...). */
   stages?: Array<OperatorFunction<FrameResult, FrameResult>>;
   /**
-   * Something after detection needs full frames (face crops for Re-ID or gender/age): with
-   * `fullFrames: 'auto'` the decoder then adds a full frame every `fullFrameEvery` frames. `tapFrame` counts
-   * as such a need too.
+   * Who wants full-frame pixels (face crops for Re-ID or gender/age, a live-view watcher). Given, the
+   * decoder under `fullFrames: 'auto'` adds a full frame every `fullFrameEvery` frames and asks it as each
+   * one is due: a frame nobody wants right now is drained unread and goes on with the detector input only.
+   * Undefined: nothing wants pixels, so no full frames are decoded beside the detector's.
    */
-  needsFullFrames?: boolean;
-  /**
-   * Asked whenever a periodic full frame is due: whether anything wants its pixels right now (a track
-   * still collecting face samples, a live-view watcher). When it says no, the frame is drained from the
-   * decoder unread and goes on with the detector input only. Default: full frames are always wanted.
-   */
-  wantsPixels?: () => boolean;
+  wantsPixels?: WantsPixels;
   /** Overrides `config.maxFrames` (the CLI's --frames). */
   maxFrames?: number;
   /**
    * Sees each frame just before detection, while its pixels are still on this thread (detection transfers
    * them away). Must be cheap and must not keep `frame.data` (copy what it needs): the live view uses it.
+   * Frames carry full pixels only when `wantsPixels` asks for them.
    */
   tapFrame?: (frame: Frame) => void;
+  /** The channel's frames (default {@link channelSource}: FFmpeg or an image folder, per `config.source`). */
+  source?: FrameSourceFactory;
 }
+
+/** What a frame source is opened with. */
+export type FrameSourceDeps = Pick<
+  ChannelDeps,
+  'onStatus' | 'signal' | 'maxFrames' | 'detect' | 'wantsPixels'
+>;
+
+/** Opens a channel's frames as a stream (see {@link channelSource}). */
+export type FrameSourceFactory = (config: ChannelConfig, deps: FrameSourceDeps) => Observable<Frame>;
 
 /** Live sources and paced files keep the latest frames; files read as fast as possible wait. */
 export function defaultBufferPolicy(config: ChannelConfig): BufferPolicy {
@@ -95,13 +107,13 @@ export interface DecoderOutputs {
 
 /**
  * Chooses the decoder's outputs from `fullFrames`: 'always' gives full frames only; 'never' the resized
- * input only (failing when the detector or face crops need full frames); 'auto' the resized input, plus a
- * full frame every `fullFrameEvery` frames when face crops or the live view (`tapFrame`) need pictures.
+ * input only (failing when the detector or the channel's face stages need full frames); 'auto' the resized
+ * input, plus a full frame every `fullFrameEvery` frames when something may want pixels (`wantsPixels`).
  * A detector without a fixed input (Haar) always gets full frames.
  */
 export async function decoderOutputs(
   config: ChannelConfig,
-  deps: Pick<ChannelDeps, 'detect' | 'needsFullFrames' | 'tapFrame'>,
+  deps: Pick<ChannelDeps, 'detect' | 'wantsPixels'>,
 ): Promise<DecoderOutputs> {
   const mode = config.fullFrames;
   if (mode === 'always') return {};
@@ -116,7 +128,7 @@ export async function decoderOutputs(
   if (mode === 'never') {
     if (!layout)
       throw new Error(`channel ${config.id}: fullFrames is 'never' but its detector needs full frames`);
-    if (deps.needsFullFrames) {
+    if (usesFaceCrops(config)) {
       throw new Error(
         `channel ${config.id}: fullFrames is 'never' but Re-ID / gender-age need face crops from full frames`,
       );
@@ -124,8 +136,7 @@ export async function decoderOutputs(
     return { resize: layout };
   }
   if (!layout) return {};
-  const wanted = deps.needsFullFrames || deps.tapFrame !== undefined;
-  return wanted ? { resize: layout, fullEvery: fullFrameEvery(config) } : { resize: layout };
+  return deps.wantsPixels ? { resize: layout, fullEvery: fullFrameEvery(config) } : { resize: layout };
 }
 
 /**
@@ -134,21 +145,16 @@ export async function decoderOutputs(
  */
 export function fullFrameEvery(config: ChannelConfig): number {
   if (config.fullFrameEvery) return config.fullFrameEvery;
-  const cadences = [
-    config.reid?.enabled ? config.reid.everyFrames : undefined,
-    config.demographics?.enabled ? config.demographics.everyFrames : undefined,
-  ].filter((n): n is number => n !== undefined);
+  const { reid, demographics } = faceStagesOf(config);
+  const cadences = [reid?.everyFrames, demographics?.everyFrames].filter((n): n is number => n !== undefined);
   return cadences.length > 0 ? Math.min(...cadences) : 5;
 }
 
-/** The frames of a channel as a stream: pulled on demand under `wait`, pushed otherwise. */
-export function channelSource(
-  config: ChannelConfig,
-  deps: Pick<
-    ChannelDeps,
-    'onStatus' | 'signal' | 'maxFrames' | 'detect' | 'needsFullFrames' | 'tapFrame' | 'wantsPixels'
-  >,
-) {
+/**
+ * The default {@link FrameSourceFactory}: the channel's source read by FFmpeg (or an image folder), pulled
+ * on demand under `wait`, pushed otherwise.
+ */
+export function channelSource(config: ChannelConfig, deps: FrameSourceDeps): Observable<Frame> {
   const frames = async function* () {
     const outputs = await decoderOutputs(config, deps);
     yield* readFrames({
@@ -162,7 +168,7 @@ export function channelSource(
       maxFrames: deps.maxFrames ?? config.maxFrames,
       onStatus: deps.onStatus,
       signal: deps.signal,
-      wantFull: deps.wantsPixels,
+      wantsPixels: deps.wantsPixels,
       ...outputs,
     });
   };
@@ -185,17 +191,17 @@ export function createChannel(config: ChannelConfig, deps: ChannelDeps): Observa
   const policy = defaultBufferPolicy(config);
   let last: FrameResult | undefined;
 
-  const results$ = channelSource(config, deps).pipe(
+  const results$ = (deps.source ?? channelSource)(config, deps).pipe(
     boundedBuffer<Frame>({
       capacity: config.buffer.capacity,
       policy,
       maxAgeMs: config.buffer.maxAgeMs,
-      stage: 'frame-buffer',
+      stage: FRAME_BUFFER_STAGE,
       labels,
       onDrop: deps.onDrop ? (frame, reason) => deps.onDrop?.(frame, reason) : undefined,
     }),
     inPool(
-      async (frame: Frame) => {
+      (frame: Frame) => {
         const meta = {
           channel: frame.channel,
           seq: frame.seq,
@@ -204,14 +210,15 @@ export function createChannel(config: ChannelConfig, deps: ChannelDeps): Observa
           height: frame.height,
         };
         deps.tapFrame?.(frame);
-        const detections = await deps.detect(frame);
-        return { ...meta, detections, detectedAt: Date.now() };
+        return from(deps.detect(frame)).pipe(
+          map((detections) => ({ ...meta, detections, detectedAt: Date.now() })),
+        );
       },
       {
         concurrency: config.detectConcurrency,
         ordered: true, // the tracker needs frames in order
         onError: 'skip',
-        stage: 'detect',
+        stage: DETECT_STAGE,
         labels,
         identify: (frame) => `${frame.channel}#${frame.seq}`,
         onSkip: (err, frame) => deps.onFrameError?.(err, frame),

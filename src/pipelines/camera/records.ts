@@ -5,6 +5,7 @@
 import type { Insertable } from 'kysely';
 import type { ChannelConfig } from '../../config/schema/channel';
 import type { ChannelStatusEventsTable, DetectionsTable, TracksTable } from '../../db/tables/camera';
+import type { TrackAttributes } from '../../kernels/track-attributes';
 import type { Track } from './tracker';
 import type { FrameResult } from './channel';
 import type { ChannelStatusEvent } from './sources/frame-source';
@@ -48,11 +49,33 @@ export function detectionRows(
   }));
 }
 
+/**
+ * A track's attributes as stored in the `attributes` JSON column: flat keys (identityId, identitySimilarity,
+ * embeddings, gender, genderConfidence, age, ageSamples, label), the shape the database has always held.
+ */
+export function storedAttributes(attributes: TrackAttributes | undefined): Record<string, unknown> {
+  const { identity, demographics, label } = attributes ?? {};
+  return {
+    ...(identity && {
+      identityId: identity.id,
+      identitySimilarity: identity.similarity,
+      embeddings: identity.embeddings,
+    }),
+    ...(demographics && {
+      gender: demographics.gender,
+      genderConfidence: demographics.genderConfidence,
+      age: demographics.age,
+      ageSamples: demographics.samples,
+    }),
+    ...(label !== undefined && { label }),
+  };
+}
+
 function trackRow(
   runId: number,
   channel: string,
   t: Track,
-  attributes: Record<string, unknown> | undefined,
+  attributes: TrackAttributes | undefined,
 ): TrackRow {
   return {
     run_id: runId,
@@ -69,8 +92,8 @@ function trackRow(
     best_x2: round(t.best.box[2]),
     best_y2: round(t.best.box[3]),
     best_score: t.best.score,
-    attributes: JSON.stringify(attributes ?? {}),
-    identity_id: typeof attributes?.identityId === 'string' ? attributes.identityId : null,
+    attributes: JSON.stringify(storedAttributes(attributes)),
+    identity_id: attributes?.identity?.id ?? null,
   };
 }
 

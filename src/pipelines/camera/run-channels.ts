@@ -4,31 +4,22 @@
  * failure never stops the others.
  */
 import path from 'node:path';
-import {
-  EMPTY,
-  Subject,
-  catchError,
-  concatMap,
-  finalize,
-  lastValueFrom,
-  merge,
-  share,
-  tap,
-  type Observable,
-  type OperatorFunction,
-} from 'rxjs';
+import { Subject, finalize, lastValueFrom, merge, share } from 'rxjs';
 import type { RxvisionConfig } from '../../config';
 import type { ChannelConfig } from '../../config/schema/channel';
-import { openDatabase, type Database } from '../../db';
+import { openDatabase } from '../../db';
 import { detectPool } from '../../pools/kinds';
 import { toTransferable } from '../../pools/transfer';
-import type { Shutdown } from '../../runtime/shutdown';
-import type { SinkAck } from '../../sinks/types';
-import { logger, type Logger } from '../../util/logger';
-import { createChannel, type DetectFn, type FrameResult } from './channel';
+import { logger } from '../../util/logger';
+import type { DetectFn } from './channel';
 import { detectorKey } from '../../kernels/detectors';
 import type { Frame } from '../../kernels/frame';
-import { detectionRows, statusRow, trackRows } from './records';
+import { channelResults, type RunContext } from './channel-hooks';
+import { pendingSummary, type ChannelSummary } from './channel-summary';
+import { cameraRows, countRows, emptyRowCounts, type RowCounts } from './run-rows';
+import { usesFaceCrops } from './face-stages';
+import type { RunChannelsOptions, RunChannelsSummary } from './run-options';
+import { wireStop } from './run-stop';
 import type { ChannelStatusEvent } from './sources/frame-source';
 import { cameraRowSinks } from './row-sinks';
 import { finishCameraRun, runOutcome, startCameraRun } from './run-records';
@@ -41,84 +32,14 @@ import {
   type FaceAnalysis,
 } from './reid/face-analysis';
 
-/** Where the results go. */
-export type ChannelOutput = { type: 'database'; db?: Database } | { type: 'jsonl'; dir: string };
-
-export interface RunChannelsOptions {
-  /** The config file the run came from (stored with the run). */
-  configFile?: string;
-  output?: ChannelOutput;
-  /** Stop each channel after this many frames (the CLI's --frames). */
-  maxFrames?: number;
-  /** Stop every channel after this long (the CLI's --duration). */
-  durationMs?: number;
-  /** Graceful stop: sources stop on its first signal, sinks flush before the process exits. */
-  shutdown?: Shutdown;
-  /**
-   * Live display of the per-channel totals (the CLI's status line): built from the totals map once the
-   * run is set up, started before frames flow and stopped when the run ends. Default: none.
-   */
-  statusLine?: false | ((channels: ReadonlyMap<string, Readonly<ChannelSummary>>) => RunDisplay);
-  /** Extension stages per channel (Re-ID, gender/age...). */
-  stages?: (channel: ChannelConfig) => Array<OperatorFunction<FrameResult, FrameResult>>;
-  /** Detection function (default: the shared `detect` worker pool). */
-  detect?: (channel: ChannelConfig) => DetectFn;
-  /** Results of every channel as they are produced (library users, the live view). */
-  onResult?: (result: FrameResult) => void;
-  /** Each frame just before detection (see `ChannelDeps.tapFrame`; the live view copies pixels here). */
-  tapFrame?: (frame: Frame) => void;
-  /**
-   * With `tapFrame`: whether it wants a channel's pixels now (the live view: someone watches the channel).
-   * Periodic full frames nobody wants are skipped at the decoder. Default: always.
-   */
-  tapWantsPixels?: (channel: string) => boolean;
-  /** Source lifecycle events of every channel (the live view's event log). */
-  onStatus?: (event: ChannelStatusEvent) => void;
-  /** Called once the run is set up, before frames flow: its id, live per-channel totals, the database. */
-  onStart?: (run: RunStarted) => void;
-  /** Spool directory for rows while the database is unreachable (default ./data/spool). */
-  spoolDir?: string;
-  log?: Logger;
-}
-
-/** A live display of a run's totals (see {@link RunChannelsOptions.statusLine}). */
-export interface RunDisplay {
-  start(): void;
-  stop(): void;
-}
-
-/** Per-channel totals of a run. */
-export interface ChannelSummary {
-  id: string;
-  frames: number;
-  dropped: number;
-  failedFrames: number;
-  faces: number;
-  tracks: number;
-  state: string;
-  error?: string;
-}
-
-/** What `onStart` gets: the per-channel totals are updated in place as the run goes on. */
-export interface RunStarted {
-  runId: number;
-  channels: ReadonlyMap<string, Readonly<ChannelSummary>>;
-  database?: Database;
-}
-
-export interface RunChannelsSummary {
-  runId: number;
-  channels: ChannelSummary[];
-  rows: {
-    detections: number;
-    tracks: number;
-    statusEvents: number;
-    spooled: number;
-    identities: number;
-    sightings: number;
-  };
-  elapsedMs: number;
-}
+export type {
+  ChannelOutput,
+  RunChannelsOptions,
+  RunChannelsSummary,
+  RunDisplay,
+  RunStarted,
+} from './run-options';
+export type { ChannelSummary } from './channel-summary';
 
 /**
  * The detect function backed by the shared `detect` pool (frames are transferred, not copied). With
@@ -157,15 +78,10 @@ export async function runChannels(
   const database =
     output.type === 'database' ? (output.db ?? (await openDatabase(config.database))) : undefined;
   const abort = new AbortController();
-  const summaries = new Map<string, ChannelSummary>(
-    channels.map((c) => [
-      c.id,
-      { id: c.id, frames: 0, dropped: 0, failedFrames: 0, faces: 0, tracks: 0, state: 'pending' },
-    ]),
-  );
+  const summaries = new Map<string, ChannelSummary>(channels.map((c) => [c.id, pendingSummary(c.id)]));
   const status$ = new Subject<ChannelStatusEvent>();
   let runId = 0;
-  let durationTimer: NodeJS.Timeout | undefined;
+  let unhookStop: (() => void) | undefined;
   const statusLine = options.statusLine ? options.statusLine(summaries) : undefined;
 
   try {
@@ -176,7 +92,7 @@ export async function runChannels(
 
     // Re-ID and gender/age when any channel asks for them: one gallery, one classify queue for all.
     let faces: FaceAnalysis | undefined;
-    if (channels.some((c) => c.reid?.enabled || c.demographics?.enabled)) {
+    if (channels.some(usesFaceCrops)) {
       faces = createFaceAnalysis(config, {
         identities: database ? await loadIdentities(database) : [],
         runId: () => runId,
@@ -184,58 +100,11 @@ export async function runChannels(
       });
     }
 
-    const stopSubscription = options.shutdown?.shutdown$.subscribe(() => abort.abort());
-    if (options.durationMs) durationTimer = setTimeout(() => abort.abort(), options.durationMs);
+    unhookStop = wireStop(abort, options);
 
     options.onStart?.({ runId, channels: summaries, database });
-    const tapWants = options.tapFrame ? (options.tapWantsPixels ?? (() => true)) : () => false;
-    const results$ = merge(
-      ...channels.map((c) => {
-        const summary = summaries.get(c.id)!;
-        const demand = faces ? () => faces!.cropDemand(c.id) : undefined;
-        const detect = options.detect?.(c) ?? poolDetect(c, demand);
-        return createChannel(c, {
-          detect,
-          signal: abort.signal,
-          maxFrames: options.maxFrames,
-          needsFullFrames: faceCropRequest(c) !== undefined,
-          wantsPixels: () => {
-            const d = demand?.();
-            return d?.embed !== undefined || d?.classify !== undefined || tapWants(c.id);
-          },
-          stages: [...(options.stages?.(c) ?? []), ...[faces?.stage(c)].filter((s) => s !== undefined)],
-          tapFrame: options.tapFrame,
-          onStatus: (e) => {
-            summary.state = e.state;
-            log[e.state === 'failed' || e.state === 'stalled' ? 'warn' : 'info'](
-              { channel: e.channel, state: e.state, detail: e.detail },
-              `channel ${e.channel}: ${e.state}`,
-            );
-            status$.next(e);
-            options.onStatus?.(e);
-          },
-          onDrop: () => summary.dropped++,
-          onFrameError: (err) => {
-            summary.failedFrames++;
-            log.warn({ channel: c.id, err: err.message }, 'frame skipped');
-          },
-        }).pipe(
-          tap((r) => {
-            options.onResult?.(r);
-            if (r.endOfStream) return;
-            summary.frames++;
-            summary.faces += r.detections.length;
-            summary.tracks += r.tracking.events.filter((e) => e.type === 'confirmed').length;
-          }),
-          catchError((err: Error) => {
-            summary.state = 'failed';
-            summary.error = err.message;
-            log.error({ channel: c.id, err: err.message }, `channel ${c.id} failed; the others go on`);
-            return EMPTY;
-          }),
-        );
-      }),
-    ).pipe(
+    const context: RunContext = { options, faces, poolDetect, signal: abort.signal, status$, log };
+    const results$ = merge(...channels.map((c) => channelResults(c, summaries.get(c.id)!, context))).pipe(
       finalize(() => {
         status$.complete();
         faces?.complete();
@@ -243,22 +112,12 @@ export async function runChannels(
       share(),
     );
 
-    const rows = { detections: 0, tracks: 0, statusEvents: 0, spooled: 0, identities: 0, sightings: 0 };
-    const count = (key: keyof typeof rows) => (acks: Observable<SinkAck>) =>
-      acks.pipe(
-        tap((a) => {
-          rows[key] += a.rows;
-          if (a.spooled && !a.replayed) rows.spooled += a.rows;
-        }),
-      );
-    const channelById = new Map(channels.map((c) => [c.id, c]));
-    const detections$ = results$.pipe(
-      concatMap((r) => detectionRows(runId, r, channelById.get(r.channel)!.detections)),
-    );
-    const tracks$ = results$.pipe(
-      concatMap((r) => trackRows(runId, r, channelById.get(r.channel)!.tracker.minHits)),
-    );
-    const statusRows$ = status$.pipe(concatMap((e) => [statusRow(database ? runId : null, e)]));
+    const rows = emptyRowCounts();
+    const count = (key: Exclude<keyof RowCounts, 'spooled'>) => countRows(rows, key);
+    const { detections$, tracks$, statusRows$ } = cameraRows(results$, status$, channels, {
+      id: runId,
+      stored: database !== undefined,
+    });
 
     const spoolDir = options.spoolDir ?? path.resolve('data', 'spool');
     const sinkOf = cameraRowSinks(
@@ -280,7 +139,7 @@ export async function runChannels(
     );
     statusLine?.start();
     await lastValueFrom(written, { defaultValue: undefined });
-    stopSubscription?.unsubscribe();
+    unhookStop();
 
     const summary: RunChannelsSummary = {
       runId,
@@ -299,7 +158,7 @@ export async function runChannels(
     return summary;
   } finally {
     statusLine?.stop();
-    if (durationTimer) clearTimeout(durationTimer);
+    unhookStop?.();
     if (ownsDb) await database?.close();
   }
 }

@@ -133,7 +133,7 @@ describe('runChannels to JSON Lines', () => {
 
 describe('runChannels full frames for a frame tap', () => {
   /** Frames of one 30-frame channel that reached `tapFrame` with their full picture. */
-  async function framesWithPixels(tapWantsPixels?: (channel: string) => boolean): Promise<number[]> {
+  async function framesWithPixels(wantsPixels?: (channel: string) => boolean): Promise<number[]> {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'rxv-tap-'));
     const cfg = config([], 30);
     cfg.channels = cfg.channels!.filter((c) => c.id === 'street');
@@ -144,7 +144,7 @@ describe('runChannels full frames for a frame tap', () => {
       tapFrame: (f) => {
         if (f.data) seen.push(f.seq);
       },
-      tapWantsPixels,
+      wantsPixels,
     });
     return seen;
   }

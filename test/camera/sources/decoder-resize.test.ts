@@ -159,11 +159,11 @@ describe('decoder-resized frames', () => {
     expect(reader.fullEvery).toBe(5);
   });
 
-  it('skip the due full frames nobody wants (wantFull), the others still in step', async () => {
+  it('skip the due full frames nobody wants (wantsPixels), the others still in step', async () => {
     let asked = 0;
     // Wanted: due full frames 0, 2 and 4 (frames 0, 6, 12); declined: frames 3, 9, 15.
-    const wantFull = () => asked++ % 2 === 0;
-    await expectInStep({ fullEvery: 3, wantFull }, 16, (i) => i % 6 === 0);
+    const wantsPixels = () => asked++ % 2 === 0;
+    await expectInStep({ fullEvery: 3, wantsPixels }, 16, (i) => i % 6 === 0);
     expect(asked).toBeGreaterThanOrEqual(6);
   });
 
@@ -194,20 +194,25 @@ describe('decoderOutputs (which pictures a channel reads)', () => {
   const config = (fullFrames: string, fullFrameEvery?: number, extra: object = {}): ChannelConfig =>
     channelSchema.parse({ id: 'cam', source: '/videos/a.mp4', fullFrames, fullFrameEvery, ...extra });
 
-  it("'auto' resizes, adds every Nth full frame when crops or the live view need them", async () => {
+  const always = () => true;
+
+  it("'auto' resizes, adds every Nth full frame when something may want pixels", async () => {
     expect(await decoderOutputs(config('auto'), { detect: withLayout(layout) })).toEqual({ resize: layout });
+    expect(await decoderOutputs(config('auto'), { detect: withLayout(layout), wantsPixels: always })).toEqual(
+      {
+        resize: layout,
+        fullEvery: 5,
+      },
+    );
     expect(
-      await decoderOutputs(config('auto'), { detect: withLayout(layout), needsFullFrames: true }),
-    ).toEqual({ resize: layout, fullEvery: 5 });
-    expect(
-      await decoderOutputs(config('auto', 2), { detect: withLayout(layout), tapFrame: () => undefined }),
+      await decoderOutputs(config('auto', 2), { detect: withLayout(layout), wantsPixels: () => false }),
     ).toEqual({ resize: layout, fullEvery: 2 });
     // Default cadence: the face stages' own, the smallest of them.
     const faces = config('auto', undefined, {
       reid: { enabled: true, everyFrames: 4 },
       demographics: { enabled: true, everyFrames: 3 },
     });
-    expect(await decoderOutputs(faces, { detect: withLayout(layout), needsFullFrames: true })).toEqual({
+    expect(await decoderOutputs(faces, { detect: withLayout(layout), wantsPixels: always })).toEqual({
       resize: layout,
       fullEvery: 3,
     });
@@ -227,13 +232,13 @@ describe('decoderOutputs (which pictures a channel reads)', () => {
   it("'always' gives full frames only; 'never' the resized input only, and says why it cannot", async () => {
     expect(await decoderOutputs(config('always'), { detect: withLayout(layout) })).toEqual({});
     expect(
-      await decoderOutputs(config('never'), { detect: withLayout(layout), tapFrame: () => undefined }),
+      await decoderOutputs(config('never'), { detect: withLayout(layout), wantsPixels: always }),
     ).toEqual({ resize: layout });
     await expect(decoderOutputs(config('never'), { detect: withLayout(undefined) })).rejects.toThrow(
       "channel cam: fullFrames is 'never' but its detector needs full frames",
     );
     await expect(
-      decoderOutputs(config('never'), { detect: withLayout(layout), needsFullFrames: true }),
+      decoderOutputs(config('never', undefined, { reid: { enabled: true } }), { detect: withLayout(layout) }),
     ).rejects.toThrow(/Re-ID \/ gender-age need face crops/);
   });
 });

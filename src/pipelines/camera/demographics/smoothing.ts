@@ -3,16 +3,9 @@
  * few bad crops), gender by majority vote with the winners' mean probability as confidence.
  */
 import type { AgeGender } from '../../../kernels/faces/model-config';
+import type { Demographics } from '../../../kernels/track-attributes';
 
-/** Smoothed demographics of a track or identity. */
-export interface Demographics {
-  gender: 'male' | 'female';
-  /** Mean probability of the winning gender over the voting samples (0.5..1). */
-  genderConfidence: number;
-  /** Age in years (trimmed mean), rounded to 0.1. */
-  age: number;
-  samples: number;
-}
+export type { Demographics };
 
 /** The values sorted, without `trim` (fraction) of the lowest and of the highest. */
 function trimmed(values: readonly number[], trim: number): number[] {

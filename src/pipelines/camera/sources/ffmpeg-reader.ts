@@ -8,6 +8,7 @@ import type { InputLayout } from '../../../kernels/frame';
 import { PipeFrames } from './pipe-frames';
 import { SourceError, type RawFrame, type RawFrameReader, type SourceInfo } from './raw-reader';
 import type { SourceSpec } from './source-uri';
+import type { WantsPixels } from './wants-pixels';
 
 const execFileAsync = promisify(execFile);
 
@@ -41,7 +42,7 @@ export interface FfmpegReaderOptions {
    * from the pipe unread (no allocation, copy or transfer) and the frame comes with its resized input only.
    * Default: every due full frame is kept.
    */
-  wantFull?: () => boolean;
+  wantsPixels?: WantsPixels;
 }
 
 /**
@@ -224,7 +225,7 @@ export async function openFfmpegReader(
   );
   const fullPipe = resize && fullEvery ? (proc.stdio[3] as Readable) : undefined;
   // Full frames are big: keep one read ahead; the small resized ones may run a few frames ahead.
-  const full = fullPipe ? new PipeFrames(fullPipe, fullBytes, 1, options.wantFull) : undefined;
+  const full = fullPipe ? new PipeFrames(fullPipe, fullBytes, 1, options.wantsPixels) : undefined;
   if (full) PipeFrames.link(primary, full);
   let index = 0;
   let closed = false;

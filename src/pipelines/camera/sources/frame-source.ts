@@ -4,6 +4,7 @@ import { openFfmpegReader, type FfmpegReaderOptions } from './ffmpeg-reader';
 import { openImageFolderReader } from './image-folder-reader';
 import { SourceError, type RawFrame, type RawFrameReader, type SourceInfo } from './raw-reader';
 import { parseSource, type SourceSpec } from './source-uri';
+import type { WantsPixels } from './wants-pixels';
 import { backoffMs } from '../../../util/backoff';
 
 /** Lifecycle of a channel's source, logged and stored as channel status events. */
@@ -42,8 +43,8 @@ export interface FrameSourceOptions {
   resize?: InputLayout;
   /** With `resize`: also hand over every Nth full frame as `data` (the frames in between have none). */
   fullEvery?: number;
-  /** With `fullEvery`: whether a due full frame is wanted now (see `FfmpegReaderOptions.wantFull`). */
-  wantFull?: () => boolean;
+  /** With `fullEvery`: whether a due full frame is wanted now (see `FfmpegReaderOptions.wantsPixels`). */
+  wantsPixels?: WantsPixels;
   onStatus?: (event: ChannelStatusEvent) => void;
   signal?: AbortSignal;
 }
@@ -107,7 +108,7 @@ export async function* readFrames(options: FrameSourceOptions): AsyncGenerator<F
           resize: options.resize,
           loop: options.loop,
           fullEvery: options.fullEvery,
-          wantFull: options.wantFull,
+          wantsPixels: options.wantsPixels,
         });
       } catch (err) {
         const permanent = err instanceof SourceError ? err.permanent : false;

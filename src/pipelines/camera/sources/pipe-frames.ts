@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import type { WantsPixels } from './wants-pixels';
 
 /**
  * Cuts a byte stream (a decoder's pipe) into fixed-size frames, keeping at most `maxQueued` whole frames
@@ -7,7 +8,7 @@ import type { Readable } from 'node:stream';
  * other pipes of the same decoder): a decoder writing several pipes in its own order can never block on a
  * paused pipe while the caller waits on another one.
  *
- * With a `keep` predicate, each frame is kept or skipped when its first byte arrives: a skipped frame is
+ * With a `wantsPixels` predicate, each frame is kept or skipped when its first byte arrives: a skipped frame is
  * drained from the pipe without being allocated or copied, and `next()` gives `undefined` for it (big
  * frames that nobody wants then cost no memory, copy, transfer or garbage collection).
  */
@@ -27,7 +28,7 @@ export class PipeFrames {
     private readonly stream: Readable,
     private readonly frameBytes: number,
     private readonly maxQueued = 2,
-    private readonly keep?: () => boolean,
+    private readonly wantsPixels?: WantsPixels,
   ) {
     stream.on('data', (chunk: Buffer) => this.push(chunk));
     stream.on('end', () => this.finish());
@@ -49,7 +50,7 @@ export class PipeFrames {
   }
 
   /**
-   * The next whole frame, undefined for a frame `keep` skipped, or null when the stream ended (a trailing
+   * The next whole frame, undefined for a frame `wantsPixels` skipped, or null when the stream ended (a trailing
    * partial frame is dropped). Rejects with the stream's error. One caller at a time.
    */
   async next(): Promise<Uint8Array | undefined | null> {
@@ -71,7 +72,7 @@ export class PipeFrames {
     let offset = 0;
     while (offset < chunk.length) {
       if (this.filled === 0) {
-        this.partial = this.keep && !this.keep() ? undefined : new Uint8Array(this.frameBytes);
+        this.partial = this.wantsPixels && !this.wantsPixels() ? undefined : new Uint8Array(this.frameBytes);
       }
       const take = Math.min(chunk.length - offset, this.frameBytes - this.filled);
       this.partial?.set(chunk.subarray(offset, offset + take), this.filled);
