@@ -1,13 +1,8 @@
 import { mkdtempSync, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import {
-  findExactDuplicates,
-  hashBatches,
-  hashFileContent,
-  hashFiles,
-  sameSizeGroups,
-} from '../../src/pipelines/dedup/exact';
+import { hashFileContent, hashFiles } from '../../src/kernels/features/file-hash';
+import { findExactDuplicates, hashBatches, sameSizeGroups } from '../../src/pipelines/dedup/exact';
 
 describe('stage 0: exact duplicates', () => {
   let dir: string;
