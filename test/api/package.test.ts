@@ -114,11 +114,16 @@ const ENTRY_POINTS: Record<string, { values: string[]; types: string[] }> = {
       'exposeWorker',
       'transferResult',
       'toTransferable',
+      'detectPool',
+      'hashPool',
+      'embedPool',
+      'classifyPool',
+      'encodePool',
     ],
     types: ['WorkerPool', 'PoolOptions', 'AutoConfig'],
   },
   'rxvision/sinks': {
-    values: ['kyselySink', 'jsonlSink', 'consoleSink', 'SinkWriteError'],
+    values: ['kyselySink', 'jsonlSink', 'consoleSink', 'SinkWriteError', 'SINK_BATCH_DEFAULTS'],
     types: ['SinkAck'],
   },
   'rxvision/camera': {

@@ -277,22 +277,11 @@ export async function setFeatureDigests(
 const CACHE_CONFLICT: ConflictTarget<DB, 'dedup_features'> = {
   columns: ['path'],
   update: [
-    'size',
-    'mtime_ms',
-    'content_hash',
-    'settings_key',
-    'width',
-    'height',
-    'format',
-    'whash',
-    'phash',
-    'dhash',
-    'variants',
+    ...INDEX_COLUMNS.filter((c) => c !== 'path'),
     'colour',
     'thumb',
     'thumb_size',
     'embedding',
-    'feature_digest',
     'updated_at',
   ],
 };
