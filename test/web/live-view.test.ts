@@ -77,7 +77,7 @@ describe('LiveView', () => {
     const stop = view.watch('cam', (f) => got.push(f));
     const f = frame(3);
     view.tapFrame(f);
-    f.data.fill(0); // detection moves the pixels away: the view must have its own copy
+    f.data!.fill(0); // detection moves the pixels away: the view must have its own copy
     view.onResult(result(3, 'cam', 1));
     expect(calls).toHaveLength(1);
     expect(calls[0].first).toBe(3);

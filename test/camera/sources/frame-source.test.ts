@@ -9,12 +9,17 @@ import { readFrames, type ChannelStatusEvent } from '../../../src/pipelines/came
 import { parseSource } from '../../../src/pipelines/camera/sources/source-uri';
 import { openFfmpegReader } from '../../../src/pipelines/camera/sources/ffmpeg-reader';
 import { SourceError } from '../../../src/pipelines/camera/sources/raw-reader';
+import type { Frame } from '../../../src/kernels/frame';
 
 const vtest = () => assetPath('samples', 'vtest.avi');
 
-async function collect(it: AsyncIterable<{ seq: number; width: number; height: number; data: Uint8Array }>) {
-  const out = [];
-  for await (const f of it) out.push(f);
+/** The frames of a reader; every frame of these sources carries its full pixels. */
+async function collect(it: AsyncIterable<Frame>): Promise<Array<Frame & { data: Uint8Array }>> {
+  const out: Array<Frame & { data: Uint8Array }> = [];
+  for await (const f of it) {
+    if (!f.data) throw new Error(`frame ${f.seq} has no pixels`);
+    out.push({ ...f, data: f.data });
+  }
   return out;
 }
 
