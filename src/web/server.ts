@@ -6,7 +6,7 @@
 import { createReadStream } from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { sql } from 'kysely';
 import { collectProcessMetrics, metricsRegistry } from '../metrics/registry';
 import { logger, type Logger } from '../util/logger';
@@ -96,6 +96,8 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   const reports = options.reports ?? {};
   const streams = new Set<ServerResponse>();
 
+  // Loaded here, not at import: `import 'rxvision'` should not pay for a web server it may never start.
+  const { default: Fastify } = await import('fastify');
   const app = Fastify({ logger: false, forceCloseConnections: true });
 
   app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {

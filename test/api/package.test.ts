@@ -206,12 +206,12 @@ afterAll(() => {
 });
 
 describe('the packed package', () => {
-  it("require('rxvision') loads no ONNX Runtime, OpenCV or PGlite", () => {
+  it("require('rxvision') loads no ONNX Runtime, OpenCV, PGlite, pg, sharp or fastify", () => {
     const r = runNode(
       scratch,
       `require('rxvision');
        const heavy = Object.keys(require.cache).filter((f) =>
-         /[\\\\/]node_modules[\\\\/](onnxruntime-node|@u4[\\\\/]opencv4nodejs|@electric-sql[\\\\/]pglite)[\\\\/]/.test(f));
+         /[\\\\/]node_modules[\\\\/](onnxruntime-node|@u4[\\\\/]opencv4nodejs|@electric-sql[\\\\/]pglite|pg|sharp|fastify)[\\\\/]/.test(f));
        console.log(JSON.stringify(heavy));
        process.exit(0);`,
     );

@@ -1,6 +1,6 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import sharp from 'sharp';
+import { loadSharp } from '../../../util/sharp';
 import { SourceError, type RawFrameReader } from './raw-reader';
 import type { SourceSpec } from './source-uri';
 
@@ -18,7 +18,7 @@ const IMAGE_EXTENSIONS = new Set([
 
 /** Decodes an image to packed BGR24 at the given size (sharp: libvips on its own threads, off the event loop). */
 async function decodeBgr(file: string, size?: { width: number; height: number }) {
-  let img = sharp(file, { failOn: 'error' }).rotate().removeAlpha().toColourspace('srgb');
+  let img = loadSharp()(file, { failOn: 'error' }).rotate().removeAlpha().toColourspace('srgb');
   if (size) img = img.resize(size.width, size.height, { fit: 'fill' });
   const { data, info } = await img.raw().toBuffer({ resolveWithObject: true });
   const bgr = new Uint8Array(info.width * info.height * 3);

@@ -4,7 +4,7 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import sharp from 'sharp';
+import { loadSharp } from '../../../util/sharp';
 import type { DedupReport } from './model';
 
 export interface HtmlReportOptions {
@@ -32,7 +32,7 @@ function formatBytes(n: number): string {
 /** A data: URL thumbnail of `file`, or undefined if it cannot be read any more. */
 export async function thumbnailDataUrl(file: string, size: number): Promise<string | undefined> {
   try {
-    const buf = await sharp(file, { failOn: 'none', limitInputPixels: 100_000_000 })
+    const buf = await loadSharp()(file, { failOn: 'none', limitInputPixels: 100_000_000 })
       .rotate()
       .resize(size, size, { fit: 'inside', withoutEnlargement: true })
       .flatten({ background: '#ffffff' })
