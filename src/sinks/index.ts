@@ -4,7 +4,7 @@
  */
 export * from './types';
 export * from './errors';
-export * from './rows';
+export { PG_MAX_PARAMS, chunk, columnsOf, dedupeByKey, keyOf, rowsPerStatement } from '../db/rows';
 export { Spool, encodeSpoolLine, decodeSpoolLine } from './spool';
 export * from './kysely';
 export * from './jsonl';

@@ -1,4 +1,4 @@
-import { chunk, columnsOf, dedupeByKey, rowsPerStatement, PG_MAX_PARAMS } from '../../src/sinks/rows';
+import { chunk, columnsOf, dedupeByKey, rowsPerStatement, PG_MAX_PARAMS } from '../../src/db/rows';
 import { isTransientDbError } from '../../src/sinks/errors';
 import { backoffMs } from '../../src/util/backoff';
 import { decodeSpoolLine, encodeSpoolLine } from '../../src/sinks/spool';

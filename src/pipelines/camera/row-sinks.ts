@@ -8,7 +8,6 @@ import type { OperatorFunction } from 'rxjs';
 import type { DB } from '../../db/types';
 import type { ConflictTarget, RowOf } from '../../db/write';
 import type { Shutdown } from '../../runtime/shutdown';
-import { SINK_BATCH_DEFAULTS } from '../../sinks/defaults';
 import { jsonlSink } from '../../sinks/jsonl';
 import { kyselySink } from '../../sinks/kysely';
 import type { SinkAck } from '../../sinks/types';
@@ -55,15 +54,13 @@ export type RowTarget =
 /** A sink per table, rows typed by the table. */
 export type RowSinkFactory = <T extends CameraTable>(table: T) => OperatorFunction<RowOf<DB, T>, SinkAck>;
 
-/** The sink factory of a run: database sinks use the shared batch defaults and {@link CAMERA_CONFLICTS}. */
+/** The sink factory of a run: database sinks (the sink's batch defaults) with {@link CAMERA_CONFLICTS}. */
 export function cameraRowSinks(target: RowTarget, shutdown?: Shutdown): RowSinkFactory {
   return <T extends CameraTable>(table: T): OperatorFunction<RowOf<DB, T>, SinkAck> =>
     target.type === 'jsonl'
       ? jsonlSink<RowOf<DB, T>>(path.join(target.dir, `${table}.jsonl`), { shutdown })
       : kyselySink(target.db, {
           table,
-          batchSize: SINK_BATCH_DEFAULTS.rows,
-          flushMs: SINK_BATCH_DEFAULTS.flushMs,
           spool: { dir: target.spoolDir },
           shutdown,
           conflict: CAMERA_CONFLICTS[table] as ConflictTarget<DB, T> | undefined,

@@ -41,9 +41,12 @@ export async function startCameraRun(
     .returning('id')
     .executeTakeFirstOrThrow();
   const now = new Date();
-  // One statement per channel, in config order, as channels are few.
-  for (const c of channels)
-    await writeRows(db, 'channels', [channelRow(c, now)], { conflict: CHANNEL_CONFLICT });
+  await writeRows(
+    db,
+    'channels',
+    channels.map((c) => channelRow(c, now)),
+    { conflict: CHANNEL_CONFLICT },
+  );
   return Number(run.id);
 }
 
