@@ -3,7 +3,7 @@
  * session per worker (when an embedding model is configured), created in `init` and reused.
  */
 import sharp from 'sharp';
-import { exposeWorker, transferResult } from '../src/pools/expose';
+import { exposeWorker, movableBuffers, transferResult } from '../src/pools/expose';
 import { Embedder } from '../src/kernels/features/embedding';
 import { hashFileContent, hashFiles, type FileHashResult } from '../src/kernels/features/file-hash';
 import { extractFeatures } from '../src/kernels/features/features';
@@ -30,10 +30,7 @@ function embedderFor(settings: FeatureSettings): Promise<Embedder> | undefined {
 function featureBuffers(result: FeatureResult): ArrayBuffer[] {
   if (!result.ok) return [];
   const { colour, thumb, embedding } = result.features;
-  // Only arrays that own their whole buffer: moving a shared one would empty its other views.
-  return [colour, thumb, embedding].flatMap((a) =>
-    a && a.byteOffset === 0 && a.byteLength === a.buffer.byteLength ? [a.buffer as ArrayBuffer] : [],
-  );
+  return movableBuffers([colour, thumb, embedding]);
 }
 
 const api = {

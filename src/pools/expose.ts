@@ -18,6 +18,8 @@
  *   a task makes the pool treat the worker as dead and replace it.
  */
 
+import { coversWholeBuffer } from './transfer';
+
 interface ThreadsWorkerModule {
   expose(api: object): void;
   Transfer(payload: unknown, transferables: ArrayBuffer[]): unknown;
@@ -33,6 +35,14 @@ function threadsWorker(): ThreadsWorkerModule {
 /** Exposes `api`'s methods to the pool. Call exactly once, at the end of the worker module. */
 export function exposeWorker<Api extends object>(api: Api): void {
   threadsWorker().expose(api);
+}
+
+/**
+ * The buffers of `views` that can be listed in {@link transferResult}: those a view spans whole (moving a
+ * buffer shared with other views would empty them). Views on part of a buffer are copied as usual.
+ */
+export function movableBuffers(views: ReadonlyArray<ArrayBufferView | undefined>): ArrayBuffer[] {
+  return views.flatMap((v) => (v && coversWholeBuffer(v) ? [v.buffer] : []));
 }
 
 /** Wraps a worker method's result so that `buffers` are moved to the main thread rather than copied. */

@@ -23,17 +23,25 @@ export type BinaryView = ArrayBufferView;
  * once and hands back a buffer that really transfers.
  */
 export function toTransferable(view: BinaryView): ArrayBuffer {
-  const { buffer, byteOffset, byteLength } = view;
-  const coversWhole = byteOffset === 0 && byteLength === buffer.byteLength;
-  // util.types, not instanceof: buffers may come from another realm (vm contexts, jest) and still move.
-  if (coversWhole && types.isArrayBuffer(buffer)) {
+  if (coversWholeBuffer(view)) {
     try {
-      return structuredClone(buffer, { transfer: [buffer] });
+      return structuredClone(view.buffer, { transfer: [view.buffer] });
     } catch {
       // Untransferable on this Node version: fall through to one copy.
     }
   }
   return copyBytes(view);
+}
+
+/**
+ * Whether `view` spans its whole, non-shared ArrayBuffer, so that moving the buffer moves exactly its bytes
+ * and empties no other view.
+ */
+export function coversWholeBuffer(view: BinaryView): view is BinaryView & { buffer: ArrayBuffer } {
+  // util.types, not instanceof: buffers may come from another realm (vm contexts, jest) and still move.
+  return (
+    view.byteOffset === 0 && view.byteLength === view.buffer.byteLength && types.isArrayBuffer(view.buffer)
+  );
 }
 
 function copyBytes(view: BinaryView): ArrayBuffer {
