@@ -5,10 +5,15 @@
 import type { ChannelConfig } from '../../../config/schema/channel';
 import { cropSpecFor } from '../../../kernels/faces/model-config';
 import { faceQuality, type CropRequest } from '../../../kernels/faces/face-crop';
-import type { Detection } from '../../../kernels/frame';
 import { faceStagesOf, type FaceStages } from '../face-stages';
 import type { Track } from '../tracker';
-import { embedQuality, wantsDemographics, wantsEmbedding, type TrackState } from './track-state';
+import {
+  embedQuality,
+  faceEligible,
+  wantsDemographics,
+  wantsEmbedding,
+  type TrackState,
+} from './track-state';
 
 /**
  * Per crop, the least {@link faceQuality} a face needs for its crop to be used (0: any face), or
@@ -50,11 +55,6 @@ export function wantsAnyCrop(demand: CropDemand): boolean {
   return demand.embed !== undefined || demand.classify !== undefined;
 }
 
-/** The face is (nearly) big and confident enough for a stage (see {@link NEARLY}). */
-function nearlyEligible(face: Detection, stage: { minFaceSize: number; minScore: number }): boolean {
-  return face.box[2] - face.box[0] >= stage.minFaceSize * NEARLY && face.score >= stage.minScore * NEARLY;
-}
-
 /**
  * The crops the faces of the last frame's tracks still want: the face of a tentative or new track wants
  * both stages' crops, that of a confirmed one the stages it is not done with (maxSamples reached or
@@ -72,11 +72,15 @@ export function cropDemandOf(
     const face = t.detection;
     if (!face || (t.state !== 'tentative' && t.state !== 'confirmed')) continue;
     const st = states.get(t.id);
-    if (reid && (!st || wantsEmbedding(st, reid)) && nearlyEligible(face, reid)) {
+    if (reid && (!st || wantsEmbedding(st, reid)) && faceEligible(face, reid, NEARLY)) {
       const least = embedQuality(st, reid);
       if (faceQuality(face) >= least * NEARLY) demand.embed = Math.min(demand.embed ?? Infinity, least);
     }
-    if (demographics && (!st || wantsDemographics(st, demographics)) && nearlyEligible(face, demographics)) {
+    if (
+      demographics &&
+      (!st || wantsDemographics(st, demographics)) &&
+      faceEligible(face, demographics, NEARLY)
+    ) {
       demand.classify = 0;
     }
   }

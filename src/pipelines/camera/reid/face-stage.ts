@@ -19,6 +19,7 @@ import type { IdentityGallery } from './gallery';
 import {
   applyMatch,
   embedQuality,
+  faceEligible,
   newTrackState,
   trackAttributes,
   wantsDemographics,
@@ -124,14 +125,12 @@ export function createFaceStage(channel: string, stages: FaceStages, services: F
     }
     st.lastSeen = r.capturedAt;
     if (!crops) return; // frames without pixels (see cropDemand) only keep the track's state current
-    const width = det.box[2] - det.box[0];
     const quality = faceQuality(det);
     if (
       reid &&
       crops.embed &&
       !st.pendingEmbed &&
-      width >= reid.minFaceSize &&
-      det.score >= reid.minScore &&
+      faceEligible(det, reid) &&
       wantsEmbedding(st, reid) &&
       r.seq - st.lastEmbedSeq >= reid.everyFrames &&
       (st.embeddings === 0 || quality > embedQuality(st, reid))
@@ -142,8 +141,7 @@ export function createFaceStage(channel: string, stages: FaceStages, services: F
       demo &&
       crops.classify &&
       !st.pendingClassify &&
-      width >= demo.minFaceSize &&
-      det.score >= demo.minScore &&
+      faceEligible(det, demo) &&
       wantsDemographics(st, demo) &&
       r.seq - st.lastClassifySeq >= demo.everyFrames
     ) {

@@ -5,6 +5,7 @@
  */
 import type { DemographicsConfig } from '../../../config/schema/demographics';
 import type { ReidConfig } from '../../../config/schema/reid';
+import type { Detection } from '../../../kernels/frame';
 import type { TrackAttributes } from '../../../kernels/track-attributes';
 import { DemographicsSmoother } from '../demographics/smoothing';
 import type { Match } from './gallery';
@@ -50,6 +51,18 @@ export function wantsEmbedding(st: TrackState, reid: ReidConfig): boolean {
 /** The track still collects age/gender samples. */
 export function wantsDemographics(st: TrackState, demo: DemographicsConfig): boolean {
   return st.smoother.samples < demo.maxSamples && !(demo.settle && st.smoother.settled(demo.settle));
+}
+
+/**
+ * Whether a face is large and confident enough for a stage; `slack` below 1 accepts faces within that
+ * factor of the thresholds (crop demand asks for crops of faces that may cross them by the time they come).
+ */
+export function faceEligible(
+  face: Pick<Detection, 'box' | 'score'>,
+  stage: { minFaceSize: number; minScore: number },
+  slack = 1,
+): boolean {
+  return face.box[2] - face.box[0] >= stage.minFaceSize * slack && face.score >= stage.minScore * slack;
 }
 
 /**
