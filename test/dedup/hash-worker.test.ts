@@ -7,7 +7,7 @@ import { Embedder, embeddingInput, l2normalise } from '../../src/kernels/feature
 import { hashFileContent } from '../../src/kernels/features/file-hash';
 import { extractFeatures } from '../../src/kernels/features/features';
 import { rasterFromBytes } from '../../src/kernels/features/pixels';
-import { cosine, embeddingCheck } from '../../src/pipelines/dedup/verify';
+import { cosine, embeddingCheck } from '../../src/kernels/features/verify';
 import { createPool, type WorkerPool } from '../../src/pools';
 import { workerPath } from '../../src/util/paths';
 import type { HashWorkerApi } from '../../workers/hash';

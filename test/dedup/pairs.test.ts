@@ -21,7 +21,7 @@ import {
 } from '../../src/pipelines/dedup/pairs';
 import { defaultDedupSettings, verifySettingsSchema } from '../../src/config/schema/dedup-settings';
 import type { ImageFeatures, ImageSummary } from '../../src/kernels/features/types';
-import { colourCheck, screenPair, verifyPair } from '../../src/pipelines/dedup/verify';
+import { colourCheck, screenPair, verifyPair } from '../../src/kernels/features/verify';
 import { makeCorpus, samplesDir } from './corpus';
 
 const settings = defaultDedupSettings();

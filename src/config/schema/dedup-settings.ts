@@ -16,7 +16,7 @@ import type { Conform } from './conform';
 export const DEFAULT_WORKING_SET = 32_768;
 
 export const hashKindSchema = z.enum(['whash', 'phash', 'dhash']);
-export type HashKind = z.infer<typeof hashKindSchema>;
+export type HashKind = Conform<z.infer<typeof hashKindSchema>, Kernel.HashKind>;
 
 export const featureSettingsSchema = z
   .strictObject({
@@ -134,7 +134,8 @@ export const dedupSettingsSchema = z
 /** Parsed feature settings; the compiler checks the hash worker's kernel accepts them. */
 export type FeatureSettings = Conform<z.infer<typeof featureSettingsSchema>, Kernel.FeatureSettings>;
 export type EmbeddingSettings = NonNullable<FeatureSettings['embedding']>;
-export type VerifySettings = z.infer<typeof verifySettingsSchema>;
+/** Parsed verification settings; the compiler checks the verification kernel accepts them. */
+export type VerifySettings = Conform<z.infer<typeof verifySettingsSchema>, Kernel.VerifySettings>;
 export type GroupingSettings = z.infer<typeof groupingSettingsSchema>;
 export type ActionSettings = z.infer<typeof actionSettingsSchema>;
 export type DedupSettings = z.infer<typeof dedupSettingsSchema>;

@@ -131,3 +131,25 @@ export interface FeatureSettings {
   variants: boolean;
   embedding?: EmbeddingSettings;
 }
+
+/** A perceptual hash kind (the candidate index searches on one of them). */
+export type HashKind = 'whash' | 'phash' | 'dhash';
+
+/**
+ * Candidate search and verification thresholds, complete (defaults applied by the config layer:
+ * `verifySettingsSchema` in src/config/schema/dedup-settings.ts).
+ */
+export interface VerifySettings {
+  /** Hash the candidate index searches on. */
+  indexHash: HashKind;
+  /** Stage 1: max Hamming distance of candidates. */
+  maxHashDistance: number;
+  /** Stage 2: min HSV histogram intersection. */
+  minColour: number;
+  /** Stage 3: min SSIM of the grey thumbnails. */
+  minStructure: number;
+  /** Stage 4: min cosine similarity of embeddings. */
+  minEmbedding: number;
+  /** Images whose feature data verification holds at most (main thread only). */
+  workingSet: number;
+}

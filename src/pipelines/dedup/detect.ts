@@ -16,7 +16,7 @@ import type {
   ImageSummary,
   Transform,
 } from '../../kernels/features/types';
-import { screenPair, verifyPair, type PairVerdict, type ScreenFeatures } from './verify';
+import { screenPair, verifyPair, type PairVerdict, type ScreenFeatures } from '../../kernels/features/verify';
 import { DEFAULT_WORKING_SET } from '../../config/schema/dedup-settings';
 import { WorkingSet } from './working-set';
 

@@ -1,13 +1,12 @@
 /**
- * Verification stages 2-4, each a pure function of two feature records. A candidate pair from the index
+ * Verification stages 2-4 (kernel code: runs in the hash workers as well as on the main thread), each a pure function of two feature records. A candidate pair from the index
  * (stage 1) must pass every applicable stage to become a verified edge for the grouping stage.
  */
-import { histogramIntersection } from '../../kernels/features/colour';
-import { hammingHex } from '../../kernels/features/hamming';
-import { transformThumb } from '../../kernels/features/pixels';
-import type { HashKind, VerifySettings } from '../../config/schema/dedup-settings';
-import { ssim } from '../../kernels/features/ssim';
-import type { ImageFeatures, Transform } from '../../kernels/features/types';
+import { histogramIntersection } from './colour';
+import { hammingHex } from './hamming';
+import { transformThumb } from './pixels';
+import { ssim } from './ssim';
+import type { HashKind, ImageFeatures, Transform, VerifySettings } from './types';
 
 /** Outcome of one check: whether it passed and the similarity it measured (higher is more similar). */
 export interface CheckResult {
