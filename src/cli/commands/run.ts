@@ -31,6 +31,8 @@ interface RunOptions {
   json?: boolean;
   web?: boolean;
   webPort?: number;
+  dbConnectTimeout?: number;
+  dbQueryTimeout?: number;
 }
 
 /** Starts the web server when `--web` or `web.enabled` asks for it; a refused bind is a config error (exit 2). */
@@ -135,8 +137,26 @@ export function registerRunCommand(program: Command): void {
         return n;
       },
     )
+    .option(
+      '--db-connect-timeout <ms>',
+      'PostgreSQL connect timeout (overrides database.connectTimeoutMs)',
+      positiveNumber('--db-connect-timeout', true),
+    )
+    .option(
+      '--db-query-timeout <ms>',
+      'PostgreSQL query/statement timeout (overrides database.queryTimeoutMs)',
+      positiveNumber('--db-query-timeout', true),
+    )
     .action(async (file: string, opts: RunOptions) => {
-      const config = await loadConfig(file);
+      const loaded = await loadConfig(file);
+      const config: RxvisionConfig = {
+        ...loaded,
+        database: {
+          ...loaded.database,
+          ...(opts.dbConnectTimeout !== undefined && { connectTimeoutMs: opts.dbConnectTimeout }),
+          ...(opts.dbQueryTimeout !== undefined && { queryTimeoutMs: opts.dbQueryTimeout }),
+        },
+      };
       configurePools(config.pools);
       const web = await startWebFor(file, config, opts);
       const shutdown = createShutdown({

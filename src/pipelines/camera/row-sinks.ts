@@ -18,9 +18,12 @@ export type CameraTable =
 
 /**
  * What happens when a row's key is already stored. A track, an identity and a sighting are written again
- * as they change (the newest values win); detections and status events are only ever inserted.
+ * as they change (the newest values win); detections and status events are inserted once.
  */
 export const CAMERA_CONFLICTS: { [T in CameraTable]?: ConflictTarget<DB, T> } = {
+  // Inserted once: a repeat (a replayed spool, a retried batch the server had committed) is skipped.
+  detections: { columns: ['run_id', 'channel_id', 'frame_seq', 'idx'] },
+  channel_status_events: { columns: ['run_id', 'channel_id', 'seq'] },
   tracks: {
     columns: ['run_id', 'channel_id', 'track_id'],
     update: [
