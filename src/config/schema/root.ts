@@ -125,6 +125,13 @@ export const webSchema = z
       .min(16)
       .default(640)
       .describe('Live view: frames wider than this are scaled down before encoding (grid thumbnails; cost).'),
+    allowedHosts: z
+      .array(z.string().min(1))
+      .optional()
+      .describe(
+        'Host names requests may be addressed to (Host header), besides loopback ones; ".example.com" allows subdomains. Loopback binds always check it (DNS rebinding); other binds only when set.',
+      ),
+    maxStreams: z.int().min(1).default(10).describe('Most live MJPEG streams served at once; more get 503.'),
     reports: z
       .record(
         z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'a report name (letters, digits, _ . -)'),

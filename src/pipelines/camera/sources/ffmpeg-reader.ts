@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { spawn, execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { Readable } from 'node:stream';
-import { scrubSecrets } from '../../../util/redact';
+import { scrubUrlMessage, urlSecrets } from '../../../util/redact';
 import { planLetterbox } from '../../../kernels/detectors/letterbox';
 import type { InputLayout } from '../../../kernels/frame';
 import { PipeFrames } from './pipe-frames';
@@ -70,13 +70,6 @@ export function letterboxFilter(width: number, height: number, layout: InputLayo
   return filters.join(',');
 }
 
-function secretsOf(uri: string): string[] {
-  const m = /^[a-z][a-z0-9+.-]*:\/\/([^@/]*)@/i.exec(uri);
-  if (!m) return [];
-  const [user, pass] = m[1].split(':');
-  return [m[1], pass ?? '', decodeURIComponent(pass ?? ''), user ?? ''].filter((s) => s.length >= 3);
-}
-
 function networkArgs(spec: SourceSpec, timeoutMs: number): string[] {
   if (spec.kind === 'device') return ['-f', 'v4l2'];
   if (spec.kind !== 'stream') return [];
@@ -132,9 +125,9 @@ export async function probe(spec: SourceSpec, timeoutMs = 10_000): Promise<Sourc
   } catch (err) {
     if (err instanceof SourceError) throw err;
     const e = err as { stderr?: string; killed?: boolean; message: string };
-    const detail = scrubSecrets(
+    const detail = scrubUrlMessage(
       (e.stderr || e.message).trim().split('\n').slice(-2).join(' '),
-      secretsOf(spec.uri),
+      urlSecrets(spec.uri),
     );
     if (e.killed) throw new SourceError(`${spec.display}: timed out opening the source`, false);
     throw new SourceError(`${spec.display}: cannot open: ${detail}`, classify(detail));
@@ -251,7 +244,7 @@ export async function openFfmpegReader(
     }
     const code = await exited;
     if (closed || code === 0) return null;
-    const detail = scrubSecrets(stderr.trim().split('\n').slice(-2).join(' '), secretsOf(spec.uri));
+    const detail = scrubUrlMessage(stderr.trim().split('\n').slice(-2).join(' '), urlSecrets(spec.uri));
     throw new SourceError(`${spec.display}: decoder exited with code ${code}: ${detail}`, classify(detail));
   }
 
