@@ -1,7 +1,8 @@
 import { mkdtempSync, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { applyActions, planActions, readUndoLog, undoActions } from '../../src/pipelines/dedup/actions';
+import { applyActions, planActions } from '../../src/pipelines/dedup/actions';
+import { readUndoLog, undoActions } from '../../src/pipelines/dedup/undo';
 
 describe('dedup actions', () => {
   let base: string;
@@ -47,7 +48,7 @@ describe('dedup actions', () => {
     const target = path.join(base, 'moved');
     const undoLog = path.join(base, 'undo.jsonl');
     const plan = planActions(groups(), { action: 'move', root, targetDir: target });
-    const outcomes = await applyActions(plan, { confirm: true, undoLog });
+    const outcomes = await applyActions(plan, { confirm: true, undoLog, root, targetDir: target });
     expect(outcomes.map((o) => o.status)).toEqual(['done', 'done']);
     expect(await fs.readFile(path.join(target, 'dups/deep/two.jpg'), 'utf8')).toBe('second duplicate');
     await expect(fs.access(path.join(root, 'dups/one.jpg'))).rejects.toThrow();
@@ -62,30 +63,37 @@ describe('dedup actions', () => {
     await unchanged();
   });
 
-  test('hardlink replaces duplicates with links to the keeper; undo brings their own bytes back', async () => {
+  test('hardlink replaces byte-identical copies with links to the keeper, never a near member; undo restores', async () => {
+    await fs.writeFile(path.join(root, 'dups/one.jpg'), 'keeper bytes');
     const undoLog = path.join(base, 'undo.jsonl');
-    const plan = planActions(groups(), { action: 'hardlink', root, targetDir: path.join(base, 'backup') });
-    await applyActions(plan, { confirm: true, undoLog });
+    const backup = path.join(base, 'backup');
+    const plan = planActions(groups(), { action: 'hardlink', root, targetDir: backup });
+    const outcomes = await applyActions(plan, { confirm: true, undoLog, root, targetDir: backup });
+    expect(outcomes.map((o) => [o.status, o.code])).toEqual([
+      ['done', undefined],
+      ['skipped', 'ENOTIDENTICAL'],
+    ]);
     const keeper = await fs.stat(path.join(root, 'keep.jpg'));
     const one = await fs.stat(path.join(root, 'dups/one.jpg'));
     expect(one.ino).toBe(keeper.ino);
-    expect(keeper.nlink).toBe(3);
-    expect(await read('dups/deep/two.jpg')).toBe('keeper bytes');
+    expect(keeper.nlink).toBe(2);
+    expect(await read('dups/deep/two.jpg')).toBe('second duplicate'); // its own picture, untouched
     const undone = await undoActions(undoLog);
-    expect(undone.every((u) => u.status === 'restored')).toBe(true);
-    await unchanged();
+    expect(undone.map((u) => u.status)).toEqual(['restored']);
+    expect((await fs.stat(path.join(root, 'dups/one.jpg'))).ino).not.toBe(keeper.ino);
+    expect(await read('dups/one.jpg')).toBe('keeper bytes');
     expect((await fs.stat(path.join(root, 'keep.jpg'))).nlink).toBe(1);
   });
 
   test('delete moves to the trash (undoable); permanent delete is logged as irreversible', async () => {
     const undoLog = path.join(base, 'undo.jsonl');
-    await applyActions(
-      planActions(groups(), { action: 'delete', root, targetDir: path.join(base, 'trash') }),
-      {
-        confirm: true,
-        undoLog,
-      },
-    );
+    const trash = path.join(base, 'trash');
+    await applyActions(planActions(groups(), { action: 'delete', root, targetDir: trash }), {
+      confirm: true,
+      undoLog,
+      root,
+      targetDir: trash,
+    });
     await expect(fs.access(path.join(root, 'dups/one.jpg'))).rejects.toThrow();
     expect(await fs.readFile(path.join(base, 'trash/dups/one.jpg'), 'utf8')).toBe('first duplicate');
     await undoActions(undoLog);
@@ -94,7 +102,7 @@ describe('dedup actions', () => {
     const permanentLog = path.join(base, 'permanent.jsonl');
     const plan = planActions(groups(), { action: 'delete', root, permanent: true });
     expect(plan.every((p) => p.to === null)).toBe(true);
-    await applyActions(plan, { confirm: true, undoLog: permanentLog });
+    await applyActions(plan, { confirm: true, undoLog: permanentLog, root });
     await expect(fs.access(path.join(root, 'dups/one.jpg'))).rejects.toThrow();
     const undone = await undoActions(permanentLog);
     expect(undone.map((u) => u.status)).toEqual(['irreversible', 'irreversible']);
@@ -104,10 +112,15 @@ describe('dedup actions', () => {
   test('refuses to act when the keeper is gone, and needs a folder and an undo log', async () => {
     await fs.unlink(path.join(root, 'keep.jpg'));
     const plan = planActions(groups(), { action: 'move', root, targetDir: path.join(base, 't') });
-    const outcomes = await applyActions(plan, { confirm: true, undoLog: path.join(base, 'u.jsonl') });
-    expect(outcomes.every((o) => o.status === 'failed' && /keeper .* is missing/.test(o.error!))).toBe(true);
+    const outcomes = await applyActions(plan, {
+      confirm: true,
+      undoLog: path.join(base, 'u.jsonl'),
+      root,
+      targetDir: path.join(base, 't'),
+    });
+    expect(outcomes.every((o) => o.status === 'skipped' && /keeper .* is missing/.test(o.error!))).toBe(true);
     expect(await read('dups/one.jpg')).toBe('first duplicate');
     expect(() => planActions(groups(), { action: 'move', root })).toThrow(/actions.targetDir/);
-    await expect(applyActions(plan, { confirm: true })).rejects.toThrow(/undo log/);
+    await expect(applyActions(plan, { confirm: true, root })).rejects.toThrow(/undo log/);
   });
 });
