@@ -166,8 +166,8 @@ export function formatDedupSummary(r: DedupJobResult, out: string | undefined, c
   return lines.join('\n');
 }
 
-async function runUndo(file: string, json: boolean | undefined): Promise<void> {
-  const outcomes = await undoActions(path.resolve(file));
+async function runUndo(file: string, dir: string | undefined, json: boolean | undefined): Promise<void> {
+  const outcomes = await undoActions(path.resolve(file), dir ? { root: path.resolve(dir) } : {});
   const by = (st: string) => outcomes.filter((o) => o.status === st).length;
   if (json) process.stdout.write(`${JSON.stringify({ outcomes })}\n`);
   else {
@@ -182,7 +182,7 @@ async function runUndo(file: string, json: boolean | undefined): Promise<void> {
 
 /** Runs `pipeline dedup <dir>` with parsed options. */
 export async function runDedupCommand(dir: string | undefined, opts: DedupCommandOptions): Promise<void> {
-  if (opts.undo) return runUndo(opts.undo, opts.json);
+  if (opts.undo) return runUndo(opts.undo, dir, opts.json);
   if (!dir)
     throw new CliError(
       'pipeline dedup: give a directory to scan (or --undo <undo.jsonl>)',
@@ -296,7 +296,10 @@ export function registerDedupCommand(program: Command): void {
       'move: destination; delete: trash; hardlink: backup folder (default under --out)',
     )
     .option('--confirm', 'perform move/hardlink/delete (otherwise a dry run that prints what would happen)')
-    .option('--undo <undo.jsonl>', 'undo the steps recorded in an undo log, then exit')
+    .option(
+      '--undo <undo.jsonl>',
+      'undo the steps recorded in an undo log, then exit (with <dir>: only steps of runs over <dir>)',
+    )
     .option(
       '--follow-symlinks',
       'also scan files and folders reached through symbolic links inside <dir> (reported, never acted on)',

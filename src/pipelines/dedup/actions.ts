@@ -45,6 +45,8 @@ export interface PlannedAction {
   kind?: 'exact' | 'near';
   /** What the scan saw of `from` and of the keeper; a file that differs now is skipped. */
   seen?: { from?: FileIdentity; keeper?: FileIdentity };
+  /** Content hashes (SHA-1 hex) of `from` and the keeper when the job computed them. */
+  hashes?: { from?: string; keeper?: string };
 }
 
 export interface PlanOptions {
@@ -57,6 +59,11 @@ export interface PlanOptions {
   permanent?: boolean;
   /** Scan-time identity (size, mtime, inode) by absolute path, re-checked before each step. */
   seen?: ReadonlyMap<string, FileIdentity>;
+  /**
+   * Content hashes (SHA-1 hex, stage 0) by absolute path: a file that has one is re-hashed before its
+   * step and skipped when its bytes changed, even with unchanged size and mtime.
+   */
+  contentHashes?: ReadonlyMap<string, string>;
 }
 
 /** Turns groups into planned steps; throws (naming the setting) when a required folder is missing. */
@@ -213,7 +220,8 @@ async function checkMember(
 
 /**
  * Everything re-checked right before a step (throws {@link Skip}): both files pass {@link checkMember};
- * they are two files, not one reached by two paths; exact-group steps and every hardlink compare the
+ * they are two files, not one reached by two paths; a file with a scan-time content hash is re-hashed
+ * and must match it (an edit that kept size and mtime); exact-group steps and every hardlink compare the
  * two files' content hashes now (a cached hash may be stale, and a hardlink must never replace a
  * near-duplicate's own picture by the keeper's).
  */
@@ -222,18 +230,25 @@ export async function checkStep(step: PlannedAction, root: string, realRoot: str
   const keeper = await checkMember(step.keeper, 'keeper', step.seen?.keeper, root, realRoot);
   if (from.ino === keeper.ino && from.dev === keeper.dev)
     throw new Skip('ESAMEFILE', `${step.from} is the same file as the keeper ${step.keeper}`);
-  if (step.kind === 'exact' || step.action === 'hardlink') {
-    const same =
-      from.size === keeper.size &&
-      (await hashFileContent(step.from, 'sha256')) === (await hashFileContent(step.keeper, 'sha256'));
-    if (!same) {
-      throw step.kind === 'exact'
-        ? new Skip('ECHANGED', `${step.from} is no longer byte-identical to the keeper ${step.keeper}`)
-        : new Skip(
-            'ENOTIDENTICAL',
-            `${step.from} is not byte-identical to the keeper ${step.keeper}: a hardlink would replace its own picture`,
-          );
-    }
+  const hashes = step.hashes ?? {};
+  const compare = step.kind === 'exact' || step.action === 'hardlink';
+  const now = { from: undefined as string | undefined, keeper: undefined as string | undefined };
+  for (const [role, file] of [
+    ['from', step.from],
+    ['keeper', step.keeper],
+  ] as const) {
+    if (!compare && hashes[role] === undefined) continue;
+    now[role] = await hashFileContent(file);
+    if (hashes[role] !== undefined && hashes[role] !== now[role])
+      throw new Skip('ECHANGED', `${file} has other bytes than at the scan (content hash)`);
+  }
+  if (compare && (from.size !== keeper.size || now.from !== now.keeper)) {
+    throw step.kind === 'exact'
+      ? new Skip('ECHANGED', `${step.from} is no longer byte-identical to the keeper ${step.keeper}`)
+      : new Skip(
+          'ENOTIDENTICAL',
+          `${step.from} is not byte-identical to the keeper ${step.keeper}: a hardlink would replace its own picture`,
+        );
   }
 }
 

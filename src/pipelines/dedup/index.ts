@@ -20,6 +20,6 @@ export {
   type PlanOptions,
   type SkipCode,
 } from './actions';
-export { readUndoLog, undoActions, type UndoOutcome, type UndoRecord } from './undo';
+export { readUndoLog, undoActions, type UndoOptions, type UndoOutcome, type UndoRecord } from './undo';
 export { undoLogPath, UndoLogError } from './undo-log';
 export type { DedupReport, ReportGroup, ReportMember } from './report/model';

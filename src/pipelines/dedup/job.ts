@@ -479,7 +479,7 @@ export async function runDedupJob(options: DedupJobOptions): Promise<DedupJobRes
           duplicates: g.members.filter((m) => !m.keeper).map((m) => path.join(report.root, m.path)),
           kind: g.kind,
         })),
-        { action, root, targetDir, seen: byPath },
+        { action, root, targetDir, seen: byPath, contentHashes },
       );
       progress.update('actions', 0, plan.length);
       outcomes = await applyActions(plan, { confirm, undoLog, root, targetDir });

@@ -87,9 +87,19 @@ async function reverse(intent: IntentRecord, plan: PlanRecord, done: DoneRecord)
   }
 }
 
+/** Options of {@link undoActions}. */
+export interface UndoOptions {
+  /**
+   * Only steps of runs over this root are reversed; others are refused. The plan record names its root,
+   * so without this a forged plan could name any folder: give the folder when you know it.
+   */
+  root?: string;
+}
+
 /** Reverses the complete steps of an undo log, newest first (see the module comment). */
-export async function undoActions(undoLog: string): Promise<UndoOutcome[]> {
+export async function undoActions(undoLog: string, options: UndoOptions = {}): Promise<UndoOutcome[]> {
   const { records } = await readUndoLogRecords(undoLog);
+  const onlyRoot = options.root ? await realPathOf(options.root) : undefined;
   const key = (r: { run: string; step: number }) => `${r.run}:${r.step}`;
   const plans = new Map<string, PlanRecord>();
   const ends = new Map<string, UndoLogRecord>();
@@ -114,6 +124,10 @@ export async function undoActions(undoLog: string): Promise<UndoOutcome[]> {
     }
     if (!plan) {
       outcomes.push({ record, status: 'refused', error: `no plan record for run ${record.run}` });
+      continue;
+    }
+    if (onlyRoot !== undefined && plan.root !== onlyRoot) {
+      outcomes.push({ record, status: 'refused', error: `the run was over ${plan.root}, not ${onlyRoot}` });
       continue;
     }
     if (record.to === null && record.action === 'delete') {
