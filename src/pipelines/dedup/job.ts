@@ -23,6 +23,7 @@ import { logger } from '../../util/logger';
 import type { HashWorkerApi } from '../../pools/kinds';
 import { poolAutoConfig } from '../../pools/registry';
 import { applyActions, planActions, type ActionOutcome } from './actions';
+import { undoLogPath } from './undo-log';
 import {
   featureDigest,
   featureSettingsKey,
@@ -70,7 +71,10 @@ import type {
 /** Options of {@link runDedupJob}. */
 export interface DedupJobOptions {
   root: string;
-  /** Report folder: report.json, report.csv, report.html and (for confirmed actions) undo.jsonl. */
+  /**
+   * Report folder: report.json, report.csv, report.html (written before any action) and, for confirmed
+   * actions, undo.jsonl (without `out` the log goes to the target folder: see `undoLogPath`).
+   */
   out?: string;
   scan?: ScanOptions;
   settings?: Partial<DedupSettings>;
@@ -122,6 +126,8 @@ export interface DedupJobResult {
   report: DedupReport;
   scanErrors: ScanError[];
   outcomes: ActionOutcome[];
+  /** The undo log of a move/hardlink/delete run (see `undoLogPath`; written only when confirmed). */
+  undoLog?: string;
   stats: {
     files: number;
     exactGroups: number;
@@ -135,6 +141,8 @@ export interface DedupJobResult {
     duplicates: number;
     skipped: number;
     reclaimableBytes: number;
+    /** Steps skipped because a file changed since the scan, is a link or is outside the root. */
+    skippedCopies: number;
     elapsedMs: number;
   } & DetectStats;
 }
@@ -199,6 +207,7 @@ export async function runDedupJob(options: DedupJobOptions): Promise<DedupJobRes
     duplicates: 0,
     skipped: 0,
     reclaimableBytes: 0,
+    skippedCopies: 0,
     elapsedMs: 0,
     candidates: 0,
     verified: 0,
@@ -448,26 +457,8 @@ export async function runDedupJob(options: DedupJobOptions): Promise<DedupJobRes
     metrics.groups().set({ job: jobId }, report.groups.length);
     for (const s of report.skipped) metrics.skipped().inc({ job: jobId, reason: s.reason });
 
-    // Actions (dry run unless confirmed).
-    let outcomes: ActionOutcome[] = [];
+    // Reports first: they describe the plan even when an action stops the run half-way.
     const out = options.out ? path.resolve(options.out) : undefined;
-    if (settings.actions.action !== 'report') {
-      const plan = planActions(
-        report.groups.map((g) => ({
-          keeper: path.join(report.root, g.keeper),
-          duplicates: g.members.filter((m) => !m.keeper).map((m) => path.join(report.root, m.path)),
-        })),
-        { action: settings.actions.action, root, targetDir: settings.actions.targetDir },
-      );
-      progress.update('actions', 0, plan.length);
-      outcomes = await applyActions(plan, {
-        confirm: settings.actions.confirm,
-        undoLog: path.join(out ?? path.resolve(root, '..'), 'undo.jsonl'),
-      });
-      progress.finish('actions', outcomes.length, plan.length);
-    }
-
-    // Reports and result rows.
     if (out) {
       progress.update('report', 0, 3);
       await writeJsonReport(report, path.join(out, 'report.json'));
@@ -475,6 +466,27 @@ export async function runDedupJob(options: DedupJobOptions): Promise<DedupJobRes
       await writeHtmlReport(report, path.join(out, 'report.html'));
       progress.finish('report', 3);
     }
+
+    // Actions (dry run unless confirmed); every step re-checked, logged intent-then-act (actions.ts).
+    let outcomes: ActionOutcome[] = [];
+    const { action, targetDir, confirm } = settings.actions;
+    let undoLog: string | undefined;
+    if (action !== 'report') {
+      undoLog = undoLogPath({ out, targetDir, root });
+      const plan = planActions(
+        report.groups.map((g) => ({
+          keeper: path.join(report.root, g.keeper),
+          duplicates: g.members.filter((m) => !m.keeper).map((m) => path.join(report.root, m.path)),
+          kind: g.kind,
+        })),
+        { action, root, targetDir, seen: byPath, contentHashes },
+      );
+      progress.update('actions', 0, plan.length);
+      outcomes = await applyActions(plan, { confirm, undoLog, root, targetDir });
+      progress.finish('actions', outcomes.length, plan.length);
+    }
+    stats.skippedCopies = outcomes.filter((o) => o.status === 'skipped').length;
+
     stats.groups = report.groups.length;
     stats.duplicates = report.groups.reduce((n, g) => n + g.members.length - 1, 0);
     stats.skipped = report.skipped.length;
@@ -497,7 +509,7 @@ export async function runDedupJob(options: DedupJobOptions): Promise<DedupJobRes
     }
     stats.elapsedMs = performance.now() - t0;
     log.info({ ...stats, runId }, 'dedup job done');
-    return { runId, interrupted: false, report, scanErrors, outcomes, stats };
+    return { runId, interrupted: false, report, scanErrors, outcomes, stats, undoLog };
   } finally {
     progress.complete();
   }
