@@ -5,17 +5,30 @@ import { reidSchema } from './reid';
 
 const bufferSchema = z
   .strictObject({
-    capacity: z.number().int().min(1).default(2).describe('Frames held between the reader and detection'),
+    capacity: z
+      .number()
+      .int()
+      .min(1)
+      .optional()
+      .describe('Most frames held between the reader and detection (default: 25 under max-age, else 2)'),
     policy: z
       .enum(['wait', 'drop-oldest', 'drop-newest', 'max-age'])
       .optional()
       .describe(
-        'Full buffer: wait (pull the source only when there is room; files), drop-oldest (keep the latest frames; ' +
-          'default for live and paced sources), drop-newest, max-age',
+        'wait (pull the source only when there is room; default for files read asap), max-age (drop frames older ' +
+          'than maxAgeMs, and the oldest when full; default for live and paced sources), drop-oldest (keep the ' +
+          'latest frames), drop-newest',
       ),
-    maxAgeMs: z.number().int().positive().optional().describe('Policy max-age: drop frames older than this'),
+    maxAgeMs: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .describe('Policy max-age: drop frames waiting longer than this (ms, default 500)'),
   })
-  .describe('Bounded frame buffer (default: latest 2 frames, drop-oldest)');
+  .describe(
+    'Bounded frame buffer between the reader and detection (default for live sources: frames up to 500 ms old, at most 25)',
+  );
 
 const trackerSchema = z
   .strictObject({
@@ -38,8 +51,13 @@ const trackerSchema = z
 
 const reconnectSchema = z
   .strictObject({
-    baseMs: z.number().int().positive().default(500),
-    maxMs: z.number().int().positive().default(30_000),
+    baseMs: z.number().int().positive().default(250).describe('First retry after about this long (ms)'),
+    maxMs: z
+      .number()
+      .int()
+      .positive()
+      .default(1000)
+      .describe('Longest pause between retries (ms); a network stream is first checked with a cheap TCP connect'),
     maxAttempts: z
       .number()
       .int()

@@ -11,7 +11,7 @@ import { pullFrom } from '../../operators/pull-from';
 import type { Detection, Frame, InputLayout } from '../../kernels/frame';
 import type { TrackAttributesById } from '../../kernels/track-attributes';
 import { readFrames, type ChannelStatusEvent } from './sources/frame-source';
-import { parseSource } from './sources/source-uri';
+import { frameBufferOf } from './sources/frame-buffer';
 import type { WantsPixels } from './sources/wants-pixels';
 import { faceStagesOf, usesFaceCrops } from './face-stages';
 import { DETECT_STAGE, FRAME_BUFFER_STAGE } from './stages';
@@ -89,12 +89,9 @@ export type FrameSourceDeps = Pick<
 /** Opens a channel's frames as a stream (see {@link channelSource}). */
 export type FrameSourceFactory = (config: ChannelConfig, deps: FrameSourceDeps) => Observable<Frame>;
 
-/** Live sources and paced files keep the latest frames; files read as fast as possible wait. */
+/** Live sources and paced files keep frames by age; files read as fast as possible wait ({@link frameBufferOf}). */
 export function defaultBufferPolicy(config: ChannelConfig): BufferPolicy {
-  if (config.buffer.policy) return config.buffer.policy;
-  const kind = parseSource(config.source).kind;
-  const live = kind === 'stream' || kind === 'device';
-  return !live && config.pace === 'asap' ? 'wait' : 'drop-oldest';
+  return frameBufferOf(config).policy;
 }
 
 /** What the decoder hands over: full frames only (no `resize`), or the detector input plus maybe full frames. */
@@ -188,14 +185,11 @@ export function createChannel(config: ChannelConfig, deps: ChannelDeps): Observa
     maxAge: config.tracker.maxAge,
     useKalman: config.tracker.kalman,
   });
-  const policy = defaultBufferPolicy(config);
   let last: FrameResult | undefined;
 
   const results$ = (deps.source ?? channelSource)(config, deps).pipe(
     boundedBuffer<Frame>({
-      capacity: config.buffer.capacity,
-      policy,
-      maxAgeMs: config.buffer.maxAgeMs,
+      ...frameBufferOf(config),
       stage: FRAME_BUFFER_STAGE,
       labels,
       onDrop: deps.onDrop ? (frame, reason) => deps.onDrop?.(frame, reason) : undefined,
