@@ -112,6 +112,12 @@ const channelSettings = {
     .min(1)
     .default(2)
     .describe('Frames of this channel in the detect pool at once'),
+  detectEvery: z
+    .number()
+    .int()
+    .min(1)
+    .default(1)
+    .describe('Detect on every Nth frame; the frames between report the tracks at their predicted boxes'),
   tracker: trackerSchema.prefault({}),
   detections: z
     .union([z.enum(['all', 'none']), z.strictObject({ every: z.number().int().min(1) })])

@@ -16,6 +16,21 @@ const sharedOptions = {
     .optional()
     .describe('Region of interest [x, y, width, height] in source pixels; detect only inside it'),
   maxFaces: z.number().int().positive().optional().describe('Keep at most this many faces per frame'),
+  tiles: z
+    .strictObject({
+      size: z.number().int().min(32).optional().describe('Tile side in source pixels (default 512)'),
+      overlap: z
+        .number()
+        .min(0)
+        .lt(1)
+        .optional()
+        .describe('Fraction shared by neighbouring tiles (default 0.25)'),
+      wholeFrame: z.boolean().optional().describe('Also detect once on the whole frame (default true)'),
+    })
+    .optional()
+    .describe(
+      'Detect on overlapping tiles of the full frame too, merged by NMS: finds small faces in 1080p/4K streams (costs one inference per tile; needs full frames)',
+    ),
 };
 
 const inputSize = z

@@ -16,6 +16,7 @@ import type { WantsPixels } from './sources/wants-pixels';
 import { faceStagesOf, usesFaceCrops } from './face-stages';
 import { DETECT_STAGE, FRAME_BUFFER_STAGE } from './stages';
 import { createTracker, type TrackUpdate } from './tracker';
+import { createTrackPredictor, detectEvery, type Scheduled } from './detect-every';
 
 /** What one processed frame yields: its identity and timing, the faces found and the tracker's view. */
 export interface FrameResult {
@@ -36,6 +37,11 @@ export interface FrameResult {
   endOfStream?: boolean;
   /** What extension stages found out about the tracks (identity, gender, age...), by track id. */
   attributes?: TrackAttributesById;
+  /**
+   * Set on frames not given to the detector (channel `detectEvery`): no detections; `tracking.tracks` holds
+   * the live tracks at their predicted boxes, with no events.
+   */
+  predicted?: true;
 }
 
 /**
@@ -185,6 +191,7 @@ export function createChannel(config: ChannelConfig, deps: ChannelDeps): Observa
     maxAge: config.tracker.maxAge,
     useKalman: config.tracker.kalman,
   });
+  const predictor = createTrackPredictor();
   let last: FrameResult | undefined;
 
   const results$ = (deps.source ?? channelSource)(config, deps).pipe(
@@ -194,8 +201,9 @@ export function createChannel(config: ChannelConfig, deps: ChannelDeps): Observa
       labels,
       onDrop: deps.onDrop ? (frame, reason) => deps.onDrop?.(frame, reason) : undefined,
     }),
+    detectEvery<Frame>(config.detectEvery),
     inPool(
-      (frame: Frame) => {
+      ({ frame, detect }: Scheduled<Frame>) => {
         const meta = {
           channel: frame.channel,
           seq: frame.seq,
@@ -204,6 +212,7 @@ export function createChannel(config: ChannelConfig, deps: ChannelDeps): Observa
           height: frame.height,
         };
         deps.tapFrame?.(frame);
+        if (!detect) return of({ ...meta, detections: [], detectedAt: Date.now(), predicted: true });
         return from(deps.detect(frame)).pipe(
           map((detections) => ({ ...meta, detections, detectedAt: Date.now() })),
         );
@@ -214,12 +223,15 @@ export function createChannel(config: ChannelConfig, deps: ChannelDeps): Observa
         onError: 'skip',
         stage: DETECT_STAGE,
         labels,
-        identify: (frame) => `${frame.channel}#${frame.seq}`,
-        onSkip: (err, frame) => deps.onFrameError?.(err, frame),
+        identify: ({ frame }) => `${frame.channel}#${frame.seq}`,
+        onSkip: (err, { frame }) => deps.onFrameError?.(err, frame),
       },
     ),
     map((r): FrameResult => {
-      const tracking = tracker.update(r.detections, r.seq, r.capturedAt);
+      const tracking =
+        'predicted' in r
+          ? predictor.predict(r.seq, r.capturedAt)
+          : predictor.observe(tracker.update(r.detections, r.seq, r.capturedAt));
       last = { ...r, tracking };
       return last;
     }),
