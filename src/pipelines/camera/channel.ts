@@ -15,7 +15,7 @@ import { parseSource } from './sources/source-uri';
 import type { WantsPixels } from './sources/wants-pixels';
 import { faceStagesOf, usesFaceCrops } from './face-stages';
 import { DETECT_STAGE, FRAME_BUFFER_STAGE } from './stages';
-import { createTracker, type TrackUpdate } from './tracker';
+import { createTracker, trackerOptions, type TrackUpdate } from './tracker';
 
 /** What one processed frame yields: its identity and timing, the faces found and the tracker's view. */
 export interface FrameResult {
@@ -182,12 +182,7 @@ export function channelSource(config: ChannelConfig, deps: FrameSourceDeps): Obs
  */
 export function createChannel(config: ChannelConfig, deps: ChannelDeps): Observable<FrameResult> {
   const labels = { channel: config.id };
-  const tracker = createTracker({
-    iouThreshold: config.tracker.iouThreshold,
-    minHits: config.tracker.minHits,
-    maxAge: config.tracker.maxAge,
-    useKalman: config.tracker.kalman,
-  });
+  const tracker = createTracker(trackerOptions(config.tracker));
   const policy = defaultBufferPolicy(config);
   let last: FrameResult | undefined;
 
