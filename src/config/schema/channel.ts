@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { detectorConfigSchema } from './detector';
 import { demographicsSchema } from './demographics';
 import { reidSchema } from './reid';
+import { TRACKER_DEFAULTS } from '../../pipelines/camera/tracker/tracker';
 
 const bufferSchema = z
   .strictObject({
@@ -36,18 +37,55 @@ const trackerSchema = z
       .number()
       .min(0)
       .max(1)
-      .default(0.3)
+      .default(TRACKER_DEFAULTS.iouThreshold)
       .describe('Minimum IoU to match a detection to a track'),
-    minHits: z.number().int().min(1).default(3).describe('Matches before a track is confirmed'),
+    minHits: z
+      .number()
+      .int()
+      .min(1)
+      .default(TRACKER_DEFAULTS.minHits)
+      .describe('Matches before a track is confirmed'),
     maxAge: z
       .number()
       .int()
       .min(0)
-      .default(30)
-      .describe('Frames a confirmed track may be missed before it ends'),
-    kalman: z.boolean().default(false).describe('Predict boxes with a constant-velocity Kalman filter'),
+      .default(TRACKER_DEFAULTS.maxAge)
+      .describe('Frames a confirmed track may be missed (lost, its box predicted) before it ends'),
+    maxTentativeMissed: z
+      .number()
+      .int()
+      .min(0)
+      .default(TRACKER_DEFAULTS.maxTentativeMissed)
+      .describe('Frames a tentative (not yet confirmed) track may be missed before it ends'),
+    kalman: z
+      .boolean()
+      .default(TRACKER_DEFAULTS.useKalman)
+      .describe('Predict boxes with a constant-velocity Kalman filter (false: match against the last box)'),
+    trackScore: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(TRACKER_DEFAULTS.trackScore)
+      .describe(
+        "Detections scoring at least this start tracks and are matched first; lower ones (down to the detector's scoreThreshold) only continue confirmed tracks in a second pass (ByteTrack). 0: one pass",
+      ),
+    lowScoreIouThreshold: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(TRACKER_DEFAULTS.lowScoreIouThreshold)
+      .describe('Minimum IoU of the second, low-score pass'),
+    reacquireDistance: z
+      .number()
+      .min(0)
+      .default(TRACKER_DEFAULTS.reacquireDistance)
+      .describe(
+        'A confirmed or lost track left unmatched by IoU takes a confident detection whose centre is within this many box heights of its predicted centre (size within 1.5x): re-acquires faces after occlusions. 0: off',
+      ),
   })
-  .describe('IoU tracker (SORT-style)');
+  .describe(
+    'Face tracker (SORT with a Kalman filter, ByteTrack low-score pass, re-acquisition of lost tracks)',
+  );
 
 const reconnectSchema = z
   .strictObject({

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { DetectorSpec } from '../../kernels/detectors/spec';
+import { DEFAULT_BLAZEFACE_VARIANT, type DetectorSpec } from '../../kernels/detectors/spec';
 import type { Conform } from './conform';
 
 const sharedOptions = {
@@ -49,8 +49,10 @@ export const detectorConfigSchema = z
         type: z.literal('blazeface'),
         variant: z
           .enum(['front', 'back'])
-          .default('front')
-          .describe('front: 128 px, near faces; back: 256 px, small faces'),
+          .default(DEFAULT_BLAZEFACE_VARIANT)
+          .describe(
+            'back (default): 256 px, small faces as fixed cameras see them (default scoreThreshold 0.3); front: 128 px, faces filling much of the frame (default scoreThreshold 0.5)',
+          ),
         modelPath: z.string().min(1).optional().describe('Model file; default from the blazeface asset'),
         ...sharedOptions,
       })

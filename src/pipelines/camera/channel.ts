@@ -15,7 +15,7 @@ import { frameBufferOf } from './sources/frame-buffer';
 import type { WantsPixels } from './sources/wants-pixels';
 import { faceStagesOf, usesFaceCrops } from './face-stages';
 import { DETECT_STAGE, FRAME_BUFFER_STAGE } from './stages';
-import { createTracker, type TrackUpdate } from './tracker';
+import { createTracker, trackerOptions, type TrackUpdate } from './tracker';
 import { createTrackPredictor, detectEvery, type Scheduled } from './detect-every';
 
 /** What one processed frame yields: its identity and timing, the faces found and the tracker's view. */
@@ -185,12 +185,7 @@ export function channelSource(config: ChannelConfig, deps: FrameSourceDeps): Obs
  */
 export function createChannel(config: ChannelConfig, deps: ChannelDeps): Observable<FrameResult> {
   const labels = { channel: config.id };
-  const tracker = createTracker({
-    iouThreshold: config.tracker.iouThreshold,
-    minHits: config.tracker.minHits,
-    maxAge: config.tracker.maxAge,
-    useKalman: config.tracker.kalman,
-  });
+  const tracker = createTracker(trackerOptions(config.tracker));
   const predictor = createTrackPredictor();
   let last: FrameResult | undefined;
 

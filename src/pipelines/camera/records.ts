@@ -39,7 +39,7 @@ export function detectionRows(
     channel_id: r.channel,
     frame_seq: r.seq,
     idx,
-    track_id: r.tracking.trackIds[idx] ?? null,
+    track_id: (r.tracking.trackIds[idx] ?? -1) >= 0 ? r.tracking.trackIds[idx] : null, // -1: no track took it
     captured_at: capturedAt,
     x1: round(d.box[0]),
     y1: round(d.box[1]),
