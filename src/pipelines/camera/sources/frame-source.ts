@@ -91,8 +91,11 @@ async function readWithWatchdog(reader: RawFrameReader, ms: number): Promise<Raw
 export async function* readFrames(options: FrameSourceOptions): AsyncGenerator<Frame> {
   const spec = parseSource(options.source);
   const stallMs = options.stallTimeoutMs ?? 10_000;
-  const { baseMs = RECONNECT_DEFAULTS.baseMs, maxMs = RECONNECT_DEFAULTS.maxMs, maxAttempts = Infinity } =
-    options.reconnect ?? {};
+  const {
+    baseMs = RECONNECT_DEFAULTS.baseMs,
+    maxMs = RECONNECT_DEFAULTS.maxMs,
+    maxAttempts = Infinity,
+  } = options.reconnect ?? {};
   const live = spec.kind === 'stream' || spec.kind === 'device';
   let lastStatus = '';
   const status = (state: ChannelState, detail?: string, info?: SourceInfo) => {
