@@ -35,7 +35,8 @@ export function resolveDatabaseConfig(
   ) as Partial<DatabaseConfig>;
   const withPool = (c: DatabaseConfig): DatabaseConfig => ({ ...c, ...tuning });
   if (flags.url) return withPool({ url: flags.url });
-  if (flags.dataDir) return { dataDir: flags.dataDir, ...(tuning.spoolMaxBytes && { spoolMaxBytes: tuning.spoolMaxBytes }) };
+  if (flags.dataDir)
+    return { dataDir: flags.dataDir, ...(tuning.spoolMaxBytes && { spoolMaxBytes: tuning.spoolMaxBytes }) };
   const envUrl = env[DATABASE_URL_ENV];
   if (envUrl) return withPool({ url: envUrl });
   return { ...fromFile };

@@ -1,5 +1,9 @@
 import type { CustomTypesConfig, Pool, PoolConfig } from 'pg';
-import { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_QUERY_TIMEOUT_MS, type DatabaseConfig } from '../config/schema/root';
+import {
+  DEFAULT_CONNECT_TIMEOUT_MS,
+  DEFAULT_QUERY_TIMEOUT_MS,
+  type DatabaseConfig,
+} from '../config/schema/root';
 
 /** Postgres type OID of int8 / bigint (also what `count(*)` returns). */
 const INT8_OID = 20;

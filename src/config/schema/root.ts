@@ -58,7 +58,7 @@ export const databaseSchema = z
       .optional()
       .meta({ default: DEFAULT_SPOOL_MAX_BYTES })
       .describe(
-        'Largest size of one table\'s spool file (rows kept while the database is unreachable); past it the run stops with an error rather than fill the disk.',
+        "Largest size of one table's spool file (rows kept while the database is unreachable); past it the run stops with an error rather than fill the disk.",
       ),
   })
   .describe('Database: PostgreSQL when url is set, otherwise embedded PGlite');
