@@ -52,7 +52,8 @@ export const CAMERA_CONFLICTS: { [T in CameraTable]?: ConflictTarget<DB, T> } = 
 
 /** Where the rows go: a database, or a directory of `<table>.jsonl` files. */
 export type RowTarget =
-  { type: 'database'; db: Kysely<DB>; spoolDir: string } | { type: 'jsonl'; dir: string };
+  | { type: 'database'; db: Kysely<DB>; spoolDir: string; databaseId?: string; spoolMaxBytes?: number }
+  | { type: 'jsonl'; dir: string };
 
 /** A sink per table, rows typed by the table. */
 export type RowSinkFactory = <T extends CameraTable>(table: T) => OperatorFunction<RowOf<DB, T>, SinkAck>;
@@ -64,7 +65,7 @@ export function cameraRowSinks(target: RowTarget, shutdown?: Shutdown): RowSinkF
       ? jsonlSink<RowOf<DB, T>>(path.join(target.dir, `${table}.jsonl`), { shutdown })
       : kyselySink(target.db, {
           table,
-          spool: { dir: target.spoolDir },
+          spool: { dir: target.spoolDir, databaseId: target.databaseId, maxBytes: target.spoolMaxBytes },
           shutdown,
           conflict: CAMERA_CONFLICTS[table] as ConflictTarget<DB, T> | undefined,
         });

@@ -81,12 +81,14 @@ export async function runChannels(
   const summaries = new Map<string, ChannelSummary>(channels.map((c) => [c.id, pendingSummary(c.id)]));
   const status$ = new Subject<ChannelStatusEvent>();
   let runId = 0;
+  let databaseId: string | undefined;
   let unhookStop: (() => void) | undefined;
   const statusLine = options.statusLine ? options.statusLine(summaries) : undefined;
 
   try {
     if (database) {
       await database.migrate();
+      databaseId = await database.id();
       runId = await startCameraRun(database.db, options.configFile, channels);
     }
 
@@ -121,7 +123,15 @@ export async function runChannels(
 
     const spoolDir = options.spoolDir ?? path.resolve('data', 'spool');
     const sinkOf = cameraRowSinks(
-      output.type === 'jsonl' ? output : { type: 'database', db: database!.db, spoolDir },
+      output.type === 'jsonl'
+        ? output
+        : {
+            type: 'database',
+            db: database!.db,
+            spoolDir,
+            databaseId,
+            spoolMaxBytes: config.database?.spoolMaxBytes,
+          },
       options.shutdown,
     );
 
