@@ -14,6 +14,7 @@ import {
   undoLogPath,
   UndoLogWriter,
 } from '../../src/pipelines/dedup/undo-log';
+import { hashFileContent } from '../../src/kernels/features/file-hash';
 
 describe('dedup actions', () => {
   let base: string;
@@ -190,6 +191,28 @@ describe('dedup actions: re-checks and the undo log', () => {
     const again = await apply(plan().slice(0, 1));
     expect(again.map((o) => [o.status, o.code])).toEqual([['skipped', 'ECHANGED']]);
     expect(again[0].error).toMatch(/no longer byte-identical/);
+  });
+
+  test('a file with a scan-time content hash is re-hashed: other bytes with the same size and mtime are caught', async () => {
+    const file = path.join(root, 'a.jpg');
+    const st = await fs.stat(file);
+    const seen = new Map([[file, { size: st.size, mtimeMs: st.mtimeMs, ino: st.ino }]]);
+    const contentHashes = new Map([[file, await hashFileContent(file)]]);
+    await fs.writeFile(file, 'SAME BYTES'); // same length, same inode
+    await fs.utimes(file, st.atime, st.mtime);
+    seen.set(file, { ...seen.get(file)!, mtimeMs: (await fs.stat(file)).mtimeMs });
+    const steps = planActions([{ keeper: path.join(root, 'keep.jpg'), duplicates: [file] }], {
+      action: 'move',
+      root,
+      targetDir: target,
+      seen,
+      contentHashes,
+    });
+    expect(steps[0].seen?.from).toEqual(seen.get(file));
+    const outcomes = await apply(steps);
+    expect(outcomes.map((o) => [o.status, o.code, o.error])).toEqual([
+      ['skipped', 'ECHANGED', `${file} has other bytes than at the scan (content hash)`],
+    ]);
   });
 
   test('links and files reached through a linked folder are never acted on', async () => {

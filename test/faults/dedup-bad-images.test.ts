@@ -7,17 +7,8 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { samplesDir, zeroPng } from '../dedup/corpus';
+import { pngChunk, samplesDir, zeroPng } from '../dedup/corpus';
 import { dedupArgs, runCli, tempDir, writePicture } from './dedup-cli';
-
-function pngChunk(type: string, data: Buffer): Buffer {
-  const len = Buffer.alloc(4);
-  len.writeUInt32BE(data.length);
-  const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(zlib.crc32(body));
-  return Buffer.concat([len, body, crc]);
-}
 
 /** A PNG whose header declares width x height, with a few bytes of pixel data (never decodable in full). */
 function declaredPng(width: number, height: number): Buffer {

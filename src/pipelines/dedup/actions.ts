@@ -66,6 +66,10 @@ export interface PlanOptions {
   contentHashes?: ReadonlyMap<string, string>;
 }
 
+/** Only the identity fields (callers may pass whole scan entries). */
+const identity = (m: FileIdentity | undefined): FileIdentity | undefined =>
+  m && { size: m.size, mtimeMs: m.mtimeMs, ino: m.ino };
+
 /** Turns groups into planned steps; throws (naming the setting) when a required folder is missing. */
 export function planActions(groups: readonly ActionGroup[], options: PlanOptions): PlannedAction[] {
   const root = path.resolve(options.root);
@@ -90,7 +94,10 @@ export function planActions(groups: readonly ActionGroup[], options: PlanOptions
         keeper: g.keeper,
         ...(g.kind ? { kind: g.kind } : {}),
         ...(options.seen
-          ? { seen: { from: options.seen.get(dup), keeper: options.seen.get(g.keeper) } }
+          ? { seen: { from: identity(options.seen.get(dup)), keeper: identity(options.seen.get(g.keeper)) } }
+          : {}),
+        ...(options.contentHashes
+          ? { hashes: { from: options.contentHashes.get(dup), keeper: options.contentHashes.get(g.keeper) } }
           : {}),
       };
       switch (options.action) {
