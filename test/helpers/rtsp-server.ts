@@ -50,7 +50,9 @@ export interface RtspServer {
 
 function launch(port: number, file: string): Promise<{ proc: ChildProcess; port: number }> {
   return new Promise((resolve, reject) => {
-    const proc = spawn('/usr/bin/python3', [SCRIPT, String(port), file], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn('/usr/bin/python3', [SCRIPT, String(port), file], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
     const timer = setTimeout(() => {

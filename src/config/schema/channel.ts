@@ -57,7 +57,9 @@ const reconnectSchema = z
       .int()
       .positive()
       .default(1000)
-      .describe('Longest pause between retries (ms); a network stream is first checked with a cheap TCP connect'),
+      .describe(
+        'Longest pause between retries (ms); a network stream is first checked with a cheap TCP connect',
+      ),
     maxAttempts: z
       .number()
       .int()

@@ -27,7 +27,9 @@ export const PULL_FRAME_BUFFER_CAPACITY = 2;
  * ({@link LIVE_FRAME_BUFFER}). A configured policy keeps its own meaning: `drop-oldest`/`drop-newest`
  * default to a capacity of 2 as before, `max-age` to the live defaults.
  */
-export function frameBufferOf(config: Pick<ChannelConfig, 'source' | 'pace' | 'buffer'>): FrameBufferSettings {
+export function frameBufferOf(
+  config: Pick<ChannelConfig, 'source' | 'pace' | 'buffer'>,
+): FrameBufferSettings {
   const { capacity, policy, maxAgeMs } = config.buffer;
   const kind = parseSource(config.source).kind;
   const live = kind === 'stream' || kind === 'device';
