@@ -7,6 +7,7 @@ import { createShutdown } from '../../runtime/shutdown';
 import { logger } from '../../util/logger';
 import { startWeb, WebConfigError, type WebRunHooks, type WebSurface } from '../../web';
 import { createStatusLine } from '../display/status-line';
+import { faceSummaryFor, formatRunSummary } from '../display/run-summary';
 import { CliError, ExitCode, exitCodeOfOutcome } from '../exit-codes';
 import { runConfigJobsCommand } from './dedup';
 
@@ -81,6 +82,7 @@ async function runConfig(
 ) {
   const work: Array<Promise<unknown>> = [];
   if (config.channels?.some((c) => c.enabled)) {
+    const faces = faceSummaryFor(config);
     work.push(
       runChannels(config, {
         configFile: path.resolve(file),
@@ -93,8 +95,14 @@ async function runConfig(
             ? (summaries) => createStatusLine({ enabled: true, summaries })
             : false,
         ...webHooks,
+        onResult: faces ? faces.alongside(webHooks?.onResult) : webHooks?.onResult,
       }).then((summary) => {
-        process.stdout.write(opts.json ? `${JSON.stringify(summary)}\n` : `${formatSummary(summary)}\n`);
+        const out = faces ? { ...summary, faces: faces.summary() } : summary;
+        process.stdout.write(
+          opts.json
+            ? `${JSON.stringify(out)}\n`
+            : `${formatSummary(summary)}\n${faces ? `${formatRunSummary(faces.summary())}\n` : ''}`,
+        );
         if (summary.channels.some((c) => c.state === 'failed')) process.exitCode = ExitCode.failure;
       }),
     );

@@ -6,6 +6,7 @@ import { SourceError, type RawFrame, type RawFrameReader, type SourceInfo } from
 import { parseSource, type SourceSpec } from './source-uri';
 import type { WantsPixels } from './wants-pixels';
 import { backoffMs } from '../../../util/backoff';
+import { UnreachableError } from './reachable';
 
 /** Lifecycle of a channel's source, logged and stored as channel status events. */
 export type ChannelState = 'connecting' | 'live' | 'stalled' | 'reconnecting' | 'ended' | 'failed';
@@ -63,8 +64,8 @@ class StallError extends Error {}
 
 /**
  * Reconnect backoff defaults: the first retry after a quarter second, doubling up to one second. While a
- * network stream is away each attempt is a TCP check only (sources/reachable.ts), so frequent retries cost
- * little and the stream is live again soon after it returns.
+ * network stream's server is away each attempt is a TCP check only (sources/reachable.ts), repeated every
+ * `baseMs`, so the stream is live again soon after it returns.
  */
 export const RECONNECT_DEFAULTS = { baseMs: 250, maxMs: 1000 } as const;
 
@@ -110,10 +111,13 @@ export async function* readFrames(options: FrameSourceOptions): AsyncGenerator<F
 
   let seq = 0;
   let attempt = 0;
-  const retryPause = () =>
-    sleep(backoffMs(++attempt, { baseMs, maxMs }), undefined, { signal: options.signal }).catch(
-      () => undefined,
-    );
+  // While a stream's server does not even accept a connection, the check is all an attempt costs: poll at
+  // the base interval, so the stream is picked up soon after it returns. Other failures back off.
+  const retryPause = (err?: unknown) => {
+    attempt++;
+    const ms = err instanceof UnreachableError ? baseMs : backoffMs(attempt, { baseMs, maxMs });
+    return sleep(ms, undefined, { signal: options.signal }).catch(() => undefined);
+  };
   let clockStart = 0;
   let clockFrames = 0;
   status('connecting', spec.display);
@@ -135,7 +139,7 @@ export async function* readFrames(options: FrameSourceOptions): AsyncGenerator<F
         const permanent = err instanceof SourceError ? err.permanent : false;
         if (permanent || attempt >= maxAttempts) throw err;
         status('reconnecting', (err as Error).message);
-        await retryPause();
+        await retryPause(err);
         continue;
       }
       // Files and image sequences play at their own rate unless told otherwise; a live source paces itself.

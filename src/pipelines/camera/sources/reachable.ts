@@ -2,6 +2,14 @@ import { connect } from 'node:net';
 import { SourceError } from './raw-reader';
 import type { SourceSpec } from './source-uri';
 
+/** A network source's server refused or did not answer a TCP connection (retryable). */
+export class UnreachableError extends SourceError {
+  constructor(message: string) {
+    super(message, false);
+    this.name = 'UnreachableError';
+  }
+}
+
 const DEFAULT_PORTS: Record<string, number> = { rtsp: 554, rtsps: 322, http: 80, https: 443 };
 
 /**
@@ -25,7 +33,7 @@ export function reachableAddress(spec: SourceSpec): { host: string; port: number
 
 /**
  * Resolves once a TCP connection to the source's server opens (and closes it at once); rejects with a
- * retryable {@link SourceError} naming the source (without credentials) when it is refused, unresolvable or
+ * retryable {@link UnreachableError} naming the source (without credentials) when it is refused, unresolvable or
  * takes longer than `timeoutMs`. A reconnect loop calls it before spawning a decoder: while a camera is
  * away each attempt costs one connection attempt instead of a process start and a protocol handshake, so
  * retries can be frequent and the stream is picked up soon after it returns. Sources without a TCP
@@ -38,7 +46,7 @@ export function checkReachable(spec: SourceSpec, timeoutMs = 1000): Promise<void
     const socket = connect({ host: address.host, port: address.port });
     const fail = (why: string) => {
       socket.destroy();
-      reject(new SourceError(`${spec.display}: server unreachable (${why})`, false));
+      reject(new UnreachableError(`${spec.display}: server unreachable (${why})`));
     };
     socket.setTimeout(timeoutMs, () => fail(`no answer in ${timeoutMs} ms`));
     socket.once('connect', () => {
