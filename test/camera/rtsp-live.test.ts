@@ -5,6 +5,7 @@
  * the models loaded; when the server goes away for 5 s, every channel is live again within 2 s of its
  * return. The figures are printed (drops, frame rate, reconnect times).
  */
+import { loadavg } from 'node:os';
 import { assetPath } from '../../src/assets';
 import { parseConfig } from '../../src/config';
 import { closeAllPools } from '../../src/pools/registry';
@@ -76,7 +77,7 @@ it('4 RTSP channels with Re-ID and gender/age: no drops with spare CPU, live aga
       `rtsp-live: drops after warm-up ${drops} (warm-up ${warmupDrops}); frames/s per channel ` +
         `${fps.map((f) => f.toFixed(1)).join(', ')}; live again after the server returned in ` +
         `${reconnectMs.join(', ')} ms; identities ${identities.size}; genders ${[...genders].join(', ')}; ` +
-        `load average ${(await import('node:os')).loadavg()[0].toFixed(2)}`,
+        `load average ${loadavg()[0].toFixed(2)}`,
     );
 
     expect(identities.size).toBeGreaterThan(0);

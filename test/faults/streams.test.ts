@@ -6,6 +6,7 @@
  * Detection only, through the real detect pool (build first). The figures are printed.
  */
 import { execFileSync } from 'node:child_process';
+import { loadavg } from 'node:os';
 import { assetPath } from '../../src/assets';
 import { parseConfig } from '../../src/config';
 import { closeAllPools } from '../../src/pools/registry';
@@ -52,9 +53,12 @@ it('a killed decoder and a stream that comes back: reconnect within 2 s, the oth
     await Promise.all(['victim', ...OTHERS].map((id) => run.liveAt(id, 0)));
     await sleep(2000);
 
+    const droppedByOthers = () => OTHERS.map((id) => run.totals().get(id)?.dropped ?? 0);
     const calm = Date.now();
+    const dropsAtCalm = droppedByOthers();
     await sleep(WINDOW_MS);
     const faulty = Date.now();
+    const dropsAtFaulty = droppedByOthers();
     const decoders = decodersOf(victimServer.url);
     expect(decoders).toHaveLength(1);
     process.kill(decoders[0], 'SIGKILL');
@@ -66,6 +70,7 @@ it('a killed decoder and a stream that comes back: reconnect within 2 s, the oth
     const afterReturnMs = (await run.liveAt('victim', back)) - back;
     await sleep(Math.max(0, faulty + WINDOW_MS - Date.now()));
     const end = Date.now();
+    const dropsAtEnd = droppedByOthers();
     await run.stop();
 
     const rate = (id: string, from: number, to: number) =>
@@ -74,7 +79,9 @@ it('a killed decoder and a stream that comes back: reconnect within 2 s, the oth
     console.log(
       `streams fault: victim live again ${afterKillMs} ms after its decoder was killed, ${afterReturnMs} ms ` +
         `after its server returned (3 s away); others (frames/s undisturbed -> disturbed): ` +
-        others.map((o) => `${o.id} ${o.calm.toFixed(2)} -> ${o.faulty.toFixed(2)}`).join(', '),
+        others.map((o) => `${o.id} ${o.calm.toFixed(2)} -> ${o.faulty.toFixed(2)}`).join(', ') +
+        `; their drops ${dropsAtFaulty.map((n, i) => n - dropsAtCalm[i]).join(', ')} -> ` +
+        `${dropsAtEnd.map((n, i) => n - dropsAtFaulty[i]).join(', ')}; load average ${loadavg()[0].toFixed(2)}`,
     );
 
     expect(afterKillMs).toBeLessThanOrEqual(2000);

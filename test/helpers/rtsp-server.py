@@ -6,7 +6,7 @@ Usage: rtsp-server.py <port> <file.mkv>   (port 0: pick a free one)
 Every client gets its own session (a non-shared media: the file from its start, first frame a keyframe),
 paced by the pipeline clock like a camera. The file must be Matroska with H.264 video; it is sent as is
 (no re-encoding), so the server costs almost no CPU. Mount point: /live. Prints "READY <port>" once
-listening; runs until killed.
+listening; runs until killed or until its stdin closes (the test process that started it is gone).
 """
 import sys
 
@@ -36,7 +36,11 @@ def main() -> None:
     if server.attach(None) == 0:
         sys.exit(f"rtsp-server.py: cannot listen on 127.0.0.1:{port}")
     print(f"READY {server.get_bound_port()}", flush=True)
-    GLib.MainLoop().run()
+    loop = GLib.MainLoop()
+    # Stdin is a pipe from the test process: its end (the test process died) ends the server too.
+    stdin = GLib.IOChannel.unix_new(sys.stdin.fileno())
+    GLib.io_add_watch(stdin, GLib.IO_IN | GLib.IO_HUP, lambda *_: loop.quit())
+    loop.run()
 
 
 if __name__ == "__main__":

@@ -51,7 +51,8 @@ export interface RtspServer {
 function launch(port: number, file: string): Promise<{ proc: ChildProcess; port: number }> {
   return new Promise((resolve, reject) => {
     const proc = spawn('/usr/bin/python3', [SCRIPT, String(port), file], {
-      stdio: ['ignore', 'pipe', 'pipe'],
+      // stdin stays open while this process lives: the server quits when it closes (no orphan servers).
+      stdio: ['pipe', 'pipe', 'pipe'],
     });
     let out = '';
     let err = '';
