@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Frame, InputLayout } from '../../../kernels/frame';
 import { openFfmpegReader, type FfmpegReaderOptions } from './ffmpeg-reader';
-import { openImageFolderReader } from './image-folder-reader';
+import { openImageFolderReader, type ImageFolderReaderOptions } from './image-folder-reader';
 import { SourceError, type RawFrame, type RawFrameReader, type SourceInfo } from './raw-reader';
 import { parseSource, type SourceSpec } from './source-uri';
 import type { WantsPixels } from './wants-pixels';
@@ -47,6 +47,8 @@ export interface FrameSourceOptions {
   wantsPixels?: WantsPixels;
   onStatus?: (event: ChannelStatusEvent) => void;
   signal?: AbortSignal;
+  /** Image-folder sources: pixel limit, skip reports, decoder (see {@link ImageFolderReaderOptions}). */
+  images?: ImageFolderReaderOptions;
 }
 
 /**
@@ -55,8 +57,13 @@ export interface FrameSourceOptions {
  * holds no native decoder. (OpenCV's VideoCapture is not used: @u4/opencv4nodejs works in one thread per
  * process only, and that thread belongs to the detect workers that need it.)
  */
-export function openReader(spec: SourceSpec, options: FfmpegReaderOptions = {}): Promise<RawFrameReader> {
-  return spec.kind === 'images' ? openImageFolderReader(spec) : openFfmpegReader(spec, options);
+export function openReader(
+  spec: SourceSpec,
+  options: FfmpegReaderOptions & { images?: ImageFolderReaderOptions } = {},
+): Promise<RawFrameReader> {
+  return spec.kind === 'images'
+    ? openImageFolderReader(spec, options.images)
+    : openFfmpegReader(spec, options);
 }
 
 class StallError extends Error {}
@@ -109,6 +116,7 @@ export async function* readFrames(options: FrameSourceOptions): AsyncGenerator<F
           loop: options.loop,
           fullEvery: options.fullEvery,
           wantsPixels: options.wantsPixels,
+          images: { channel: options.channel, ...options.images },
         });
       } catch (err) {
         const permanent = err instanceof SourceError ? err.permanent : false;
