@@ -86,7 +86,6 @@ describe('an image-folder channel fed bad images', () => {
       'rxvision_image_source_skipped_total{channel="imgs",reason="too-many-pixels"} 2',
     );
     expect(metrics).toContain('rxvision_image_source_skipped_total{channel="imgs",reason="corrupt"} 2');
-    // eslint-disable-next-line no-console
     console.log(`image-inputs: 3 frames, ${skipped.length} skipped, RSS growth ${rssGrowthMb.toFixed(1)} MB`);
   });
 
