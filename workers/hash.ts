@@ -1,5 +1,6 @@
 /**
- * The `hash` worker: feature extraction and content hashing for the dedup pipeline. One onnxruntime
+ * The `hash` worker: feature extraction and content hashing for the dedup pipeline, and image decoding
+ * for the camera's image-folder sources (off the main thread, within a pixel limit). One onnxruntime
  * session per worker (when an embedding model is configured), created in `init` and reused.
  */
 import sharp from 'sharp';
@@ -7,6 +8,7 @@ import { declareUnsafeToTerminate, exposeWorker, movableBuffers, transferResult 
 import { Embedder } from '../src/kernels/features/embedding';
 import { hashFileContent, hashFiles, type FileHashResult } from '../src/kernels/features/file-hash';
 import { extractFeatures } from '../src/kernels/features/features';
+import { decodeImageBgr, type DecodeBgrOptions, type DecodedBgr } from '../src/kernels/image-input';
 import type { FeatureResult, FeatureSettings } from '../src/kernels/features/types';
 
 // The pool already runs one worker per core: keep libvips to one thread and a small cache per worker.
@@ -59,6 +61,11 @@ const api = {
    */
   async contentHashes(paths: string[]): Promise<FileHashResult[]> {
     return hashFiles(paths);
+  },
+  /** One image of an image-folder source as BGR24 (moved, not copied), or why it was skipped. */
+  async decodeFrame(path: string, options: DecodeBgrOptions): Promise<DecodedBgr> {
+    const result = await decodeImageBgr(path, options);
+    return result.ok ? transferResult(result, movableBuffers([result.bgr])) : result;
   },
 };
 

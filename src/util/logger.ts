@@ -20,6 +20,8 @@ export interface LoggerConfig {
   level?: string;
   /** Pretty output; defaults to stderr being a TTY. */
   pretty?: boolean;
+  /** Where JSON lines go instead of stderr (tests capture logs with it). */
+  destination?: pino.DestinationStream;
 }
 
 /**
@@ -39,7 +41,7 @@ export function createLogger(config: LoggerConfig = {}): Logger {
       },
     },
   };
-  const pretty = config.pretty ?? process.stderr.isTTY === true;
+  const pretty = config.pretty ?? (!config.destination && process.stderr.isTTY === true);
   if (pretty) {
     return pino(
       options,
@@ -48,7 +50,7 @@ export function createLogger(config: LoggerConfig = {}): Logger {
       require('pino-pretty')({ destination: 2, colorize: true, translateTime: 'HH:MM:ss.l', sync: true }),
     );
   }
-  return pino(options, pino.destination({ dest: 2, sync: true }));
+  return pino(options, config.destination ?? pino.destination({ dest: 2, sync: true }));
 }
 
 let rootLogger: Logger | undefined;

@@ -4,6 +4,9 @@ import { demographicsSchema } from './demographics';
 import { reidSchema } from './reid';
 import { TRACKER_DEFAULTS } from '../../pipelines/camera/tracker/tracker';
 
+/** Default pixel limit of image-folder sources (40 Mpx: a 7300x5500 picture, 120 MB as BGR). */
+export const DEFAULT_MAX_IMAGE_PIXELS = 40_000_000;
+
 const bufferSchema = z
   .strictObject({
     capacity: z
@@ -137,6 +140,13 @@ const channelSettings = {
       "With fullFrames 'auto': every how many frames a full frame comes along for face crops and the live view (1: every frame). Default: the smallest everyFrames of the enabled reid/demographics stages, else 5",
     ),
   maxFrames: z.number().int().positive().optional().describe('Stop after this many frames'),
+  maxImagePixels: z
+    .int()
+    .positive()
+    .default(DEFAULT_MAX_IMAGE_PIXELS)
+    .describe(
+      'Image-folder sources: images with more pixels (from their header) are skipped and reported, never decoded',
+    ),
   stallTimeoutMs: z
     .number()
     .int()
@@ -168,6 +178,7 @@ const channelSettings = {
 };
 
 /** One camera channel. */
+
 export const channelSchema = z
   .strictObject({
     id: z

@@ -3,8 +3,7 @@
  * (EXIF orientation applied) into a small RGB raster, from which the hashes, the colour histogram, the SSIM
  * thumbnail and the optional embedding are all derived. Bad files come back as typed skip reasons.
  */
-import { promises as fs, constants as fsConstants } from 'node:fs';
-import sharp from 'sharp';
+import { classifyDecodeError, inspectImageFile, openImage } from '../image-input';
 import { hsvHistogram } from './colour';
 import type { Embedder } from './embedding';
 import { hashSet } from './hashes';
@@ -23,14 +22,6 @@ const VARIANT_TRANSFORMS: HashVariant['transform'][] = [
   'transpose',
   'transverse',
 ];
-
-/** Maps a sharp/libvips error message to a skip reason. */
-export function classifyDecodeError(message: string): SkipReason {
-  if (/pixel limit/i.test(message)) return 'too-many-pixels';
-  if (/unsupported image format/i.test(message)) return 'not-an-image';
-  if (/input file is missing|permission denied|EACCES|ENOENT/i.test(message)) return 'unreadable';
-  return 'corrupt';
-}
 
 function skip(path: string, reason: SkipReason, detail: string): FeatureResult {
   return { ok: false, skipped: { path, reason, detail } };
@@ -65,38 +56,10 @@ export async function extractFeatures(
   settings: FeatureSettings,
   embedder?: Embedder,
 ): Promise<FeatureResult> {
-  try {
-    const st = await fs.stat(file);
-    if (!st.isFile()) return skip(file, 'unreadable', `${file}: not a regular file`);
-    if (st.size === 0) return skip(file, 'empty-file', `${file}: zero bytes`);
-    await fs.access(file, fsConstants.R_OK);
-  } catch (err) {
-    return skip(file, 'unreadable', `${file}: ${(err as Error).message}`);
-  }
-  const open = () => sharp(file, { limitInputPixels: settings.limitInputPixels, failOn: 'error' });
-  let width: number;
-  let height: number;
-  let format: string;
-  try {
-    // Header only: lets bombs be refused before any pixel is decoded.
-    const meta = await open().metadata();
-    if (!meta.width || !meta.height) return skip(file, 'corrupt', `${file}: no image dimensions in header`);
-    const pixels = meta.width * meta.height;
-    if (pixels > settings.limitInputPixels) {
-      return skip(
-        file,
-        'too-many-pixels',
-        `${file}: ${meta.width}x${meta.height} exceeds limitInputPixels ${settings.limitInputPixels}`,
-      );
-    }
-    const swap = (meta.orientation ?? 1) >= 5;
-    width = swap ? meta.height : meta.width;
-    height = swap ? meta.width : meta.height;
-    format = meta.format ?? 'unknown';
-  } catch (err) {
-    const message = (err as Error).message;
-    return skip(file, classifyDecodeError(message), `${file}: ${message}`);
-  }
+  const inspected = await inspectImageFile(file, settings.limitInputPixels);
+  if (!inspected.ok) return { ok: false, skipped: inspected.skipped };
+  const { width, height, format } = inspected.header;
+  const open = () => openImage(file, settings.limitInputPixels);
   const size = Math.max(DECODE_SIZE, settings.embedding?.inputSize ?? 0);
   let raster: Raster;
   try {

@@ -172,6 +172,7 @@ export function channelSource(config: ChannelConfig, deps: FrameSourceDeps): Obs
       onStatus: deps.onStatus,
       signal: deps.signal,
       wantsPixels: deps.wantsPixels,
+      images: { maxPixels: config.maxImagePixels },
       ...outputs,
     });
   };

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Frame, InputLayout } from '../../../kernels/frame';
 import { openFfmpegReader, SourceChangedError, type FfmpegReaderOptions } from './ffmpeg-reader';
-import { openImageFolderReader } from './image-folder-reader';
+import { openImageFolderReader, type ImageFolderReaderOptions } from './image-folder-reader';
 import { SourceError, type RawFrame, type RawFrameReader, type SourceInfo } from './raw-reader';
 import { parseSource, type SourceSpec } from './source-uri';
 import type { WantsPixels } from './wants-pixels';
@@ -48,6 +48,8 @@ export interface FrameSourceOptions {
   wantsPixels?: WantsPixels;
   onStatus?: (event: ChannelStatusEvent) => void;
   signal?: AbortSignal;
+  /** Image-folder sources: pixel limit, skip reports, decoder (see {@link ImageFolderReaderOptions}). */
+  images?: ImageFolderReaderOptions;
 }
 
 /**
@@ -56,8 +58,13 @@ export interface FrameSourceOptions {
  * holds no native decoder. (OpenCV's VideoCapture is not used: @u4/opencv4nodejs works in one thread per
  * process only, and that thread belongs to the detect workers that need it.)
  */
-export function openReader(spec: SourceSpec, options: FfmpegReaderOptions = {}): Promise<RawFrameReader> {
-  return spec.kind === 'images' ? openImageFolderReader(spec) : openFfmpegReader(spec, options);
+export function openReader(
+  spec: SourceSpec,
+  options: FfmpegReaderOptions & { images?: ImageFolderReaderOptions } = {},
+): Promise<RawFrameReader> {
+  return spec.kind === 'images'
+    ? openImageFolderReader(spec, options.images)
+    : openFfmpegReader(spec, options);
 }
 
 class StallError extends Error {}
@@ -133,6 +140,7 @@ export async function* readFrames(options: FrameSourceOptions): AsyncGenerator<F
           fullEvery: options.fullEvery,
           wantsPixels: options.wantsPixels,
           knownInfo: spec.kind === 'stream' ? known : undefined,
+          images: { channel: options.channel, ...options.images },
         });
       } catch (err) {
         if (err instanceof SourceChangedError) known = undefined;
