@@ -9,10 +9,22 @@ import path from 'node:path';
 import { Client } from 'pg';
 import { assetPath } from '../../src/assets';
 import { openDatabase } from '../../src/db';
-import { startCli, type CliExit } from './helpers/cli-process';
+import { startCli as startCliProcess, type CliExit, type CliProcess } from './helpers/cli-process';
 import { startHangProxy, startPgCluster, type HangProxy, type PgCluster } from './helpers/pg-cluster';
 
-jest.setTimeout(180_000);
+jest.setTimeout(300_000);
+
+/** Every CLI started here, so a failed case leaves no process behind. */
+const started: CliProcess[] = [];
+function startCli(args: string[], cwd: string): CliProcess {
+  const cli = startCliProcess(args, cwd);
+  started.push(cli);
+  return cli;
+}
+afterEach(() => {
+  for (const cli of started.splice(0))
+    if (cli.child.exitCode === null && cli.child.signalCode === null) cli.kill('SIGKILL');
+});
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const video = assetPath('samples', 'Megamind.avi');
@@ -211,8 +223,9 @@ describe('database faults (real processes, real PostgreSQL)', () => {
   it('two processes on one PGlite folder: the second refuses, naming the holder; the database is intact after', async () => {
     const { dir, file } = workdir({ database: { dataDir: 'db' }, channels: channels(1) });
     const dataDir = path.join(dir, 'db');
-    const holder = startCli(['run', file, '--json', '--no-status', '--duration', '60'], dir);
-    await holder.waitFor(/"state":"live"/);
+    const holder = startCli(['run', file, '--json', '--no-status', '--duration', '120'], dir);
+    // Creating a PGlite folder takes a while on a loaded machine.
+    await holder.waitFor(/"state":"live"/, 240_000);
     const second = await startCli(['db', 'migrate', '--data-dir', dataDir], dir).exited;
     expect(second.code).not.toBe(0);
     expect(second.stderr).toContain(`in use by process ${holder.pid}`);

@@ -4,13 +4,25 @@
  * missing PostgreSQL installation fails the test: these tests must not skip silently.
  */
 import { execFileSync } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { userInfo } from 'node:os';
 
-const BIN = process.env.RXVISION_PG_BIN ?? '/usr/lib/postgresql/15/bin';
+/** PostgreSQL's server binaries: RXVISION_PG_BIN, else the newest /usr/lib/postgresql/<version>/bin (15 here). */
+const BIN =
+  process.env.RXVISION_PG_BIN ??
+  (() => {
+    try {
+      const newest = readdirSync('/usr/lib/postgresql')
+        .sort((a, b) => Number(a) - Number(b))
+        .at(-1);
+      return newest ? `/usr/lib/postgresql/${newest}/bin` : '/usr/lib/postgresql/15/bin';
+    } catch {
+      return '/usr/lib/postgresql/15/bin';
+    }
+  })();
 
 /** Runs a PostgreSQL binary as the postgres user (the server refuses to run as root). */
 function asPostgres(binary: string, args: string[]): string {
