@@ -64,8 +64,14 @@ describe('runDedupJob (hash worker pool, PGlite feature cache)', () => {
     expect(second.stats.featuresCached).toBe(3 * 8);
     expect(second.stats.featuresComputed).toBe(4); // only the bad files are retried
     expect(second.outcomes.filter((o) => o.status === 'done')).toHaveLength(3 * 8 + 1 - 3);
-    const undo = (await fs.readFile(path.join(out, 'undo.jsonl'), 'utf8')).trim().split('\n');
-    expect(undo).toHaveLength(3 * 8 + 1 - 3);
+    expect(second.undoLog).toBe(path.join(out, 'undo.jsonl'));
+    const undo = (await fs.readFile(second.undoLog!, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as { op: string }).op);
+    // One plan record, then an intent and a done record per step.
+    expect(undo.filter((op) => op === 'intent')).toHaveLength(3 * 8 + 1 - 3);
+    expect(undo.filter((op) => op === 'done')).toHaveLength(3 * 8 + 1 - 3);
     for (const g of second.report.groups) {
       await expect(fs.access(path.join(root, g.keeper))).resolves.toBeUndefined();
     }

@@ -1,6 +1,7 @@
 /**
  * Helpers of the dedup fault tests: the built CLI (`node dist/src/cli/main.js`) run as a real process,
- * and small real image sets in temp folders.
+ * optionally under `/usr/bin/time -v` for its peak RSS (helpers/cli-process.ts samples /proc instead and
+ * cannot wrap the command), and small real image sets in temp folders.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, promises as fs } from 'node:fs';
@@ -8,8 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { samplesDir } from '../dedup/corpus';
-
-export const CLI = path.resolve(__dirname, '../../dist/src/cli/main.js');
+import { cliPath as CLI } from './helpers/cli-process';
 
 /** What a finished CLI process left. */
 export interface CliRun {

@@ -41,13 +41,15 @@ export async function readUndoLog(file: string): Promise<UndoRecord[]> {
 
 class Refused extends Error {}
 
-/** Refuses unless `p` lies inside `dir` by path text and by real path. */
+/**
+ * Refuses unless `p` lies strictly inside `dir` once `..` and every symbolic link are resolved (the
+ * plan's folders are recorded as real paths; the user's may have linked components above them).
+ */
 async function mustBeInside(dir: string | null, p: string | null | undefined, what: string): Promise<string> {
   if (!dir || !p) throw new Refused(`${what} missing from the record or its plan`);
   const abs = path.resolve(p);
-  if (!isInside(dir, abs) || abs === dir) throw new Refused(`${what} ${p} is outside ${dir}`);
-  const realDir = await realPathOf(dir);
-  if (!isInside(realDir, await realPathOf(abs))) throw new Refused(`${what} ${p} resolves outside ${dir}`);
+  const [realDir, real] = await Promise.all([realPathOf(dir), realPathOf(abs)]);
+  if (!isInside(realDir, real) || real === realDir) throw new Refused(`${what} ${p} is outside ${dir}`);
   return abs;
 }
 
