@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import { Kysely, PostgresDialect, sql } from 'kysely';
-import { redactUrl, scrubSecrets } from '../util/redact';
+import { redactUrl, scrubSecrets, urlSecrets } from '../util/redact';
 import { logger } from '../util/logger';
 import { isMemoryDataDir, pgliteDataDir, type DatabaseConfig } from './config';
 import { DatabaseError } from './errors';
@@ -156,20 +156,6 @@ function describePGliteFailure(err: unknown): string {
     return `${message} (inside jest, PGlite needs NODE_OPTIONS=--experimental-vm-modules; run tests with npx jest / npm test, which set it from .npmrc)`;
   }
   return message;
-}
-
-/** The password of a URL, raw and percent-decoded, for scrubbing library messages. */
-function urlSecrets(url: string): string[] {
-  const match = /^[a-z][a-z0-9+.-]*:\/\/[^:@/]*:([^@/]*)@/i.exec(url);
-  const fromQuery = /[?&]password=([^&#]*)/i.exec(url);
-  const raw = [match?.[1], fromQuery?.[1]].filter((s): s is string => !!s);
-  return raw.flatMap((s) => {
-    try {
-      return [s, decodeURIComponent(s)];
-    } catch {
-      return [s];
-    }
-  });
 }
 
 /** Node network errors (e.g. AggregateError from ECONNREFUSED) can have an empty message. */
