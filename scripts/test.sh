@@ -9,9 +9,10 @@ bash scripts/setup.sh
 log() { printf '[test] %s\n' "$*" >&2; }
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
-# Test-only Debian package: Chromium for the live-view browser test (never a downloaded browser).
+# Test-only Debian packages: Chromium for the live-view browser test (never a downloaded browser);
+# openclipart-svg and breeze-icon-theme for the dedup look-alikes test.
 test_missing=()
-for p in chromium; do
+for p in chromium openclipart-svg breeze-icon-theme; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || test_missing+=("$p")
 done
 if ((${#test_missing[@]})); then

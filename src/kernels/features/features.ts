@@ -6,6 +6,7 @@
 import { promises as fs, constants as fsConstants } from 'node:fs';
 import sharp from 'sharp';
 import { hsvHistogram } from './colour';
+import { foregroundOf } from './foreground';
 import type { Embedder } from './embedding';
 import { hashSet } from './hashes';
 import { rasterFromBytes, resizeArea, toBytes, toGrey, transformRaster, type Raster } from './pixels';
@@ -53,6 +54,7 @@ export function featuresFromRaster(
     colour: hsvHistogram(raster, settings.hsvBins),
     thumb: toBytes(resizeArea(grey, settings.thumbSize, settings.thumbSize)),
     thumbSize: settings.thumbSize,
+    foreground: foregroundOf(raster, settings.foreground),
   };
 }
 
