@@ -43,7 +43,7 @@ export const foregroundVerifySettingsSchema = z
       .number()
       .min(0)
       .max(1)
-      .default(0.6)
+      .default(0.3)
       .describe('Min overlap (IoU) of the two foreground masks'),
     minMaskedStructure: z
       .number()
@@ -55,13 +55,13 @@ export const foregroundVerifySettingsSchema = z
       .number()
       .min(-1)
       .max(1)
-      .default(0.65)
+      .default(0.62)
       .describe('Min SSIM of the worst of the 3x3 blocks that hold foreground'),
     maxColourDistance: z
       .number()
       .min(0)
       .max(255)
-      .default(40)
+      .default(30)
       .describe('Max mean per-channel distance (0..255) of the foreground colours (8x8 grid)'),
   })
   .describe(
