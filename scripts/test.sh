@@ -15,6 +15,7 @@ TEST_PACKAGES=(
   time     # /usr/bin/time -v: peak RSS in the fault tests
   # GStreamer's RTSP server (python3-gi + gst-rtsp-server + plugins) for the live-stream tests
   python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
+  openclipart-svg breeze-icon-theme # the dedup look-alikes test
 )
 test_missing=()
 for p in "${TEST_PACKAGES[@]}"; do

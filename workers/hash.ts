@@ -33,8 +33,8 @@ function embedderFor(settings: FeatureSettings): Promise<Embedder> | undefined {
 /** The buffers of a result's feature arrays, moved to the main thread rather than copied. */
 function featureBuffers(result: FeatureResult): ArrayBuffer[] {
   if (!result.ok) return [];
-  const { colour, thumb, embedding } = result.features;
-  return movableBuffers([colour, thumb, embedding]);
+  const { colour, thumb, foreground, embedding } = result.features;
+  return movableBuffers([colour, thumb, foreground, embedding]);
 }
 
 const api = {

@@ -4,6 +4,7 @@ import { Pool } from 'pg';
 import { openDatabase, type Database, type DB } from '../../src/db';
 import * as m0003 from '../../src/db/migrations/0003_dedup';
 import * as m0005 from '../../src/db/migrations/0005_dedup_pairs';
+import * as m0007 from '../../src/db/migrations/0007_dedup_foreground';
 import {
   bytesToFloats,
   featureDigest,
@@ -43,6 +44,7 @@ function comparable(f: ImageFeatures) {
     ...f,
     colour: Array.from(f.colour),
     thumb: Array.from(f.thumb),
+    foreground: Array.from(f.foreground),
     embedding: f.embedding && Array.from(f.embedding),
   };
 }
@@ -116,8 +118,11 @@ describe('feature cache rows', () => {
     const colour = Float32Array.from(f.colour);
     colour[3] += 1e-6;
     const variants = f.variants.map((v, i) => (i === 2 ? { ...v, dhash: '0000000000000000' } : v));
+    const foreground = Uint8Array.from(f.foreground);
+    foreground[100] ^= 1;
     for (const changed of [
       { ...f, thumb },
+      { ...f, foreground },
       { ...f, colour },
       { ...f, variants },
       { ...f, hashes: { ...f.hashes, phash: 'ffffffffffffffff' } },
@@ -162,7 +167,9 @@ describe('feature cache rows', () => {
     try {
       await m0003.up(db);
       await m0005.up(db);
+      await m0007.up(db);
       await roundTrip(db);
+      await m0007.down(db);
       await m0005.down(db);
       await m0003.down(db);
     } finally {

@@ -18,6 +18,56 @@ export const DEFAULT_WORKING_SET = 32_768;
 export const hashKindSchema = z.enum(['whash', 'phash', 'dhash']);
 export type HashKind = Conform<z.infer<typeof hashKindSchema>, Kernel.HashKind>;
 
+export const foregroundSettingsSchema = z
+  .strictObject({
+    tolerance: z
+      .number()
+      .min(0)
+      .max(255)
+      .default(24)
+      .describe('Max per-channel difference (0..255) from the border colour that still counts as background'),
+    minBorderShare: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(0.85)
+      .describe(
+        'Share of border pixels close to their median colour for the border to count as a plain background',
+      ),
+  })
+  .describe('How the plain background of clip art, icons and pages is told from the picture');
+
+export const foregroundVerifySettingsSchema = z
+  .strictObject({
+    minOverlap: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(0.3)
+      .describe('Min overlap (IoU) of the two foreground masks'),
+    minMaskedStructure: z
+      .number()
+      .min(-1)
+      .max(1)
+      .default(0.8)
+      .describe('Min mean SSIM over the parts that hold foreground in either image'),
+    minBlockStructure: z
+      .number()
+      .min(-1)
+      .max(1)
+      .default(0.62)
+      .describe('Min SSIM of the worst of the 3x3 blocks that hold foreground'),
+    maxColourDistance: z
+      .number()
+      .min(0)
+      .max(255)
+      .default(30)
+      .describe('Max mean per-channel distance (0..255) of the foreground colours (8x8 grid)'),
+  })
+  .describe(
+    'Stage 3b, for pictures on a plain background: their foregrounds must agree, in the whole frame or in the content box',
+  );
+
 export const featureSettingsSchema = z
   .strictObject({
     limitInputPixels: z
@@ -39,6 +89,7 @@ export const featureSettingsSchema = z
       .boolean()
       .default(false)
       .describe('Also hash mirrored and rotated copies (finds flipped duplicates)'),
+    foreground: foregroundSettingsSchema.default(foregroundSettingsSchema.parse({})),
     embedding: z
       .strictObject({
         model: z.string().min(1).describe('ONNX model file'),
@@ -83,6 +134,7 @@ export const verifySettingsSchema = z
       .max(1)
       .default(0.85)
       .describe('Stage 4: min cosine similarity of embeddings'),
+    foreground: foregroundVerifySettingsSchema.default(foregroundVerifySettingsSchema.parse({})),
     workingSet: z
       .number()
       .int()

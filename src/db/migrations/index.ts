@@ -5,6 +5,7 @@ import * as m0003 from './0003_dedup';
 import * as m0004 from './0004_identities';
 import * as m0005 from './0005_dedup_pairs';
 import * as m0006 from './0006_idempotent_rows';
+import * as m0007 from './0007_dedup_foreground';
 
 /**
  * Every migration, in the order they run. Names sort in that order; add one line per new migration
@@ -18,4 +19,5 @@ export const migrations: Record<string, Migration> = {
   '0004_identities': m0004,
   '0005_dedup_pairs': m0005,
   '0006_idempotent_rows': m0006,
+  '0007_dedup_foreground': m0007,
 };

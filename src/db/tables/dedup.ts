@@ -27,6 +27,8 @@ export interface DedupFeaturesTable {
   thumb: Bytea;
   thumb_size: number;
   embedding: NullableBytea;
+  /** Encoded foreground record (migration 0007_dedup_foreground); null on older rows. */
+  foreground: NullableBytea;
   /** Fingerprint of the features a verification reads (migration 0005_dedup_pairs); null on older rows. */
   feature_digest: ColumnType<string | null, string | null | undefined, string | null>;
   updated_at: ColumnType<Date, Date | string | undefined, Date | string>;

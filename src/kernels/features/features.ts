@@ -5,6 +5,7 @@
  */
 import { classifyDecodeError, inspectImageFile, openImage } from '../image-input';
 import { hsvHistogram } from './colour';
+import { foregroundOf } from './foreground';
 import type { Embedder } from './embedding';
 import { hashSet } from './hashes';
 import { rasterFromBytes, resizeArea, toBytes, toGrey, transformRaster, type Raster } from './pixels';
@@ -44,6 +45,7 @@ export function featuresFromRaster(
     colour: hsvHistogram(raster, settings.hsvBins),
     thumb: toBytes(resizeArea(grey, settings.thumbSize, settings.thumbSize)),
     thumbSize: settings.thumbSize,
+    foreground: foregroundOf(raster, settings.foreground),
   };
 }
 

@@ -12,12 +12,18 @@ export const WHASH_SCALE = 64;
 /** Side of the square grey image the DCT hash starts from (imagehash's `hash_size * highfreq_factor`). */
 export const PHASH_SCALE = 32;
 
+/**
+ * Differences below this many grey levels count as equal in dHash and wHash: re-encoding leaves
+ * sub-level noise on flat areas (a white background), which would otherwise flip those bits at random.
+ */
+export const HASH_NOISE_LEVELS = 0.5;
+
 /** dHash: the image at 9x8, one bit per horizontally adjacent pair (right brighter than left). */
 export function dHash(src: Raster): string {
   const g = resizeArea(toGrey(src), 9, 8);
   const bits: boolean[] = [];
   for (let y = 0; y < 8; y++)
-    for (let x = 0; x < 8; x++) bits.push(g.data[y * 9 + x + 1] > g.data[y * 9 + x]);
+    for (let x = 0; x < 8; x++) bits.push(g.data[y * 9 + x + 1] > g.data[y * 9 + x] + HASH_NOISE_LEVELS);
   return bitsToHex(bits);
 }
 
@@ -83,7 +89,9 @@ export function wHash(src: Raster): string {
   for (let i = 0; i < band.length; i++) band[i] = g.data[i] / 255 - mean;
   for (let size = n; size > 8; size >>= 1) band = haarLL(band, size);
   const med = median(band);
-  return bitsToHex(Array.from(band, (c) => c > med));
+  // Each orthonormal Haar level doubles a flat area's value: one grey level is 8/255 in the 8x8 band.
+  const eps = (HASH_NOISE_LEVELS * 8) / 255;
+  return bitsToHex(Array.from(band, (c) => c > med + eps));
 }
 
 /** All three hashes of one raster. */

@@ -11,6 +11,22 @@ const C2 = (K2 * L) ** 2;
 
 /** Mean SSIM in [-1, 1] of two square `size` x `size` 8-bit thumbnails. */
 export function ssim(a: Uint8Array, b: Uint8Array, size: number, window = 7): number {
+  const { map } = ssimMap(a, b, size, window);
+  let total = 0;
+  for (const v of map) total += v;
+  return total / map.length;
+}
+
+/**
+ * SSIM of every window position (row-major, `side` x `side` positions, window top-left at (x, y)), for
+ * callers that average over a part of the image only (foreground.ts).
+ */
+export function ssimMap(
+  a: Uint8Array,
+  b: Uint8Array,
+  size: number,
+  window = 7,
+): { map: Float64Array; side: number } {
   if (a.length !== size * size || b.length !== size * size) {
     throw new Error(`ssim: thumbnails must be ${size}x${size} (got ${a.length} and ${b.length} pixels)`);
   }
@@ -38,8 +54,8 @@ export function ssim(a: Uint8Array, b: Uint8Array, size: number, window = 7): nu
   }
   const box = (t: Float64Array, x: number, y: number) =>
     t[(y + w) * stride + x + w] - t[y * stride + x + w] - t[(y + w) * stride + x] + t[y * stride + x];
-  let total = 0;
-  let count = 0;
+  const side = size - w + 1;
+  const map = new Float64Array(side * side);
   // Sample covariance (n - 1), as skimage does by default.
   const cov = n / (n - 1);
   for (let y = 0; y + w <= size; y++) {
@@ -49,9 +65,8 @@ export function ssim(a: Uint8Array, b: Uint8Array, size: number, window = 7): nu
       const va = (box(saa, x, y) / n - ma * ma) * cov;
       const vb = (box(sbb, x, y) / n - mb * mb) * cov;
       const vab = (box(sab, x, y) / n - ma * mb) * cov;
-      total += ((2 * ma * mb + C1) * (2 * vab + C2)) / ((ma * ma + mb * mb + C1) * (va + vb + C2));
-      count++;
+      map[y * side + x] = ((2 * ma * mb + C1) * (2 * vab + C2)) / ((ma * ma + mb * mb + C1) * (va + vb + C2));
     }
   }
-  return total / count;
+  return { map, side };
 }

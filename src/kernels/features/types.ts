@@ -3,6 +3,8 @@
  * (plain objects, strings, numbers, typed arrays) so it can cross a worker boundary and be cached.
  */
 
+import type { ForegroundSettings, ForegroundVerifySettings } from './foreground';
+
 /** One image file found by the scan. */
 export interface ScanEntry {
   kind: 'file';
@@ -89,6 +91,8 @@ export interface ImageFeatures extends ImageBasics {
   /** Grey thumbnail (row-major, thumbSize x thumbSize, 0..255) for SSIM. */
   thumb: Uint8Array;
   thumbSize: number;
+  /** What the picture shows apart from a plain background (`foregroundOf` in foreground.ts, encoded). */
+  foreground: Uint8Array;
   /** L2-normalised CNN embedding, when a model is configured. */
   embedding?: Float32Array;
 }
@@ -136,6 +140,8 @@ export interface FeatureSettings {
   hsvBins: { h: number; s: number; v: number };
   /** Also hash mirrored and rotated copies. */
   variants: boolean;
+  /** How the plain background of clip art, icons and pages is told from the picture. */
+  foreground: ForegroundSettings;
   embedding?: EmbeddingSettings;
 }
 
@@ -157,6 +163,8 @@ export interface VerifySettings {
   minStructure: number;
   /** Stage 4: min cosine similarity of embeddings. */
   minEmbedding: number;
+  /** Stage 3b: the foreground comparison of pictures on a plain background. */
+  foreground: ForegroundVerifySettings;
   /** Images whose feature data verification holds at most (main thread only). */
   workingSet: number;
 }

@@ -3,6 +3,7 @@
  * (stage 1) must pass every applicable stage to become a verified edge for the grouping stage.
  */
 import { histogramIntersection } from './colour';
+import { foregroundCheck } from './foreground';
 import { hammingHex } from './hamming';
 import { transformThumb } from './pixels';
 import { ssim } from './ssim';
@@ -89,8 +90,8 @@ export interface PairVerdict {
   /** Mean of the applicable stage scores, in [0, 1] for passing pairs. */
   score: number;
   /** The first stage that rejected the pair. */
-  rejectedBy?: 'hash' | 'colour' | 'structure' | 'embedding';
-  scores: { hash: number; colour?: number; structure?: number; embedding?: number };
+  rejectedBy?: 'hash' | 'colour' | 'structure' | 'foreground' | 'embedding';
+  scores: { hash: number; colour?: number; structure?: number; foreground?: number; embedding?: number };
   transform: Transform;
 }
 
@@ -133,7 +134,7 @@ export function screenPair(
 }
 
 /**
- * Runs stages 1-4 in order of cost and stops at the first failure. `transform` tells which of b's hash
+ * Runs stages 1-4 (3b: the foreground of pictures on a plain background) in order of cost and stops at the first failure. `transform` tells which of b's hash
  * variants matched (identity unless variants are on).
  */
 export function verifyPair(
@@ -147,12 +148,19 @@ export function verifyPair(
   const structure = structureCheck(a, b, settings.minStructure, transform);
   scores.structure = structure.score;
   if (!structure.pass) return rejection('structure', scores, transform);
+  // Mirrored/rotated matches skip it: the foreground frames are stored untransformed.
+  const fg =
+    transform === 'identity' ? foregroundCheck(a.foreground, b.foreground, settings.foreground) : undefined;
+  if (fg) {
+    scores.foreground = fg.score;
+    if (!fg.pass) return rejection('foreground', scores, transform);
+  }
   const emb = embeddingCheck(a, b, settings.minEmbedding);
   if (emb) {
     scores.embedding = emb.score;
     if (!emb.pass) return rejection('embedding', scores, transform);
   }
-  const parts = [scores.hash, scores.colour, scores.structure, scores.embedding].filter(
+  const parts = [scores.hash, scores.colour, scores.structure, scores.foreground, scores.embedding].filter(
     (x): x is number => x !== undefined,
   );
   return { pass: true, score: parts.reduce((s, x) => s + x, 0) / parts.length, scores, transform };

@@ -36,6 +36,8 @@ export interface FeatureCacheRow {
   thumb: Uint8Array;
   thumb_size: number;
   embedding: Uint8Array | null;
+  /** Encoded foreground record (migration 0007_dedup_foreground). */
+  foreground: Uint8Array;
   feature_digest: string;
 }
 
@@ -49,7 +51,9 @@ export function featureSettingsKey(s: FeatureSettings): string {
     hsvBins: s.hsvBins,
     variants: s.variants,
     embedding: s.embedding ?? null,
-    version: 1,
+    foreground: s.foreground,
+    // 2: foreground records; dHash/wHash ignore sub-grey-level noise.
+    version: 2,
   };
   return createHash('sha1').update(JSON.stringify(relevant)).digest('hex').slice(0, 16);
 }
@@ -85,6 +89,8 @@ export function featureDigest(f: ImageFeatures): string {
   h.update(floatsToBytes(f.colour));
   h.update(`;thumb ${f.thumbSize};`);
   h.update(f.thumb);
+  h.update(`;foreground ${f.foreground.length};`);
+  h.update(f.foreground);
   h.update(`;embedding ${f.embedding?.length ?? -1};`);
   if (f.embedding) h.update(floatsToBytes(f.embedding));
   return h.digest('hex').slice(0, 32);
@@ -127,12 +133,15 @@ export function toCacheRow(
     thumb: Uint8Array.from(f.thumb),
     thumb_size: f.thumbSize,
     embedding: f.embedding ? floatsToBytes(f.embedding) : null,
+    foreground: Uint8Array.from(f.foreground),
     feature_digest: featureDigest(f),
   };
 }
 
 /** A row as read back (bigint may come back as a string, jsonb as parsed JSON, bytea as Buffer). */
-export type StoredCacheRow = Omit<FeatureCacheRow, 'size' | 'variants' | 'feature_digest'> & {
+export type StoredCacheRow = Omit<FeatureCacheRow, 'size' | 'variants' | 'feature_digest' | 'foreground'> & {
+  /** Null on rows written before migration 0007_dedup_foreground (their settings key is stale anyway). */
+  foreground?: Uint8Array | null;
   size: number | string;
   variants: unknown;
   /** Null on rows written before migration 0005_dedup_pairs. */
@@ -180,6 +189,11 @@ export function summaryFromIndexRow(row: CacheIndexRow & { feature_digest: strin
   return { ...basicsFromRow(row), digest: row.feature_digest };
 }
 
+function foregroundFromRow(row: StoredCacheRow): Uint8Array {
+  if (!row.foreground) throw new Error(`${row.path}: cached features predate foreground records (stale row)`);
+  return Uint8Array.from(row.foreground);
+}
+
 /** Features from a stored row. */
 export function fromCacheRow(row: StoredCacheRow): ImageFeatures {
   return {
@@ -187,6 +201,7 @@ export function fromCacheRow(row: StoredCacheRow): ImageFeatures {
     colour: bytesToFloats(row.colour),
     thumb: Uint8Array.from(row.thumb),
     thumbSize: row.thumb_size,
+    foreground: foregroundFromRow(row),
     embedding: row.embedding ? bytesToFloats(row.embedding) : undefined,
   };
 }

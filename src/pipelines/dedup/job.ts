@@ -211,7 +211,7 @@ export async function runDedupJob(options: DedupJobOptions): Promise<DedupJobRes
     elapsedMs: 0,
     candidates: 0,
     verified: 0,
-    rejected: { hash: 0, colour: 0, structure: 0, embedding: 0 },
+    rejected: { hash: 0, colour: 0, structure: 0, foreground: 0, embedding: 0 },
     reused: 0,
   };
   const skipped: SkippedFile[] = [];

@@ -21,7 +21,7 @@ import type { VerifySettings } from '../../config/schema/dedup-settings';
 import type { Transform } from '../../kernels/features/types';
 
 /** Bumped when a verification stage changes what it computes, so older decisions are not reused. */
-const VERIFY_VERSION = 1;
+const VERIFY_VERSION = 2;
 
 /** Key of every verification setting a decision depends on (all of them: thresholds and index hash). */
 export function verifySettingsKey(v: VerifySettings): string {
@@ -31,6 +31,7 @@ export function verifySettingsKey(v: VerifySettings): string {
     minColour: v.minColour,
     minStructure: v.minStructure,
     minEmbedding: v.minEmbedding,
+    foreground: v.foreground,
     version: VERIFY_VERSION,
   };
   return createHash('sha1').update(JSON.stringify(relevant)).digest('hex').slice(0, 16);
