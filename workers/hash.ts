@@ -7,7 +7,9 @@ import { exposeWorker, movableBuffers, transferResult } from '../src/pools/expos
 import { Embedder } from '../src/kernels/features/embedding';
 import { hashFileContent, hashFiles, type FileHashResult } from '../src/kernels/features/file-hash';
 import { extractFeatures } from '../src/kernels/features/features';
-import type { FeatureResult, FeatureSettings } from '../src/kernels/features/types';
+import type { FeatureResult, FeatureSettings, VerifySettings } from '../src/kernels/features/types';
+import { verifyBatch, type VerifyBatch } from '../src/kernels/features/verify-batch';
+import type { PairVerdict } from '../src/kernels/features/verify';
 
 // The pool already runs one worker per core: keep libvips to one thread and a small cache per worker.
 sharp.concurrency(1);
@@ -57,6 +59,13 @@ const api = {
    */
   async contentHashes(paths: string[]): Promise<FileHashResult[]> {
     return hashFiles(paths);
+  },
+  /**
+   * Verdicts of a batch of candidate pairs (see verify-batch.ts): verification runs here, the main thread
+   * only routes pairs and the feature data they need.
+   */
+  verifyPairs(batch: VerifyBatch, settings: VerifySettings): (PairVerdict | undefined)[] {
+    return verifyBatch(batch, settings);
   },
 };
 
