@@ -124,7 +124,7 @@ export class JobContext {
 
 /**
  * Wraps a stage's operator with its start and end events: start on the first notification from
- * upstream (the stage has work), end when the stage completes.
+ * upstream (the stage has work), end when the stage completes (before its last value goes on).
  */
 export function stage<I, O>(
   ctx: JobContext,
@@ -152,11 +152,18 @@ export function stage<I, O>(
           },
         }),
       );
+      // The last value is held back until the stage completes, so that its end event comes before the
+      // next stage starts on it (stages mostly emit one value: their whole set).
+      let held: { value: O } | undefined;
       return op(marked).subscribe({
-        next: (v) => subscriber.next(v),
+        next: (v) => {
+          if (held) subscriber.next(held.value);
+          held = { value: v };
+        },
         error: (e: unknown) => subscriber.error(e),
         complete: () => {
           ctx.events.next({ type: 'stage', stage: name, phase: 'end' });
+          if (held) subscriber.next(held.value);
           subscriber.complete();
         },
       });
