@@ -12,7 +12,7 @@ import {
   type MigrationStatus,
 } from './migrator';
 import { PGliteDialect } from './pglite-dialect';
-import { pgliteOptions } from './pglite-start';
+import { pgliteStart } from './pglite-start';
 import { createPostgresPool } from './postgres-pool';
 import type { DB } from './types';
 
@@ -76,7 +76,9 @@ async function openPGlite(dataDir: string | undefined): Promise<Database> {
     if (!isMemoryDataDir(dir)) await fs.mkdir(dir, { recursive: true });
     // Loaded lazily: the WASM module is only needed when the embedded database is used.
     const { PGlite } = await import('@electric-sql/pglite');
-    const client = await PGlite.create(await pgliteOptions(PGlite, dir, isMemoryDataDir(dir)));
+    const start = await pgliteStart(PGlite, dir, isMemoryDataDir(dir));
+    const client = await PGlite.create(start.options);
+    await start.created(client);
     const db = new Kysely<DB>({ dialect: new PGliteDialect(client) });
     logger().debug({ target }, 'opened PGlite');
     return wrap(db, 'pglite', target);

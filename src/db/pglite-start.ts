@@ -2,8 +2,9 @@
  * How PGlite starts with little memory. Creating a data directory runs initdb inside the WASM module,
  * which grows its heap to about 800 MB (seen here) and never gives it back; loading the same empty
  * directory from a tar archive peaks near 300 MB. So a new database (an in-memory one, or an empty
- * directory) is loaded from an archive of an empty database, made once per PGlite version and kept in
- * the download cache; small buffers (`shared_buffers=16MB` ...) suit the job-sized tables used here.
+ * directory) is loaded from an archive of an empty database, kept in the download cache per PGlite
+ * version (the first database created by initdb is archived before use); small buffers
+ * (`shared_buffers=16MB` ...) suit the job-sized tables used here.
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
@@ -34,34 +35,9 @@ async function isNewDataDir(dir: string, memory: boolean): Promise<boolean> {
   );
 }
 
-/**
- * The archive of an empty database for this PGlite version: read from the cache, or made once (this
- * first creation costs initdb's memory) and cached. Undefined when it cannot be made (then PGlite runs
- * initdb as usual).
- */
-async function emptyArchive(Pg: typeof PGlite, version: string): Promise<Blob | undefined> {
-  const file = path.join(downloadCacheDir(), `pglite-${version}-empty.tar.gz`);
-  try {
-    return new Blob([await fs.readFile(file)]);
-  } catch {
-    // Not made yet.
-  }
-  try {
-    const pg = await Pg.create({ dataDir: 'memory://' });
-    const blob = await pg.dumpDataDir('gzip');
-    await pg.close();
-    await fs.mkdir(path.dirname(file), { recursive: true });
-    const tmp = `${file}.${process.pid}.tmp`;
-    await fs.writeFile(tmp, Buffer.from(await blob.arrayBuffer()));
-    await fs.rename(tmp, file);
-    return blob;
-  } catch (err) {
-    logger().warn(
-      { err, file },
-      'could not make the empty PGlite database archive; new databases run initdb',
-    );
-    return undefined;
-  }
+/** Where the archive of an empty database of this PGlite version is cached. */
+async function archiveFile(): Promise<string> {
+  return path.join(downloadCacheDir(), `pglite-${await pgliteVersion()}-empty.tar.gz`);
 }
 
 /** The installed PGlite's version (archives of one version are not loaded by another). */
@@ -70,16 +46,38 @@ async function pgliteVersion(): Promise<string> {
   return (JSON.parse(await fs.readFile(manifest, 'utf8')) as { version: string }).version;
 }
 
+/** How to start PGlite on a data directory, and what to do once it runs. */
+export interface PGliteStart {
+  options: PGliteOptions;
+  /**
+   * Called with the new instance before anything is written to it: when the database was created by
+   * initdb (no archive cached yet), it is archived now, so later new databases load it instead.
+   */
+  created(client: PGlite): Promise<void>;
+}
+
 /** PGlite options for `dataDir`: small buffers, and an empty database loaded from the archive when new. */
-export async function pgliteOptions(
-  Pg: typeof PGlite,
-  dataDir: string,
-  memory: boolean,
-): Promise<PGliteOptions> {
+export async function pgliteStart(Pg: typeof PGlite, dataDir: string, memory: boolean): Promise<PGliteStart> {
   const options: PGliteOptions = { dataDir, startParams: pgliteStartParams(Pg.defaultStartParams) };
-  if (await isNewDataDir(dataDir, memory)) {
-    const archive = await emptyArchive(Pg, await pgliteVersion());
-    if (archive) options.loadDataDir = archive;
+  const none = async (): Promise<void> => undefined;
+  if (!(await isNewDataDir(dataDir, memory))) return { options, created: none };
+  const file = await archiveFile();
+  try {
+    options.loadDataDir = new Blob([await fs.readFile(file)]);
+    return { options, created: none };
+  } catch {
+    // No archive yet: this instance runs initdb, and its empty database becomes the archive.
   }
-  return options;
+  const created = async (client: PGlite): Promise<void> => {
+    try {
+      const blob = await client.dumpDataDir('gzip');
+      await fs.mkdir(path.dirname(file), { recursive: true });
+      const tmp = `${file}.${process.pid}.tmp`;
+      await fs.writeFile(tmp, Buffer.from(await blob.arrayBuffer()));
+      await fs.rename(tmp, file);
+    } catch (err) {
+      logger().warn({ err, file }, 'could not archive the empty PGlite database; new databases run initdb');
+    }
+  };
+  return { options, created };
 }

@@ -26,18 +26,8 @@ import {
   throwError,
   type Observable,
 } from 'rxjs';
-import type { Kysely } from 'kysely';
-import type { DB } from '../../db/types';
-import type { WorkerPool } from '../../pools';
-import type { HashWorkerApi } from '../../pools/kinds';
-import type { ActionOutcome } from './actions';
-import type { DetectStats } from './detect';
-import type { HashBatchLimits } from './exact';
-import type { ProgressListener } from './progress';
-import { buildReport, type DedupReport } from './report/model';
-import type { ScanOptions } from './scan';
-import type { DedupSettings } from '../../config/schema/dedup-settings';
-import type { ScanError } from '../../kernels/features/types';
+import { buildReport } from './report/model';
+import type { DedupJobOptions, DedupJobResult, DedupJobSpec } from './job-types';
 import { JobContext, JobStopped, type DedupEvent, type DedupJobDeps } from './stages/context';
 import { scanStage } from './stages/scan';
 import { exactStage } from './stages/exact';
@@ -50,81 +40,7 @@ import { actStage } from './stages/act';
 
 export { HASH_BATCH } from './stages/exact';
 export type { DedupEvent, DedupJobDeps } from './stages/context';
-
-/** Options of {@link runDedupJob}. */
-export interface DedupJobOptions {
-  root: string;
-  /** Report folder: report.json, report.csv, report.html and (for confirmed actions) undo.jsonl. */
-  out?: string;
-  scan?: ScanOptions;
-  settings?: Partial<DedupSettings>;
-  /** A pool running dist/workers/hash.js. */
-  pool: WorkerPool<HashWorkerApi>;
-  /** Database for the feature cache (dedup_features) and the result rows (dedup_runs/groups/members). */
-  db?: Kysely<DB>;
-  /** Read and write the feature cache (default true when `db` is given). */
-  cache?: boolean;
-  /** Write the run's result rows (default true when `db` is given). */
-  saveResults?: boolean;
-  /** Names the run in result rows, logs and metrics (default: the root folder's name). */
-  jobId?: string;
-  /** Progress callback: throttled events per stage with counts, rate and ETA. */
-  onProgress?: ProgressListener;
-  /**
-   * Paths per cache query / upsert (default `SINK_BATCH_DEFAULTS.rows`, 200; verification reads feature
-   * data 1,000 paths per query unless this is set).
-   */
-  dbBatchSize?: number;
-  /**
-   * Overrides `settings.verify.workingSet`: images whose feature data verification holds at most (see
-   * `DetectOptions.workingSet`). Applies with a feature cache: without one (`cache: false` or no `db`)
-   * every computed feature record stays in memory until verification ends, as there is nowhere else
-   * to read it back from (a few kB per image).
-   */
-  workingSet?: number;
-  /**
-   * Files whose features are requested from the pool at once (default: the auto-configured
-   * `batches.dedupFeatures`, 8 per hash worker within what memory allows; see src/pools/autoconfig.ts).
-   */
-  featureBatch?: number;
-  /** Files per pool call when stage 0 hashes file contents (default {@link HASH_BATCH}). */
-  hashBatch?: HashBatchLimits;
-  /**
-   * Stops the job early (graceful shutdown): scanning stops, no new file is hashed or decoded, tasks in
-   * flight finish and their feature rows are written to the cache; verification (between batches of
-   * pairs), actions, reports and result rows are skipped, and the result says `interrupted`.
-   */
-  signal?: AbortSignal;
-}
-
-/** What a job did. */
-export interface DedupJobResult {
-  /** Id of the run's rows in dedup_runs (when results were saved). */
-  runId?: string;
-  /** True when `signal` stopped the job before its actions: the report then has no groups. */
-  interrupted: boolean;
-  report: DedupReport;
-  scanErrors: ScanError[];
-  outcomes: ActionOutcome[];
-  stats: {
-    files: number;
-    exactGroups: number;
-    featuresComputed: number;
-    featuresCached: number;
-    /** Cache rows removed because their file no longer exists. */
-    featuresPruned: number;
-    /** Stored pair decisions removed because no cached file has those features any more. */
-    pairsPruned: number;
-    groups: number;
-    duplicates: number;
-    skipped: number;
-    reclaimableBytes: number;
-    elapsedMs: number;
-  } & DetectStats;
-}
-
-/** What a job does, without its dependencies (see {@link DedupJobDeps}): the serialisable part of the options. */
-export type DedupJobSpec = Omit<DedupJobOptions, 'pool' | 'db' | 'signal' | 'onProgress'>;
+export type { DedupJobOptions, DedupJobResult, DedupJobSpec } from './job-types';
 
 /**
  * A dedup job as an Observable: stage start/end and progress events while it runs, then one `result`

@@ -15,7 +15,7 @@ import { SINK_BATCH_DEFAULTS } from '../../../sinks/defaults';
 import { dedupSettingsSchema, type DedupSettings } from '../../../config/schema/dedup-settings';
 import type { ScanError, SkippedFile } from '../../../kernels/features/types';
 import { ProgressTracker, type DedupProgress, type DedupStage } from '../progress';
-import type { DedupJobResult, DedupJobSpec } from '../job';
+import type { DedupJobResult, DedupJobSpec } from '../job-types';
 
 /** What a job needs besides its spec: the hash worker pool, a database, a stop signal. */
 export interface DedupJobDeps {

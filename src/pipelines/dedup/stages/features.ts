@@ -12,6 +12,7 @@ import {
   count,
   filter,
   forkJoin,
+  mergeMap,
   from,
   map,
   of,
@@ -128,20 +129,33 @@ function computeFeatures(ctx: JobContext, hashed: Hashed, toCompute: readonly Sc
   const { pool, settings, cacheDb } = ctx;
   const key = featureSettingsKey(settings.features);
   const byPath = new Map(toCompute.map((e) => [e.path, e]));
-  return pullFrom(ctx.untilStopped(toCompute)).pipe(
-    inPool(
-      (e: ScanEntry) =>
-        pool.run('features', [e.path, settings.features], { identity: e.path }) as Promise<FeatureResult>,
-      {
-        concurrency: ctx.spec.featureBatch ?? poolAutoConfig().batches.dedupFeatures.size,
-        ordered: false,
-        onError: 'skip',
-        identify: (e) => e.path,
-        onSkip: (err, e) =>
-          ctx.skipped.push({ path: e.path, reason: 'unreadable', detail: `${e.path}: ${err.message}` }),
-        stage: 'dedup-features',
-      },
-    ),
+  // Files in flight (the auto-configured batch, bounded by memory) spread over the pooled calls in
+  // flight: several files per call, so small images do not pay a worker round trip each.
+  const inFlight = ctx.spec.featureBatch ?? poolAutoConfig().batches.dedupFeatures.size;
+  const calls = Math.max(1, Math.min(ctx.concurrency, inFlight));
+  const perCall = Math.max(1, Math.floor(inFlight / calls));
+  const one = (e: ScanEntry): Promise<FeatureResult> =>
+    pool
+      .run('features', [e.path, settings.features], { identity: e.path })
+      .catch((err: unknown): FeatureResult => ({
+        ok: false,
+        skipped: { path: e.path, reason: 'unreadable', detail: `${e.path}: ${(err as Error).message}` },
+      }));
+  const batch = async (files: ScanEntry[]): Promise<FeatureResult[]> => {
+    if (files.length === 1) return [await one(files[0])];
+    try {
+      return await pool.run('featuresBatch', [files.map((e) => e.path), settings.features], {
+        identity: `${files[0].path} (+${files.length - 1} more)`,
+      });
+    } catch {
+      // The call failed as a whole (its worker died or timed out): file by file, so that only the file
+      // at fault is skipped.
+      return Promise.all(files.map(one));
+    }
+  };
+  return pullFrom(ctx.untilStopped(chunksOf(toCompute, perCall))).pipe(
+    inPool(batch, { concurrency: calls, ordered: false, stage: 'dedup-features' }),
+    mergeMap((results) => results),
     tap(() => ctx.progress.update('features', ++ctx.stats.featuresComputed, toCompute.length)),
     map((r): Computed | null => {
       if (!r.ok) {
@@ -176,4 +190,9 @@ function computeFeatures(ctx: JobContext, hashed: Hashed, toCompute: readonly Sc
       return summaries;
     }),
   );
+}
+
+/** `items` in consecutive chunks of `size`, one chunk per step of the iteration. */
+function* chunksOf<T>(items: readonly T[], size: number): Generator<T[]> {
+  for (let i = 0; i < items.length; i += size) yield items.slice(i, i + size);
 }
