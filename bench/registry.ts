@@ -3,6 +3,7 @@ import { cameraScaling } from './camera-scaling';
 import { cameraThroughput } from './camera-throughput';
 import { coreOverhead } from './core-overhead';
 import { externalBenchmarks } from './external';
+import { faceSize } from './face-size';
 import { memory } from './memory';
 import { preprocess } from './preprocess';
 import { sink } from './sink';
@@ -17,5 +18,6 @@ export const BENCHMARKS: BenchDefinition[] = [
   cameraThroughput,
   cameraScaling,
   cameraFaces,
+  faceSize,
   ...externalBenchmarks,
 ];

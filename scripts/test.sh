@@ -9,9 +9,15 @@ bash scripts/setup.sh
 log() { printf '[test] %s\n' "$*" >&2; }
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
-# Test-only Debian package: Chromium for the live-view browser test (never a downloaded browser).
+# Test-only Debian packages (never a downloaded browser or tool):
+TEST_PACKAGES=(
+  chromium # the live-view browser test
+  time     # /usr/bin/time -v: peak RSS in the fault tests
+  # GStreamer's RTSP server (python3-gi + gst-rtsp-server + plugins) for the live-stream tests
+  python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
+)
 test_missing=()
-for p in chromium; do
+for p in "${TEST_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || test_missing+=("$p")
 done
 if ((${#test_missing[@]})); then

@@ -102,6 +102,7 @@ export {
   runDedupJob,
   undoActions,
   DedupActionConfigError,
+  UndoLogError,
   type DedupJobOptions,
   type DedupJobResult,
 } from './pipelines/dedup';

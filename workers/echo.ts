@@ -4,7 +4,7 @@
  */
 import { existsSync, writeFileSync } from 'node:fs';
 import { threadId, workerData } from 'node:worker_threads';
-import { exposeWorker, transferResult } from '../src/pools/expose';
+import { declareUnsafeToTerminate, exposeWorker, transferResult } from '../src/pools/expose';
 
 let running = 0;
 const initCalls: unknown[][] = [];
@@ -94,6 +94,11 @@ const api = {
     return transferResult(out, [out.buffer as ArrayBuffer]);
   },
   threadId(): number {
+    return threadId;
+  },
+  /** Declares native code that must not be terminated (as a worker loading onnxruntime does). */
+  declareNative(reason: string): number {
+    declareUnsafeToTerminate(reason);
     return threadId;
   },
 };

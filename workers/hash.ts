@@ -3,7 +3,7 @@
  * session per worker (when an embedding model is configured), created in `init` and reused.
  */
 import sharp from 'sharp';
-import { exposeWorker, movableBuffers, transferResult } from '../src/pools/expose';
+import { declareUnsafeToTerminate, exposeWorker, movableBuffers, transferResult } from '../src/pools/expose';
 import { Embedder } from '../src/kernels/features/embedding';
 import { hashFileContent, hashFiles, type FileHashResult } from '../src/kernels/features/file-hash';
 import { extractFeatures } from '../src/kernels/features/features';
@@ -22,6 +22,8 @@ function embedderFor(settings: FeatureSettings): Promise<Embedder> | undefined {
   const e = settings.embedding;
   if (!e) return undefined;
   if (!embedder || embedderModel !== e.model) {
+    // From now on this worker is never terminated mid-call (see ORT_POOL_KINDS); without an embedding it is.
+    declareUnsafeToTerminate('onnxruntime (dedup embedding model)');
     embedderModel = e.model;
     embedder = Embedder.create(e);
   }

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { logger } from '../util/logger';
 import { assetsDir, downloadCacheDir } from '../util/paths';
-import { redactUrl } from '../util/redact';
+import { scrubUrlMessage } from '../util/redact';
 import { obtainDeb } from './debian-source';
 import { AssetFetchError } from './errors';
 import { CommandError } from './files';
@@ -198,7 +198,7 @@ async function adoptUnstamped(spec: AssetSpec, dest: string): Promise<AssetStamp
 function reasonOf(err: unknown): string {
   const raw = err instanceof CommandError ? err.reason : err instanceof Error ? err.message : String(err);
   // Registry and mirror URLs may carry credentials (e.g. a token in .npmrc-configured URLs).
-  return raw.replace(/[a-z][a-z0-9+.-]*:\/\/[^\s'"]+/gi, (url) => redactUrl(url)).replace(/[\s.]+$/, '');
+  return scrubUrlMessage(raw).replace(/[\s.]+$/, '');
 }
 
 /** "asset <id>: <what> failed: <reason>. <what to do>" */

@@ -2,6 +2,7 @@ import { AssetFetchError, AssetMissingError } from '../assets/errors';
 import { ConfigError } from '../config/errors';
 import { DatabaseError } from '../db/errors';
 import { DedupActionConfigError } from '../pipelines/dedup/errors';
+import { UndoLogError } from '../pipelines/dedup/undo-log';
 import { CliError, ExitCode, type ExitCodeValue } from './exit-codes';
 
 /**
@@ -13,5 +14,7 @@ export function exitCodeOfError(err: unknown): ExitCodeValue | undefined {
   if (err instanceof ConfigError || err instanceof DedupActionConfigError) return ExitCode.invalidConfig;
   if (err instanceof AssetMissingError || err instanceof AssetFetchError) return ExitCode.assets;
   if (err instanceof DatabaseError) return ExitCode.database;
+  // The run stopped because its undo log failed: the message names the log; no stack needed.
+  if (err instanceof UndoLogError) return ExitCode.failure;
   return undefined;
 }

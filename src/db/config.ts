@@ -27,10 +27,16 @@ export function resolveDatabaseConfig(
   fromFile: DatabaseConfig | undefined,
   env: NodeJS.ProcessEnv = process.env,
 ): DatabaseConfig {
-  const poolSize = fromFile?.poolSize;
-  const withPool = (c: DatabaseConfig): DatabaseConfig => (poolSize === undefined ? c : { ...c, poolSize });
+  // Connection tuning from the file applies whichever database the flags or the environment pick.
+  const tuning = Object.fromEntries(
+    (['poolSize', 'connectTimeoutMs', 'queryTimeoutMs', 'spoolMaxBytes'] as const)
+      .filter((k) => fromFile?.[k] !== undefined)
+      .map((k) => [k, fromFile![k]]),
+  ) as Partial<DatabaseConfig>;
+  const withPool = (c: DatabaseConfig): DatabaseConfig => ({ ...c, ...tuning });
   if (flags.url) return withPool({ url: flags.url });
-  if (flags.dataDir) return { dataDir: flags.dataDir };
+  if (flags.dataDir)
+    return { dataDir: flags.dataDir, ...(tuning.spoolMaxBytes && { spoolMaxBytes: tuning.spoolMaxBytes }) };
   const envUrl = env[DATABASE_URL_ENV];
   if (envUrl) return withPool({ url: envUrl });
   return { ...fromFile };

@@ -13,6 +13,8 @@ import {
 } from './migrator';
 import { PGliteDialect } from './pglite-dialect';
 import { pgliteStart } from './pglite-start';
+import { acquireProcessLock, LockHeldError, type ProcessLock } from './process-lock';
+import { databaseId } from './identity';
 import { createPostgresPool } from './postgres-pool';
 import type { DB } from './types';
 
@@ -26,7 +28,12 @@ export interface Database {
   migrate(): Promise<MigrationReport>;
   /** Every known migration, applied or pending. */
   status(): Promise<MigrationStatus[]>;
-  /** Closes the pool or the PGlite instance. Idempotent. */
+  /**
+   * The random id of this database (stored by migration 0006): spools name it so their rows are never
+   * replayed into another database. Needs the migrations applied.
+   */
+  id(): Promise<string>;
+  /** Closes the pool, or this handle's share of the process's PGlite instance of its folder. Idempotent. */
   close(): Promise<void>;
 }
 
@@ -36,17 +43,17 @@ export interface Database {
  * before returning; failures throw {@link DatabaseError} with the URL redacted.
  */
 export async function openDatabase(config: DatabaseConfig = {}): Promise<Database> {
-  return config.url ? openPostgres(config.url, config.poolSize) : openPGlite(config.dataDir);
+  return config.url ? openPostgres(config.url, config) : openPGlite(config.dataDir);
 }
 
-async function openPostgres(url: string, poolSize: number | undefined): Promise<Database> {
+async function openPostgres(url: string, config: DatabaseConfig): Promise<Database> {
   const target = redactUrl(url);
   const secrets = urlSecrets(url);
   const clean = (err: unknown): string =>
     scrubSecrets(err instanceof Error ? err.message : String(err), secrets);
   let pool;
   try {
-    pool = await createPostgresPool(url, poolSize);
+    pool = await createPostgresPool(url, config);
   } catch (err) {
     throw new DatabaseError(`invalid PostgreSQL URL ${target}: ${clean(err)}`);
   }
@@ -69,25 +76,65 @@ async function openPostgres(url: string, poolSize: number | undefined): Promise<
   return wrap(db, 'postgres', target);
 }
 
+/** PGlite instances open in this process, by data folder: one handle per folder, shared and ref-counted. */
+const pgliteByDir = new Map<string, { opening: Promise<Kysely<DB>>; refs: number }>();
+
 async function openPGlite(dataDir: string | undefined): Promise<Database> {
   const dir = pgliteDataDir(dataDir);
   const target = isMemoryDataDir(dir) ? 'PGlite (in memory)' : `PGlite at ${dir}`;
+  // Each in-memory database is its own; a folder is opened once per process and shared.
+  if (isMemoryDataDir(dir)) return wrap(await startPGlite(dir, target), 'pglite', target);
+  let shared = pgliteByDir.get(dir);
+  if (!shared) {
+    shared = { opening: startPGlite(dir, target), refs: 0 };
+    pgliteByDir.set(dir, shared);
+  }
+  const entry = shared;
+  entry.refs++;
+  let db: Kysely<DB>;
   try {
-    if (!isMemoryDataDir(dir)) await fs.mkdir(dir, { recursive: true });
+    db = await entry.opening;
+  } catch (err) {
+    if (--entry.refs === 0 && pgliteByDir.get(dir) === entry) pgliteByDir.delete(dir);
+    throw err;
+  }
+  return wrap(db, 'pglite', target, async () => {
+    if (--entry.refs > 0) return;
+    if (pgliteByDir.get(dir) === entry) pgliteByDir.delete(dir);
+    await db.destroy();
+  });
+}
+
+/** Opens PGlite in `dir`, holding the folder's cross-process lock (`<dir>.lock`) while it is open. */
+async function startPGlite(dir: string, target: string): Promise<Kysely<DB>> {
+  let lock: ProcessLock | undefined;
+  try {
+    if (!isMemoryDataDir(dir)) {
+      lock = acquireProcessLock(`${dir}.lock`, `PGlite data folder ${dir}`);
+      await fs.mkdir(dir, { recursive: true });
+    }
     // Loaded lazily: the WASM module is only needed when the embedded database is used.
     const { PGlite } = await import('@electric-sql/pglite');
     const start = await pgliteStart(PGlite, dir, isMemoryDataDir(dir));
     const client = await PGlite.create(start.options);
     await start.created(client);
-    const db = new Kysely<DB>({ dialect: new PGliteDialect(client) });
+    const release = lock;
+    const db = new Kysely<DB>({ dialect: new PGliteDialect(client, () => release?.release()) });
     logger().debug({ target }, 'opened PGlite');
-    return wrap(db, 'pglite', target);
+    return db;
   } catch (err) {
+    lock?.release();
+    if (err instanceof LockHeldError) throw new DatabaseError(`cannot open ${target}: ${err.message}`);
     throw new DatabaseError(`cannot open ${target}: ${describePGliteFailure(err)}`, { cause: err });
   }
 }
 
-function wrap(db: Kysely<DB>, dialect: Database['dialect'], target: string): Database {
+function wrap(
+  db: Kysely<DB>,
+  dialect: Database['dialect'],
+  target: string,
+  destroy: () => Promise<void> = () => db.destroy(),
+): Database {
   const migrator = createMigrator(db as Kysely<unknown>);
   let closed: Promise<void> | undefined;
   return {
@@ -96,7 +143,8 @@ function wrap(db: Kysely<DB>, dialect: Database['dialect'], target: string): Dat
     target,
     migrate: () => migrateToLatest(migrator, target),
     status: () => migrationStatus(migrator),
-    close: () => (closed ??= db.destroy()),
+    close: () => (closed ??= destroy()),
+    id: () => databaseId(db),
   };
 }
 

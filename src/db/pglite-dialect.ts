@@ -26,14 +26,18 @@ import {
  * for the transaction to end (as it would on a PostgreSQL pool of size one).
  */
 export class PGliteDialect implements Dialect {
-  constructor(private readonly client: PGlite) {}
+  /** `onDestroy` runs after the instance is closed (e.g. to release the data folder's lock). */
+  constructor(
+    private readonly client: PGlite,
+    private readonly onDestroy?: () => void,
+  ) {}
 
   createAdapter(): DialectAdapter {
     return new PostgresAdapter();
   }
 
   createDriver(): Driver {
-    return new PGliteDriver(this.client);
+    return new PGliteDriver(this.client, this.onDestroy);
   }
 
   createIntrospector(db: Kysely<unknown>): DatabaseIntrospector {
@@ -51,7 +55,10 @@ class PGliteDriver implements Driver {
   private readonly waiting: Array<() => void> = [];
   private busy = false;
 
-  constructor(private readonly client: PGlite) {
+  constructor(
+    private readonly client: PGlite,
+    private readonly onDestroy?: () => void,
+  ) {
     this.connection = new PGliteConnection(client);
   }
 
@@ -101,7 +108,11 @@ class PGliteDriver implements Driver {
   }
 
   async destroy(): Promise<void> {
-    if (!this.client.closed) await this.client.close();
+    try {
+      if (!this.client.closed) await this.client.close();
+    } finally {
+      this.onDestroy?.();
+    }
   }
 }
 

@@ -155,16 +155,32 @@ export interface DemandTapHandlers<T> {
  * synchronous, 1:1 side effects such as counting.
  */
 export function tapDemand<T>(source: Observable<T>, handlers: DemandTapHandlers<T>): Observable<T> {
+  return mapDemand(
+    source,
+    (item) => {
+      handlers.next?.(item);
+      return item;
+    },
+    handlers,
+  );
+}
+
+/**
+ * Like `map`, but a demand source stays a demand source: one item out per item in, synchronously, so credit
+ * requests pass straight through. `handlers` see subscription and teardown.
+ */
+export function mapDemand<T, R>(
+  source: Observable<T>,
+  project: (item: T) => R,
+  handlers: Omit<DemandTapHandlers<T>, 'next'> = {},
+): Observable<R> {
   const forward = (
-    subscriber: Subscriber<T>,
+    subscriber: Subscriber<R>,
     subscribeUpstream: (o: Partial<Observer<T>>) => Unsubscribable,
   ) => {
     handlers.subscribe?.();
     const upstream = subscribeUpstream({
-      next: (item) => {
-        handlers.next?.(item);
-        subscriber.next(item);
-      },
+      next: (item) => subscriber.next(project(item)),
       error: (err: unknown) => subscriber.error(err),
       complete: () => subscriber.complete(),
     });
@@ -174,8 +190,8 @@ export function tapDemand<T>(source: Observable<T>, handlers: DemandTapHandlers<
     };
   };
   if (!isDemandSource(source))
-    return new Observable<T>((subscriber) => forward(subscriber, (o) => source.subscribe(o)));
-  return new DemandObservable<T>((subscriber, credit) =>
+    return new Observable<R>((subscriber) => forward(subscriber, (o) => source.subscribe(o)));
+  return new DemandObservable<R>((subscriber, credit) =>
     forward(subscriber, (o) => {
       const upstream = source.subscribeWithDemand(o);
       // Credit granted to us is handed upstream unchanged; taking it here keeps our own count honest.

@@ -18,7 +18,9 @@
  *   a task makes the pool treat the worker as dead and replace it.
  */
 
+import { parentPort } from 'node:worker_threads';
 import { coversWholeBuffer } from './transfer';
+import { UNSAFE_TO_TERMINATE_MESSAGE } from './unsafe';
 
 interface ThreadsWorkerModule {
   expose(api: object): void;
@@ -48,6 +50,17 @@ export function movableBuffers(views: ReadonlyArray<ArrayBufferView | undefined>
 /** Wraps a worker method's result so that `buffers` are moved to the main thread rather than copied. */
 export function transferResult<T>(value: T, buffers: ArrayBuffer[]): T {
   return threadsWorker().Transfer(value, buffers) as T;
+}
+
+/**
+ * Tells the pool that this worker is about to load native code that aborts the process when its thread is
+ * terminated mid-call (onnxruntime-node). Call it before loading; from then on a timed-out task of this
+ * worker is abandoned (the worker finishes it out of rotation) instead of its thread being terminated,
+ * whatever the pool's `onTimeout`. Workers that never call it are terminated on a timeout under
+ * 'terminate', so a hung task costs no leaked thread.
+ */
+export function declareUnsafeToTerminate(reason: string): void {
+  parentPort?.postMessage({ type: UNSAFE_TO_TERMINATE_MESSAGE, reason });
 }
 
 // The session options live with the kernels that open sessions; re-exported for worker authors.

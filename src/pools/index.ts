@@ -21,7 +21,7 @@ export { TaskError, PoolClosedError, PoolQueueFullError, isTaskError } from './e
 export type { TaskErrorKind, TaskErrorDetails } from './errors';
 export { toTransferable } from './transfer';
 export type { BinaryView } from './transfer';
-export { exposeWorker, transferResult, ortSessionOptions } from './expose';
+export { declareUnsafeToTerminate, exposeWorker, transferResult, ortSessionOptions } from './expose';
 export type { OrtWorkerSessionOptions } from './expose';
 export {
   getPool,

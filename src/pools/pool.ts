@@ -5,6 +5,7 @@ import { PoolClosedError, PoolQueueFullError, TaskError, type TaskErrorKind } fr
 import { LatencyWindow, type LatencySummary } from './latency';
 import { poolMetrics, type PoolMetrics } from './metrics';
 import { TIMEOUT_POLICIES, type TimeoutPolicy } from './policy';
+import { UNSAFE_TO_TERMINATE_MESSAGE } from './unsafe';
 import { createThreadsWorker, spawnThread, threads, type ThreadProxy, type ThreadsWorker } from './threads';
 
 /** The methods a worker exposes (see `exposeWorker`). `init` is run by the pool, never by callers. */
@@ -143,6 +144,8 @@ interface Task {
   resolve: (value: unknown) => void;
   reject: (error: Error) => void;
   deaths: number;
+  /** Re-run after its worker died under it: runs on a worker of its own (it may be what killed the last one). */
+  alone: boolean;
   transferSent: boolean;
   startedAt: number;
   timer?: NodeJS.Timeout;
@@ -167,6 +170,11 @@ interface WorkerSlot {
   /** Terminate the worker as soon as its abandoned tasks return (set when the pool closed meanwhile). */
   terminateWhenIdle: boolean;
   lastError?: string;
+  /**
+   * Set when the worker declared that it loaded native code that must not be terminated mid-call
+   * (`declareUnsafeToTerminate`, e.g. onnxruntime): its timed-out tasks are then abandoned, whatever `onTimeout` says.
+   */
+  unsafeToTerminate?: string;
   /** Gives up on a start in progress: settles threads.js's spawn and our init wait, clearing their timers. */
   abandonStart?: () => void;
 }
@@ -270,6 +278,7 @@ class ThreadsPool<Api> implements WorkerPool<Api> {
         resolve: resolve as (value: unknown) => void,
         reject,
         deaths: 0,
+        alone: false,
         transferSent: false,
         startedAt: 0,
         settled: false,
@@ -323,7 +332,7 @@ class ThreadsPool<Api> implements WorkerPool<Api> {
         for (const task of slot.running) this.settleError(task, 'worker-died', 'pool terminated');
         const busy = [...slot.running, ...slot.abandoned];
         slot.running.clear();
-        if (this.opts.onTimeout === 'abandon' && slot.state === 'ready' && busy.length > 0) {
+        if (this.policyOf(slot) === 'abandon' && slot.state === 'ready' && busy.length > 0) {
           this.retireWhenIdle(slot, busy);
         } else {
           this.retire(slot);
@@ -381,6 +390,10 @@ class ThreadsPool<Api> implements WorkerPool<Api> {
       // threads.js keeps a worker alive after an uncaught exception and reports it 250 ms later. A worker in
       // that state cannot be trusted (Node itself would have killed it): treat it as dead. This listener
       // runs before spawn()'s, so a failed start is handled here, where its init timer can still be released.
+      if (isUnsafeDeclaration(message)) {
+        slot.unsafeToTerminate = message.reason;
+        return;
+      }
       if (!isUncaughtErrorMessage(message)) return;
       const reason = `uncaught error in worker: ${message.error?.message ?? 'unknown'}`;
       if (slot.state === 'ready') this.onWorkerLost(slot, reason);
@@ -471,8 +484,13 @@ class ThreadsPool<Api> implements WorkerPool<Api> {
         `${reason} (not retried: its transferred buffers went with the worker)`,
       );
     } else if (task.deaths > this.opts.maxRetries) {
+      logger().warn(
+        { pool: this.name, method: task.method, identity: task.identity, reason, attempts: task.deaths },
+        'pool task lost: its worker died again on the retry',
+      );
       this.settleError(task, 'worker-died', reason);
     } else {
+      task.alone = true;
       this.counts.retried++;
       this.metrics.retried();
       this.events.next({
@@ -569,7 +587,8 @@ class ThreadsPool<Api> implements WorkerPool<Api> {
 
   private pump(): void {
     while (this.queue.length > 0) {
-      const slot = this.freestSlot();
+      // In order: a retried task at the head waits for a worker of its own rather than being overtaken.
+      const slot = this.freestSlot(this.queue[0].alone);
       if (!slot) break;
       this.dispatch(slot, this.queue.shift() as Task);
     }
@@ -577,13 +596,20 @@ class ThreadsPool<Api> implements WorkerPool<Api> {
     this.notifyIdle();
   }
 
-  private freestSlot(): WorkerSlot | undefined {
+  /** The least busy worker with room; `alone`: an idle one. A worker running a retried task takes no other. */
+  private freestSlot(alone: boolean): WorkerSlot | undefined {
     let best: WorkerSlot | undefined;
     for (const slot of this.usableSlots()) {
+      if (alone ? slot.running.size > 0 : [...slot.running].some((t) => t.alone)) continue;
       if (slot.running.size < this.opts.concurrency && (!best || slot.running.size < best.running.size))
         best = slot;
     }
     return best;
+  }
+
+  /** What happens to `slot` when one of its tasks times out: the pool's policy, unless the worker declared native code. */
+  private policyOf(slot: WorkerSlot): TimeoutPolicy {
+    return slot.unsafeToTerminate ? 'abandon' : this.opts.onTimeout;
   }
 
   private dispatch(slot: WorkerSlot, task: Task): void {
@@ -633,7 +659,7 @@ class ThreadsPool<Api> implements WorkerPool<Api> {
     slot.running.delete(task);
     this.counts.timedOut++;
     this.metrics.timedOut();
-    if (this.opts.onTimeout === 'terminate') {
+    if (this.policyOf(slot) === 'terminate') {
       this.settleError(task, 'timeout', `no result within ${task.timeoutMs} ms; worker ${slot.id} replaced`);
       this.onWorkerLost(slot, `task ${task.method} timed out after ${task.timeoutMs} ms`);
       return;
@@ -833,6 +859,14 @@ function messageOf(error: unknown): string {
 
 function stackOf(error: unknown): string | undefined {
   return error instanceof Error ? error.stack : undefined;
+}
+
+function isUnsafeDeclaration(message: unknown): message is { type: string; reason: string } {
+  return (
+    typeof message === 'object' &&
+    message !== null &&
+    (message as { type?: unknown }).type === UNSAFE_TO_TERMINATE_MESSAGE
+  );
 }
 
 function isUncaughtErrorMessage(

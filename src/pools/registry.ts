@@ -23,11 +23,14 @@ export type PoolOverrides = Record<
 >;
 
 /**
- * Pool kinds whose workers load onnxruntime-node (detect: BlazeFace/face-api models; embed; classify;
- * hash: the optional dedup embedding model). Terminating such a worker while ORT runs in it aborts the
- * whole process, so a timed-out task is abandoned rather than its worker terminated.
+ * Pool kinds whose workers load onnxruntime-node (detect: BlazeFace/face-api models, and OpenCV for Haar,
+ * which must not be reloaded into a new thread either; embed; classify). Terminating such a worker while
+ * ORT runs in it aborts the whole process, so a timed-out task is abandoned rather than its worker
+ * terminated. `hash` is not among them: its workers load ORT only for the optional dedup embedding model,
+ * and declare it when they do (`declareUnsafeToTerminate`), so a hung decode in a hash worker without
+ * ORT gets its thread terminated instead of leaking it.
  */
-export const ORT_POOL_KINDS: readonly string[] = ['detect', 'embed', 'classify', 'hash'];
+export const ORT_POOL_KINDS: readonly string[] = ['detect', 'embed', 'classify'];
 
 /** The `onTimeout` a pool of `kind` gets unless the config or the pipeline says otherwise. */
 export function defaultTimeoutPolicy(kind: string): TimeoutPolicy {

@@ -5,6 +5,7 @@ const TRANSIENT_SQLSTATES = new Set([
   '57P03', // cannot_connect_now
   '53300', // too_many_connections
   '53400', // configuration_limit_exceeded
+  '57014', // query_canceled: statement_timeout hit on a server that stalls
   '40001', // serialization_failure
   '40P01', // deadlock_detected
   '55P03', // lock_not_available
@@ -23,11 +24,14 @@ const TRANSIENT_NODE_CODES = new Set([
   'ENETUNREACH',
   'ENETDOWN',
   'EAI_AGAIN',
+  // DNS failing to resolve the host is usually the network or the resolver being away, not a typo that
+  // lasts: the URL was checked when the database was opened.
+  'ENOTFOUND',
 ]);
 
 /** Messages node-postgres uses for dropped or timed-out connections (they carry no code). */
 const TRANSIENT_MESSAGE =
-  /connection terminated|connection timeout|timeout exceeded when trying to connect|encountered a connection error and is not queryable|server closed the connection unexpectedly/i;
+  /query read timeout|connection terminated|connection timeout|timeout exceeded when trying to connect|encountered a connection error and is not queryable|server closed the connection unexpectedly/i;
 
 /**
  * True for errors that may go away when retried (connection refused/reset, server shutdown, class 08

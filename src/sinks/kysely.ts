@@ -52,8 +52,11 @@ export interface KyselySinkOptions<DB, T extends keyof DB & string> {
   /** ON CONFLICT on these columns of the table: skip the row, or update the listed columns. */
   conflict?: ConflictTarget<DB, T>;
   retry?: Partial<RetryOptions>;
-  /** Keep rows in `<dir>/<table>.jsonl` while the database is unreachable; replayed when it answers. */
-  spool?: { dir: string };
+  /**
+   * Keep rows in `<dir>/<table>.jsonl` while the database is unreachable; replayed when it answers.
+   * `databaseId` (`Database.id()`) ties the spool to this database; `maxBytes` caps its size (1 GiB).
+   */
+  spool?: { dir: string; databaseId?: string; maxBytes?: number };
   /** Shorthand for `spool: { dir }`. */
   spoolDir?: string;
   /** Columns that identify a row in error messages (default: the conflict columns, else `id`). */
@@ -65,6 +68,8 @@ export interface KyselySinkOptions<DB, T extends keyof DB & string> {
   probeMs?: number;
   /** Bind parameters allowed per statement (default Postgres's 65535). */
   maxParams?: number;
+  /** Spooled rows replayed per transaction (default 1000): a long spool is never one huge statement. */
+  replayChunkRows?: number;
   /** Sink name for metrics and logs (default the table). */
   name?: string;
   /** When given, the 'sinks' stop phase waits until this sink has flushed and completed. */
@@ -172,22 +177,37 @@ class TableWriter<DB, T extends keyof DB & string, Row extends RowOf<DB, T> = Ro
   }
 
   /**
-   * Writes the spooled rows in order inside one transaction, then empties the spool. A transient failure
-   * leaves the spool as it is (returns no ack); a permanent one is thrown.
+   * Writes the spooled rows in order, streamed in chunks of `replayChunkRows`, each its own transaction,
+   * then empties the spool. A transient failure keeps the rows not yet committed (returns what was
+   * written); a permanent one is thrown. Repeats of stored rows (a replay cut short, a commit whose reply
+   * was lost) are skipped, and rows the database rejects go to the spool's `.rejected` file.
    */
   private async replay(attempts: number, why: 'startup' | 'probe' | 'finish'): Promise<SinkAck[]> {
     const spool = this.spool;
     if (!spool || spool.rows === 0) return [];
     this.lastProbe = Date.now();
-    const rows = await spool.read();
+    const total = spool.rows;
+    let done = 0;
+    let written = 0;
+    let duplicates = 0;
+    let lastAttempt = 1;
     try {
-      const { attempt, written, duplicates } = await this.insertWithRetry(rows, attempts);
+      for await (const { rows, lines } of spool.chunks(this.options.replayChunkRows ?? 1000)) {
+        const result =
+          rows.length > 0
+            ? await this.replayChunk(rows, attempts)
+            : { attempt: 1, written: 0, duplicates: 0 };
+        done += lines;
+        written += result.written;
+        duplicates += result.duplicates;
+        lastAttempt = result.attempt;
+      }
       await spool.clear();
-      metrics.spoolRows.set(this.labels, 0);
-      metrics.rows.inc(this.labels, written);
-      this.log.info({ rows: rows.length, why }, 'replayed spool');
-      return [{ ...this.ackBase(), rows: written, spooled: false, attempt, replayed: true, duplicates }];
     } catch (err) {
+      // What was committed leaves the spool, so it is not sent again.
+      if (done > 0) await spool.dropFirst(done);
+      metrics.spoolRows.set(this.labels, spool.rows);
+      metrics.rows.inc(this.labels, written);
       if (!(err instanceof SinkWriteError && err.transient)) throw err;
       if (why !== 'probe') {
         this.log.warn(
@@ -197,8 +217,86 @@ class TableWriter<DB, T extends keyof DB & string, Row extends RowOf<DB, T> = Ro
             : 'database unreachable: spool kept for later',
         );
       }
-      return [];
+      return written > 0
+        ? [
+            {
+              ...this.ackBase(),
+              rows: written,
+              spooled: false,
+              attempt: lastAttempt,
+              replayed: true,
+              duplicates,
+            },
+          ]
+        : [];
     }
+    metrics.spoolRows.set(this.labels, 0);
+    metrics.rows.inc(this.labels, written);
+    this.log.info({ rows: total, written, duplicates, why }, 'replayed spool');
+    return [
+      { ...this.ackBase(), rows: written, spooled: false, attempt: lastAttempt, replayed: true, duplicates },
+    ];
+  }
+
+  /** One chunk of a replay; on a row's fault (a key already stored, bad data) it goes row by row. */
+  private async replayChunk(
+    rows: Row[],
+    attempts: number,
+  ): Promise<{ attempt: number; written: number; duplicates: number }> {
+    try {
+      return await this.insertWithRetry(rows, attempts);
+    } catch (err) {
+      const code = String(((err as { cause?: { code?: unknown } }).cause?.code ?? '') as string);
+      if (
+        !(err instanceof SinkWriteError) ||
+        err.transient ||
+        !(code.startsWith('22') || code.startsWith('23'))
+      )
+        throw err;
+      return this.replayRowByRow(rows);
+    }
+  }
+
+  /**
+   * Inserts rows one by one: a unique violation means the row was already written; a row the database
+   * rejects otherwise goes to the spool's `.rejected` file with a warning.
+   */
+  private async replayRowByRow(
+    rows: Row[],
+  ): Promise<{ attempt: number; written: number; duplicates: number }> {
+    let written = 0;
+    let duplicates = 0;
+    for (const row of uniqueByConflict(rows, this.options.conflict)) {
+      try {
+        await insertStatement(this.db, this.options.table, [row], this.options.conflict).execute();
+        written++;
+      } catch (err) {
+        if (isTransientDbError(err)) throw await this.permanentOrTransient(err);
+        const code = String((err as { code?: unknown }).code ?? '');
+        if (code === '23505') {
+          duplicates++;
+        } else if (code.startsWith('22') || code.startsWith('23')) {
+          await this.spool!.rejectRow(row, messageOf(err));
+          this.log.warn(
+            { key: this.keyOf(row, 0), spool: this.spool!.rejectedFile, err: messageOf(err) },
+            'spooled row rejected by the database; moved to the rejected file',
+          );
+        } else {
+          throw await this.permanentError([row], err);
+        }
+      }
+    }
+    return { attempt: 1, written, duplicates };
+  }
+
+  private async permanentOrTransient(err: unknown): Promise<SinkWriteError> {
+    return new SinkWriteError(
+      `sink ${this.labels.sink}: table ${this.options.table} unreachable during replay: ${messageOf(err)}`,
+      this.options.table,
+      true,
+      undefined,
+      { cause: err },
+    );
   }
 
   private async insertWithRetry(
@@ -318,7 +416,17 @@ export function kyselySink<DB, T extends keyof DB & string>(
 
       const open = async (): Promise<TableWriter<DB, T>> => {
         const spoolDir = options.spool?.dir ?? options.spoolDir;
-        if (spoolDir) spool = await Spool.open<Row>(spoolDir, options.table);
+        if (spoolDir) {
+          spool = await Spool.open<Row>(spoolDir, options.table, {
+            databaseId: options.spool?.databaseId,
+            maxBytes: options.spool?.maxBytes,
+            onRejected: (line, reason) =>
+              log.warn(
+                { spool: spool?.file, line, reason },
+                'spool line cannot be decoded; moved to the rejected file',
+              ),
+          });
+        }
         if (spool && spool.rows > 0) log.info({ rows: spool.rows, spool: spool.file }, 'found spooled rows');
         return new TableWriter<DB, T>(db, options, spool, log);
       };

@@ -1,4 +1,5 @@
 import pino, { type Logger, type LoggerOptions } from 'pino';
+import { scrubDeep } from './redact';
 
 export type { Logger } from 'pino';
 
@@ -23,13 +24,20 @@ export interface LoggerConfig {
 
 /**
  * The process logger: pino, pretty-printed on a TTY, JSON lines otherwise; always on stderr so stdout
- * stays free for command output (reports, JSON). URLs are passed through {@link redactUrl} by callers.
+ * stays free for command output (reports, JSON). Known secret keys are censored, and every string of a
+ * log call (message, fields, errors) has the URLs in it redacted (`scrubDeep`), whatever the caller did.
  */
 export function createLogger(config: LoggerConfig = {}): Logger {
   const options: LoggerOptions = {
     level: config.level ?? process.env.RXVISION_LOG_LEVEL ?? 'info',
     redact: { paths: REDACTED_KEYS, censor: '[redacted]' },
     base: undefined,
+    hooks: {
+      logMethod(args, method) {
+        // A library error or a field may carry a URL with credentials the caller did not redact.
+        return method.apply(this, args.map((a) => scrubDeep(a)) as Parameters<typeof method>);
+      },
+    },
   };
   const pretty = config.pretty ?? process.stderr.isTTY === true;
   if (pretty) {

@@ -97,6 +97,11 @@ export class ChannelBoard {
     return this.run !== undefined;
   }
 
+  /** Whether the attached run has a channel of this id (false before a run starts). */
+  hasChannel(id: string): boolean {
+    return this.run?.channels.has(id) ?? false;
+  }
+
   /** The database of the attached run, if it uses one (for readiness). */
   get database(): RunStarted['database'] {
     return this.run?.database;

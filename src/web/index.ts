@@ -15,6 +15,7 @@ import { startWebServer, type WebServer } from './server';
 export * from './auth';
 export * from './channel-board';
 export * from './channel-metrics';
+export * from './host-check';
 export * from './live-view';
 export * from '../kernels/overlay';
 export * from './page';
@@ -77,6 +78,8 @@ export async function startWeb(options: StartWebOptions): Promise<WebSurface> {
       view,
       reports,
       metrics: options.metrics ?? true,
+      allowedHosts: web.allowedHosts,
+      maxStreams: web.maxStreams,
       log,
     });
   } catch (err) {

@@ -1,7 +1,8 @@
 /**
  * The web server (fastify): the live view page, per-channel status JSON, annotated MJPEG streams,
  * served report folders, Prometheus `/metrics`, `/healthz` and `/readyz`. Loopback-only unless a token
- * is set (see ./auth). The token is never logged; fastify's request logging stays off for that reason.
+ * is set (see ./auth), with a Host header check against DNS rebinding (see ./host-check). The token is
+ * never logged; fastify's request logging stays off for that reason.
  */
 import { createReadStream } from 'node:fs';
 import type { ServerResponse } from 'node:http';
@@ -12,6 +13,7 @@ import { collectProcessMetrics, metricsRegistry } from '../metrics/registry';
 import { logger, type Logger } from '../util/logger';
 import { assertBindAllowed, isLoopbackHost, presentedToken, TOKEN_COOKIE, tokenMatches } from './auth';
 import type { ChannelBoard } from './channel-board';
+import { hostChecker } from './host-check';
 import type { LiveFrame, LiveView } from './live-view';
 import { livePageHtml } from './page';
 import { contentTypeOf, resolveStaticFile } from './static-files';
@@ -39,6 +41,12 @@ export interface WebServerOptions {
   metrics?: boolean;
   /** Readiness (default: the run started and, when it uses one, its database answers). */
   ready?: () => Promise<Readiness>;
+  /** How long a readiness answer is reused (default 1000 ms): probes never cost a query each. */
+  readyCacheMs?: number;
+  /** Host names (`.example.com`: any subdomain) requests may be addressed to, besides loopback ones; see ./host-check. */
+  allowedHosts?: readonly string[];
+  /** Most MJPEG streams served at once (default 10); more get 503. */
+  maxStreams?: number;
   log?: Logger;
 }
 
@@ -57,8 +65,11 @@ export interface WebServer {
 const BOUNDARY = 'rxvisionframe';
 const OPEN_ROUTES = new Set(['/healthz', '/readyz']);
 
-/** Readiness from the board: run started, database reachable (2 s budget). */
-export async function boardReadiness(board: ChannelBoard): Promise<Readiness> {
+/**
+ * Readiness from the board: run started, database reachable (2 s budget). The answer says `unreachable`
+ * without the driver's error text (it goes to `log`): `/readyz` is open without a token.
+ */
+export async function boardReadiness(board: ChannelBoard, log?: Logger): Promise<Readiness> {
   const checks: Record<string, string> = { pipelines: board.started ? 'started' : 'not started' };
   let ready = board.started;
   const database = board.database;
@@ -71,10 +82,28 @@ export async function boardReadiness(board: ChannelBoard): Promise<Readiness> {
       checks.database = `${database.dialect} reachable`;
     } catch (err) {
       ready = false;
-      checks.database = `unreachable: ${(err as Error).message}`;
+      checks.database = 'unreachable';
+      log?.warn({ err: (err as Error).message }, 'readiness: the database does not answer');
     }
   }
   return { ready, checks };
+}
+
+/** Wraps `fn` so that one answer serves every call for `ms` (and concurrent calls share one run). */
+function reuseFor<T>(fn: () => Promise<T>, ms: number): () => Promise<T> {
+  let last: { at: number; value: Promise<T> } | undefined;
+  return () => {
+    const now = performance.now();
+    if (!last || now - last.at >= ms) {
+      const value = fn();
+      last = { at: now, value };
+      // A rejection is not reused: the next call asks again.
+      value.catch(() => {
+        if (last?.value === value) last = undefined;
+      });
+    }
+    return last.value;
+  };
 }
 
 function mjpegPart(frame: LiveFrame): Buffer[] {
@@ -92,7 +121,9 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   const { board, view } = options;
   const metricsOn = options.metrics ?? true;
   if (metricsOn) collectProcessMetrics();
-  const ready = options.ready ?? (() => boardReadiness(board));
+  const ready = reuseFor(options.ready ?? (() => boardReadiness(board, log)), options.readyCacheMs ?? 1000);
+  const hostAllowed = hostChecker(host, options.allowedHosts);
+  const maxStreams = options.maxStreams ?? 10;
   const reports = options.reports ?? {};
   const streams = new Set<ServerResponse>();
 
@@ -101,6 +132,12 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   const app = Fastify({ logger: false, forceCloseConnections: true });
 
   app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
+    if (!hostAllowed(req.headers.host)) {
+      return reply.code(421).send({
+        error: 'misdirected request',
+        message: 'this server answers only requests addressed to its own host names (web.allowedHosts)',
+      });
+    }
     if (!token || OPEN_ROUTES.has(req.url.split('?')[0])) return;
     const query = req.query as Record<string, unknown> | undefined;
     const presented = presentedToken({
@@ -160,9 +197,16 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
 
   app.get('/stream/:channel', (req, reply) => {
     const { channel } = req.params as { channel: string };
-    const snapshot = board.started ? board.snapshot() : undefined;
-    if (!view || (snapshot && !snapshot.channels.some((c) => c.id === channel))) {
+    // Unknown names are refused before anything is created for them (no live view state, no metric series).
+    if (!view || !board.hasChannel(channel)) {
       void reply.code(404).send({ error: view ? `no channel ${channel}` : 'the live view is off' });
+      return;
+    }
+    if (streams.size >= maxStreams) {
+      void reply
+        .code(503)
+        .header('Retry-After', '5')
+        .send({ error: `too many live streams (web.maxStreams ${maxStreams}); close one and retry` });
       return;
     }
     reply.hijack();
@@ -174,6 +218,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       Connection: 'close',
       'X-Content-Type-Options': 'nosniff',
     });
+    res.flushHeaders(); // the client sees the stream open before the first frame is encoded
     streams.add(res);
     const send = (frame: LiveFrame) => {
       // A slow client skips frames rather than buffering them without bound.

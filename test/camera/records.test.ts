@@ -1,6 +1,6 @@
 /** Track rows keep the flat `attributes` JSON the database has always held, from typed track attributes. */
 import type { FrameResult } from '../../src/pipelines/camera/channel';
-import { storedAttributes, trackRows } from '../../src/pipelines/camera/records';
+import { detectionRows, storedAttributes, trackRows } from '../../src/pipelines/camera/records';
 import type { Track } from '../../src/pipelines/camera/tracker/tracker';
 
 const identity = { id: 'id-1', similarity: 0.8123, embeddings: 3 };
@@ -51,5 +51,21 @@ describe('trackRows', () => {
     expect(JSON.parse(row.attributes as string)).toEqual(storedAttributes({ identity, demographics }));
     const bare = { ...result, attributes: undefined };
     expect(trackRows(1, bare, 3)[0]).toMatchObject({ identity_id: null, attributes: '{}' });
+  });
+});
+
+describe('detectionRows', () => {
+  it('stores a null track id for a low-score detection that no track took (trackId -1)', () => {
+    const result = {
+      channel: 'cam',
+      seq: 4,
+      capturedAt: 1000,
+      detections: [
+        { box: [0, 0, 10, 10], score: 0.9 },
+        { box: [50, 50, 60, 60], score: 0.35 },
+      ],
+      tracking: { trackIds: [3, -1] },
+    } as unknown as FrameResult;
+    expect(detectionRows(1, result, 'all').map((r) => r.track_id)).toEqual([3, null]);
   });
 });

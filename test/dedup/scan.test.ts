@@ -33,7 +33,7 @@ describe('scanImages', () => {
   });
 
   test('yields image files with relative paths, sizes and mtimes; reports a loop and a dangling link', async () => {
-    const records = await collect(scanImages(root));
+    const records = await collect(scanImages(root, { followSymlinks: true }));
     const files = records.filter((r) => r.kind === 'file');
     expect(files.map((f) => f.relPath).sort()).toEqual(
       [
@@ -59,7 +59,11 @@ describe('scanImages', () => {
 
   test('include/exclude globs; excluded directories are not entered', async () => {
     const records = await collect(
-      scanImages(root, { include: ['**/*.{jpg,webp,tiff}'], exclude: ['skip', 'sub/deeper/**'] }),
+      scanImages(root, {
+        include: ['**/*.{jpg,webp,tiff}'],
+        exclude: ['skip', 'sub/deeper/**'],
+        followSymlinks: true,
+      }),
     );
     expect(
       records
@@ -69,9 +73,28 @@ describe('scanImages', () => {
     ).toEqual(['a.jpg', 'link-to-a.jpg', 'sub/c.webp']);
   });
 
-  test('followSymlinks: false ignores links; extensions narrow the set', async () => {
-    const records = await collect(scanImages(root, { followSymlinks: false, extensions: ['jpg'] }));
+  test('links are skipped by default; extensions narrow the set', async () => {
+    const records = await collect(scanImages(root, { extensions: ['jpg'] }));
     expect(records.map((r) => r.relPath).sort()).toEqual(['a.jpg', 'skip/e.jpg']);
+    expect(records.every((r) => r.kind === 'file' && !r.isSymlink && r.ino > 0)).toBe(true);
+  });
+
+  test('followed links are marked isSymlink; a link resolving outside the root is EOUTSIDE, not entered', async () => {
+    const outside = mkdtempSync(path.join(os.tmpdir(), 'dedup-scan-outside-'));
+    await fs.writeFile(path.join(outside, 'victim.jpg'), 'outside');
+    const linked = mkdtempSync(path.join(os.tmpdir(), 'dedup-scan-linked-'));
+    await fs.mkdir(path.join(linked, 'real'));
+    await fs.writeFile(path.join(linked, 'real', 'x.jpg'), 'inside');
+    await fs.symlink(outside, path.join(linked, 'out'));
+    await fs.symlink(path.join(linked, 'real'), path.join(linked, 'alias'));
+    const records = await collect(scanImages(linked, { followSymlinks: true }));
+    const byRel = Object.fromEntries(records.map((r) => [r.relPath, r]));
+    expect(byRel['out']).toMatchObject({ kind: 'error', code: 'EOUTSIDE' });
+    expect(byRel['out/victim.jpg']).toBeUndefined();
+    expect(byRel['real/x.jpg']).toMatchObject({ kind: 'file', isSymlink: false });
+    // The folder is found under its own path although its link sorts first, and not walked twice.
+    expect(byRel['alias/x.jpg']).toBeUndefined();
+    expect(byRel['alias']).toMatchObject({ kind: 'error', code: 'ELOOP' });
   });
 
   test('a missing root is one error record, not an exception', async () => {

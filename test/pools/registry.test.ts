@@ -62,7 +62,8 @@ describe('shared pool registry', () => {
     });
     expect(getPool('detect', { worker: ECHO }).onTimeout).toBe('abandon');
     expect(getPool('classify', { worker: ECHO }).onTimeout).toBe('abandon');
-    expect(getPool('hash', { worker: ECHO }).onTimeout).toBe('abandon'); // its optional embedding model is ORT
+    // Its workers declare ORT when they load the optional embedding model; until then they may be terminated.
+    expect(getPool('hash', { worker: ECHO }).onTimeout).toBe('terminate');
     expect(getPool('encode', { worker: ECHO }).onTimeout).toBe('terminate'); // sharp only
     expect(getPool('embed', { worker: ECHO, onTimeout: 'abandon' }).onTimeout).toBe('terminate');
     expect(getPool('thumbs', { worker: ECHO }).onTimeout).toBe('abandon');

@@ -4,7 +4,7 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import { loadConfig, type RxvisionConfig } from '../../config';
 import type { DedupJobConfig } from '../../config/schema/dedup';
 import { DatabaseError, openDatabase, resolveDatabaseConfig, type Database } from '../../db';
-import { undoActions } from '../../pipelines/dedup/actions';
+import { undoActions } from '../../pipelines/dedup/undo';
 import { runDedupJob, type DedupJobResult } from '../../pipelines/dedup/job';
 import { runConfigDedupJobs } from '../../pipelines/dedup/run-config-jobs';
 import { selfExcludes } from '../../pipelines/dedup/self-excludes';
@@ -27,6 +27,7 @@ export interface DedupCommandOptions {
   target?: string;
   confirm?: boolean;
   undo?: string;
+  followSymlinks?: boolean;
   flip?: boolean;
   rotate?: boolean;
   embeddingModel?: string;
@@ -125,8 +126,8 @@ export function settingsFromOptions(opts: DedupCommandOptions, job?: DedupJobCon
   return parsed.data;
 }
 
-/** A one-screen summary of a job result. */
-export function formatDedupSummary(r: DedupJobResult, out: string, confirmed: boolean): string {
+/** A one-screen summary of a job result (`out`: the report folder, if any). */
+export function formatDedupSummary(r: DedupJobResult, out: string | undefined, confirmed: boolean): string {
   const s = r.stats;
   const mb = (b: number) => `${(b / 1e6).toFixed(1)} MB`;
   if (r.interrupted) {
@@ -151,33 +152,37 @@ export function formatDedupSummary(r: DedupJobResult, out: string, confirmed: bo
       if (r.outcomes.length > 20) lines.push(`  ... ${r.outcomes.length - 20} more (see the report)`);
     } else {
       lines.push(
-        `actions: ${by('done')} done, ${by('failed')} failed; undo log: ${path.join(out, 'undo.jsonl')}`,
+        `actions: ${by('done')} done, ${by('skipped')} skipped (changed since the scan, links or outside the root), ${by('failed')} failed; undo log: ${r.undoLog}`,
       );
-      for (const o of r.outcomes.filter((x) => x.status === 'failed'))
-        lines.push(`  failed: ${o.from}: ${o.error}`);
+      for (const o of r.outcomes.filter((x) => x.status === 'failed' || x.status === 'skipped'))
+        lines.push(`  ${o.status}${o.code ? ` (${o.code})` : ''}: ${o.from}: ${o.error}`);
     }
   }
-  lines.push(`report: ${path.join(out, 'report.html')} (also report.json, report.csv)`);
+  lines.push(
+    out
+      ? `report: ${path.join(out, 'report.html')} (also report.json, report.csv)`
+      : 'report: none (no report folder)',
+  );
   return lines.join('\n');
 }
 
-async function runUndo(file: string, json: boolean | undefined): Promise<void> {
-  const outcomes = await undoActions(path.resolve(file));
+async function runUndo(file: string, dir: string | undefined, json: boolean | undefined): Promise<void> {
+  const outcomes = await undoActions(path.resolve(file), dir ? { root: path.resolve(dir) } : {});
   const by = (st: string) => outcomes.filter((o) => o.status === st).length;
   if (json) process.stdout.write(`${JSON.stringify({ outcomes })}\n`);
   else {
     process.stdout.write(
-      `undo: ${by('restored')} restored, ${by('irreversible')} irreversible, ${by('failed')} failed\n`,
+      `undo: ${by('restored')} restored, ${by('irreversible')} irreversible, ${by('incomplete')} incomplete, ${by('refused')} refused, ${by('failed')} failed\n`,
     );
     for (const o of outcomes.filter((x) => x.status !== 'restored'))
       process.stdout.write(`  ${o.status}: ${o.record.from}${o.error ? `: ${o.error}` : ''}\n`);
   }
-  if (by('failed') > 0) process.exitCode = ExitCode.failure;
+  if (by('failed') + by('refused') + by('incomplete') > 0) process.exitCode = ExitCode.failure;
 }
 
 /** Runs `pipeline dedup <dir>` with parsed options. */
 export async function runDedupCommand(dir: string | undefined, opts: DedupCommandOptions): Promise<void> {
-  if (opts.undo) return runUndo(opts.undo, opts.json);
+  if (opts.undo) return runUndo(opts.undo, dir, opts.json);
   if (!dir)
     throw new CliError(
       'pipeline dedup: give a directory to scan (or --undo <undo.jsonl>)',
@@ -239,6 +244,7 @@ export async function runDedupCommand(dir: string | undefined, opts: DedupComman
             ...(opts.exclude ?? job?.exclude ?? []),
             ...selfExcludes(root, [out, settings.actions.targetDir]),
           ],
+          followSymlinks: opts.followSymlinks ?? job?.scan?.followSymlinks,
         },
         onProgress: display.listener,
         signal: abort.signal,
@@ -246,7 +252,7 @@ export async function runDedupCommand(dir: string | undefined, opts: DedupComman
       display.stop();
       if (opts.json)
         process.stdout.write(
-          `${JSON.stringify({ runId: result.runId, out, interrupted: result.interrupted, ...result.stats, outcomes: result.outcomes })}\n`,
+          `${JSON.stringify({ runId: result.runId, out, undoLog: result.undoLog, interrupted: result.interrupted, ...result.stats, outcomes: result.outcomes })}\n`,
         );
       else process.stdout.write(`${formatDedupSummary(result, out, settings.actions.confirm)}\n`);
       if (result.outcomes.some((o) => o.status === 'failed')) process.exitCode = ExitCode.failure;
@@ -290,7 +296,14 @@ export function registerDedupCommand(program: Command): void {
       'move: destination; delete: trash; hardlink: backup folder (default under --out)',
     )
     .option('--confirm', 'perform move/hardlink/delete (otherwise a dry run that prints what would happen)')
-    .option('--undo <undo.jsonl>', 'undo the steps recorded in an undo log, then exit')
+    .option(
+      '--undo <undo.jsonl>',
+      'undo the steps recorded in an undo log, then exit (with <dir>: only steps of runs over <dir>)',
+    )
+    .option(
+      '--follow-symlinks',
+      'also scan files and folders reached through symbolic links inside <dir> (reported, never acted on)',
+    )
     .option('--flip', 'also find mirrored copies')
     .option('--rotate', 'also find copies rotated by 90/180/270 degrees')
     .option('--embedding-model <onnx>', 'ONNX model for the CNN embedding stage')
@@ -345,8 +358,8 @@ export async function runConfigJobsCommand(
         const { job, result, settings } = outcome;
         process.stdout.write(
           options.json
-            ? `${JSON.stringify({ dedupJob: job.id, runId: result.runId, interrupted: result.interrupted, ...result.stats })}\n`
-            : `dedup ${job.id}:\n${formatDedupSummary(result, job.out ?? '(no report folder)', settings.actions.confirm)}\n`,
+            ? `${JSON.stringify({ dedupJob: job.id, runId: result.runId, undoLog: result.undoLog, interrupted: result.interrupted, ...result.stats })}\n`
+            : `dedup ${job.id}:\n${formatDedupSummary(result, job.out, settings.actions.confirm)}\n`,
         );
         if (result.outcomes.some((o) => o.status === 'failed')) process.exitCode = ExitCode.failure;
       },

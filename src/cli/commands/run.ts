@@ -7,6 +7,7 @@ import { createShutdown } from '../../runtime/shutdown';
 import { logger } from '../../util/logger';
 import { startWeb, WebConfigError, type WebRunHooks, type WebSurface } from '../../web';
 import { createStatusLine } from '../display/status-line';
+import { faceSummaryFor, formatRunSummary } from '../display/run-summary';
 import { CliError, ExitCode, exitCodeOfOutcome } from '../exit-codes';
 import { runConfigJobsCommand } from './dedup';
 
@@ -31,6 +32,8 @@ interface RunOptions {
   json?: boolean;
   web?: boolean;
   webPort?: number;
+  dbConnectTimeout?: number;
+  dbQueryTimeout?: number;
 }
 
 /** Starts the web server when `--web` or `web.enabled` asks for it; a refused bind is a config error (exit 2). */
@@ -79,6 +82,7 @@ async function runConfig(
 ) {
   const work: Array<Promise<unknown>> = [];
   if (config.channels?.some((c) => c.enabled)) {
+    const faces = faceSummaryFor(config);
     work.push(
       runChannels(config, {
         configFile: path.resolve(file),
@@ -91,8 +95,14 @@ async function runConfig(
             ? (summaries) => createStatusLine({ enabled: true, summaries })
             : false,
         ...webHooks,
+        onResult: faces ? faces.alongside(webHooks?.onResult) : webHooks?.onResult,
       }).then((summary) => {
-        process.stdout.write(opts.json ? `${JSON.stringify(summary)}\n` : `${formatSummary(summary)}\n`);
+        const out = faces ? { ...summary, faces: faces.summary() } : summary;
+        process.stdout.write(
+          opts.json
+            ? `${JSON.stringify(out)}\n`
+            : `${formatSummary(summary)}\n${faces ? `${formatRunSummary(faces.summary())}\n` : ''}`,
+        );
         if (summary.channels.some((c) => c.state === 'failed')) process.exitCode = ExitCode.failure;
       }),
     );
@@ -135,8 +145,26 @@ export function registerRunCommand(program: Command): void {
         return n;
       },
     )
+    .option(
+      '--db-connect-timeout <ms>',
+      'PostgreSQL connect timeout (overrides database.connectTimeoutMs)',
+      positiveNumber('--db-connect-timeout', true),
+    )
+    .option(
+      '--db-query-timeout <ms>',
+      'PostgreSQL query/statement timeout (overrides database.queryTimeoutMs)',
+      positiveNumber('--db-query-timeout', true),
+    )
     .action(async (file: string, opts: RunOptions) => {
-      const config = await loadConfig(file);
+      const loaded = await loadConfig(file);
+      const config: RxvisionConfig = {
+        ...loaded,
+        database: {
+          ...loaded.database,
+          ...(opts.dbConnectTimeout !== undefined && { connectTimeoutMs: opts.dbConnectTimeout }),
+          ...(opts.dbQueryTimeout !== undefined && { queryTimeoutMs: opts.dbQueryTimeout }),
+        },
+      };
       configurePools(config.pools);
       const web = await startWebFor(file, config, opts);
       const shutdown = createShutdown({

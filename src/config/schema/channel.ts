@@ -2,20 +2,34 @@ import { z } from 'zod';
 import { detectorConfigSchema } from './detector';
 import { demographicsSchema } from './demographics';
 import { reidSchema } from './reid';
+import { TRACKER_DEFAULTS } from '../../pipelines/camera/tracker/tracker';
 
 const bufferSchema = z
   .strictObject({
-    capacity: z.number().int().min(1).default(2).describe('Frames held between the reader and detection'),
+    capacity: z
+      .number()
+      .int()
+      .min(1)
+      .optional()
+      .describe('Most frames held between the reader and detection (default: 25 under max-age, else 2)'),
     policy: z
       .enum(['wait', 'drop-oldest', 'drop-newest', 'max-age'])
       .optional()
       .describe(
-        'Full buffer: wait (pull the source only when there is room; files), drop-oldest (keep the latest frames; ' +
-          'default for live and paced sources), drop-newest, max-age',
+        'wait (pull the source only when there is room; default for files read asap), max-age (drop frames older ' +
+          'than maxAgeMs, and the oldest when full; default for live and paced sources), drop-oldest (keep the ' +
+          'latest frames), drop-newest',
       ),
-    maxAgeMs: z.number().int().positive().optional().describe('Policy max-age: drop frames older than this'),
+    maxAgeMs: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .describe('Policy max-age: drop frames waiting longer than this (ms, default 500)'),
   })
-  .describe('Bounded frame buffer (default: latest 2 frames, drop-oldest)');
+  .describe(
+    'Bounded frame buffer between the reader and detection (default for live sources: frames up to 500 ms old, at most 25)',
+  );
 
 const trackerSchema = z
   .strictObject({
@@ -23,23 +37,67 @@ const trackerSchema = z
       .number()
       .min(0)
       .max(1)
-      .default(0.3)
+      .default(TRACKER_DEFAULTS.iouThreshold)
       .describe('Minimum IoU to match a detection to a track'),
-    minHits: z.number().int().min(1).default(3).describe('Matches before a track is confirmed'),
+    minHits: z
+      .number()
+      .int()
+      .min(1)
+      .default(TRACKER_DEFAULTS.minHits)
+      .describe('Matches before a track is confirmed'),
     maxAge: z
       .number()
       .int()
       .min(0)
-      .default(30)
-      .describe('Frames a confirmed track may be missed before it ends'),
-    kalman: z.boolean().default(false).describe('Predict boxes with a constant-velocity Kalman filter'),
+      .default(TRACKER_DEFAULTS.maxAge)
+      .describe('Frames a confirmed track may be missed (lost, its box predicted) before it ends'),
+    maxTentativeMissed: z
+      .number()
+      .int()
+      .min(0)
+      .default(TRACKER_DEFAULTS.maxTentativeMissed)
+      .describe('Frames a tentative (not yet confirmed) track may be missed before it ends'),
+    kalman: z
+      .boolean()
+      .default(TRACKER_DEFAULTS.useKalman)
+      .describe('Predict boxes with a constant-velocity Kalman filter (false: match against the last box)'),
+    trackScore: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(TRACKER_DEFAULTS.trackScore)
+      .describe(
+        "Detections scoring at least this start tracks and are matched first; lower ones (down to the detector's scoreThreshold) only continue confirmed tracks in a second pass (ByteTrack). 0: one pass",
+      ),
+    lowScoreIouThreshold: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(TRACKER_DEFAULTS.lowScoreIouThreshold)
+      .describe('Minimum IoU of the second, low-score pass'),
+    reacquireDistance: z
+      .number()
+      .min(0)
+      .default(TRACKER_DEFAULTS.reacquireDistance)
+      .describe(
+        'A confirmed or lost track left unmatched by IoU takes a confident detection whose centre is within this many box heights of its predicted centre (size within 1.5x): re-acquires faces after occlusions. 0: off',
+      ),
   })
-  .describe('IoU tracker (SORT-style)');
+  .describe(
+    'Face tracker (SORT with a Kalman filter, ByteTrack low-score pass, re-acquisition of lost tracks)',
+  );
 
 const reconnectSchema = z
   .strictObject({
-    baseMs: z.number().int().positive().default(500),
-    maxMs: z.number().int().positive().default(30_000),
+    baseMs: z.number().int().positive().default(250).describe('First retry after about this long (ms)'),
+    maxMs: z
+      .number()
+      .int()
+      .positive()
+      .default(1000)
+      .describe(
+        'Longest pause between retries (ms); a network stream is first checked with a cheap TCP connect',
+      ),
     maxAttempts: z
       .number()
       .int()
@@ -94,6 +152,12 @@ const channelSettings = {
     .min(1)
     .default(2)
     .describe('Frames of this channel in the detect pool at once'),
+  detectEvery: z
+    .number()
+    .int()
+    .min(1)
+    .default(1)
+    .describe('Detect on every Nth frame; the frames between report the tracks at their predicted boxes'),
   tracker: trackerSchema.prefault({}),
   detections: z
     .union([z.enum(['all', 'none']), z.strictObject({ every: z.number().int().min(1) })])

@@ -18,7 +18,7 @@ export const dedupJobSchema = z
       .min(1)
       .optional()
       .describe(
-        'Report directory (report.json, report.csv, report.html, undo.jsonl), relative to this config file',
+        'Report directory (report.json, report.csv, report.html, undo.jsonl), relative to this config file; without it the undo log goes to settings.actions.targetDir',
       ),
     include: z
       .array(z.string().min(1))
@@ -28,6 +28,17 @@ export const dedupJobSchema = z
       .array(z.string().min(1))
       .optional()
       .describe('Globs (relative to root) of files and folders to leave out, e.g. ["thumbnails/**"]'),
+    scan: z
+      .strictObject({
+        followSymlinks: z
+          .boolean()
+          .default(false)
+          .describe(
+            'Also scan files and folders reached through symbolic links that resolve inside root (reported, never acted on); default: links are skipped',
+          ),
+      })
+      .optional()
+      .describe('How root is walked'),
     settings: dedupSettingsSchema.optional(),
   })
   .describe('A dedup job: find near-duplicate images under root');

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { DetectorSpec } from '../../kernels/detectors/spec';
+import { DEFAULT_BLAZEFACE_VARIANT, type DetectorSpec } from '../../kernels/detectors/spec';
 import type { Conform } from './conform';
 
 const sharedOptions = {
@@ -16,6 +16,21 @@ const sharedOptions = {
     .optional()
     .describe('Region of interest [x, y, width, height] in source pixels; detect only inside it'),
   maxFaces: z.number().int().positive().optional().describe('Keep at most this many faces per frame'),
+  tiles: z
+    .strictObject({
+      size: z.number().int().min(32).optional().describe('Tile side in source pixels (default 512)'),
+      overlap: z
+        .number()
+        .min(0)
+        .lt(1)
+        .optional()
+        .describe('Fraction shared by neighbouring tiles (default 0.25)'),
+      wholeFrame: z.boolean().optional().describe('Also detect once on the whole frame (default true)'),
+    })
+    .optional()
+    .describe(
+      'Detect on overlapping tiles of the full frame too, merged by NMS: finds small faces in 1080p/4K streams (costs one inference per tile; needs full frames)',
+    ),
 };
 
 const inputSize = z
@@ -34,8 +49,10 @@ export const detectorConfigSchema = z
         type: z.literal('blazeface'),
         variant: z
           .enum(['front', 'back'])
-          .default('front')
-          .describe('front: 128 px, near faces; back: 256 px, small faces'),
+          .default(DEFAULT_BLAZEFACE_VARIANT)
+          .describe(
+            'back (default): 256 px, small faces as fixed cameras see them (default scoreThreshold 0.3); front: 128 px, faces filling much of the frame (default scoreThreshold 0.5)',
+          ),
         modelPath: z.string().min(1).optional().describe('Model file; default from the blazeface asset'),
         ...sharedOptions,
       })

@@ -11,6 +11,13 @@ export const DEFAULT_DATA_DIR = './data/db';
 /** Log levels accepted by `log.level` (pino's levels plus `silent`). */
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 
+/** PostgreSQL connect timeout when `database.connectTimeoutMs` is not given. */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
+/** PostgreSQL query and statement timeout when `database.queryTimeoutMs` is not given. */
+export const DEFAULT_QUERY_TIMEOUT_MS = 10_000;
+/** Spool size cap per table when `database.spoolMaxBytes` is not given (1 GiB). */
+export const DEFAULT_SPOOL_MAX_BYTES = 1024 ** 3;
+
 export const databaseSchema = z
   .strictObject({
     url: z
@@ -29,6 +36,30 @@ export const databaseSchema = z
         'PGlite data directory, relative to this config file. When absent: ./data/db under the working directory. Ignored when url is set.',
       ),
     poolSize: z.int().min(1).optional().describe('Maximum PostgreSQL connections (pg Pool size).'),
+    connectTimeoutMs: z
+      .int()
+      .min(100)
+      .optional()
+      .meta({ default: DEFAULT_CONNECT_TIMEOUT_MS })
+      .describe(
+        'PostgreSQL: give up connecting after this many ms (the write is retried, then its rows spooled).',
+      ),
+    queryTimeoutMs: z
+      .int()
+      .min(100)
+      .optional()
+      .meta({ default: DEFAULT_QUERY_TIMEOUT_MS })
+      .describe(
+        'PostgreSQL: a query (and the server-side statement) taking longer fails as transient, so a server that stops answering spools rows instead of stalling the writer.',
+      ),
+    spoolMaxBytes: z
+      .int()
+      .min(1024)
+      .optional()
+      .meta({ default: DEFAULT_SPOOL_MAX_BYTES })
+      .describe(
+        "Largest size of one table's spool file (rows kept while the database is unreachable); past it the run stops with an error rather than fill the disk.",
+      ),
   })
   .describe('Database: PostgreSQL when url is set, otherwise embedded PGlite');
 
@@ -94,6 +125,13 @@ export const webSchema = z
       .min(16)
       .default(640)
       .describe('Live view: frames wider than this are scaled down before encoding (grid thumbnails; cost).'),
+    allowedHosts: z
+      .array(z.string().min(1))
+      .optional()
+      .describe(
+        'Host names requests may be addressed to (Host header), besides loopback ones; ".example.com" allows subdomains. Loopback binds always check it (DNS rebinding); other binds only when set.',
+      ),
+    maxStreams: z.int().min(1).default(10).describe('Most live MJPEG streams served at once; more get 503.'),
     reports: z
       .record(
         z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'a report name (letters, digits, _ . -)'),

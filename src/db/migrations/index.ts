@@ -4,6 +4,7 @@ import * as m0002 from './0002_camera';
 import * as m0003 from './0003_dedup';
 import * as m0004 from './0004_identities';
 import * as m0005 from './0005_dedup_pairs';
+import * as m0006 from './0006_idempotent_rows';
 
 /**
  * Every migration, in the order they run. Names sort in that order; add one line per new migration
@@ -16,4 +17,5 @@ export const migrations: Record<string, Migration> = {
   '0003_dedup': m0003,
   '0004_identities': m0004,
   '0005_dedup_pairs': m0005,
+  '0006_idempotent_rows': m0006,
 };

@@ -21,6 +21,8 @@ export interface ChannelStatusEventsTable {
   state: string;
   detail: string | null;
   at: Timestamp;
+  /** Order of the event within its run and channel; (run_id, channel_id, seq) is unique. */
+  seq: number;
 }
 
 /** A face track of one channel in one run (upserted while it lives, final at its end). */

@@ -28,6 +28,14 @@ export interface PipelineRunsTable {
 }
 
 /** Tables created by 0001_core. */
+/** The one row naming this database (migration 0006): spools record its id. */
+export interface RxvisionDatabaseTable {
+  singleton: ColumnType<boolean, boolean | undefined, never>;
+  id: string;
+  created_at: ColumnType<Date, Date | string | undefined, never>;
+}
+
 export interface CoreTables {
   pipeline_runs: PipelineRunsTable;
+  rxvision_database: RxvisionDatabaseTable;
 }

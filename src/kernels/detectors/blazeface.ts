@@ -4,7 +4,7 @@ import { generateSsdAnchors, type Anchor, type SsdAnchorOptions } from './anchor
 import { floatTensor, openOnnxSession, outputData, type OrtSession } from '../onnx-session';
 import { finishDetections, resolveOptions, sigmoid } from './postprocess';
 import { modelInput, type TensorFormat } from './tensor';
-import type { BlazeFaceOptions, BlazeFaceVariant } from './spec';
+import { DEFAULT_BLAZEFACE_VARIANT, type BlazeFaceOptions, type BlazeFaceVariant } from './spec';
 import type { FaceDetector, ResolvedDetectorOptions } from './types';
 
 export type { BlazeFaceOptions, BlazeFaceVariant } from './spec';
@@ -13,6 +13,8 @@ interface VariantSpec {
   file: string;
   inputSize: number;
   anchors: SsdAnchorOptions;
+  /** Default scoreThreshold of the variant. */
+  scoreThreshold: number;
 }
 
 const INPUT_NAME = 'input:0';
@@ -33,11 +35,15 @@ export const BLAZEFACE_VARIANTS: Record<BlazeFaceVariant, VariantSpec> = {
     file: 'face_detection_front_128x128_barracuda.onnx',
     inputSize: 128,
     anchors: ssdFaceAnchors(128, 0.1484375, [8, 16, 16, 16]),
+    scoreThreshold: 0.5,
   },
   back: {
     file: 'face_detection_back_256x256_barracuda.onnx',
     inputSize: 256,
     anchors: ssdFaceAnchors(256, 0.15625, [16, 32, 32, 32]),
+    // Small faces score lower on this model; the tracker's second pass (trackScore 0.5) takes the 0.3-0.5
+    // detections only to continue tracks, so they cost no false tracks.
+    scoreThreshold: 0.3,
   },
 };
 
@@ -147,17 +153,18 @@ class BlazeFaceDetector implements FaceDetector {
 }
 
 /**
- * Opens a BlazeFace detector (default variant "front"). Defaults: scoreThreshold 0.5, nmsIouThreshold 0.3
- * with weighted NMS, minFaceSize 0, maxFaces 100. The frame (or ROI) is letterboxed to the model input.
+ * Opens a BlazeFace detector (default variant "back", 256 px). Defaults: scoreThreshold 0.3 for "back" and
+ * 0.5 for "front", nmsIouThreshold 0.3 with weighted NMS, minFaceSize 0, maxFaces 100. The frame (or ROI) is
+ * letterboxed to the model input.
  */
 export async function createBlazeFaceDetector(options: BlazeFaceOptions = {}): Promise<FaceDetector> {
-  const variant = options.variant ?? 'front';
+  const variant = options.variant ?? DEFAULT_BLAZEFACE_VARIANT;
   const spec = BLAZEFACE_VARIANTS[variant];
   if (!spec) throw new Error(`blazeface: unknown variant "${variant}" (front or back)`);
   const modelPath = options.modelPath ?? assetPath('blazeface', spec.file);
   const resolved = resolveOptions(
     options,
-    { scoreThreshold: 0.5, nmsIouThreshold: 0.3, minFaceSize: 0, maxFaces: 100 },
+    { scoreThreshold: spec.scoreThreshold, nmsIouThreshold: 0.3, minFaceSize: 0, maxFaces: 100 },
     `blazeface-${variant}`,
   );
   const anchors = generateSsdAnchors(spec.anchors);

@@ -11,6 +11,7 @@ export type {
   DetectorType,
   HaarOptions,
   ScrfdOptions,
+  TileOptions,
   YuNetOptions,
 } from './spec';
 export { detectorKey } from './key';
@@ -23,6 +24,7 @@ export {
   type LetterboxAlign,
   type LetterboxPlan,
 } from './letterbox';
+export { tileGrid, TILE_DEFAULTS } from './tiles';
 export { resolveOptions } from './postprocess';
 export { nms, hardNms, weightedNms, type NmsMode } from './nms';
 export { generateSsdAnchors, type Anchor, type SsdAnchorOptions } from './anchors';

@@ -5,6 +5,7 @@
 import { createBlazeFaceDetector } from './blazeface';
 import { createHaarDetector } from './haar';
 import { createScrfdDetector } from './scrfd';
+import { createTiledDetector } from './tiles';
 import type { DetectorSpec } from './spec';
 import type { FaceDetector } from './types';
 import { createYuNetDetector } from './yunet';
@@ -19,6 +20,7 @@ export { createScrfdDetector } from './scrfd';
  * this only refuses what would otherwise fail obscurely later: an unknown type or a missing model file name.
  */
 export async function createDetector(config: DetectorSpec): Promise<FaceDetector> {
+  if (config.tiles) return createTiledDetector({ ...config, tiles: config.tiles }, createDetector);
   switch (config.type) {
     case 'blazeface':
       return createBlazeFaceDetector(config);

@@ -5,11 +5,25 @@
  */
 import type { DetectorOptions } from './types';
 
+/** Detection on overlapping tiles (src/kernels/detectors/tiles.ts). */
+export interface TileOptions {
+  /** Tile side in source pixels (default 512). */
+  size?: number;
+  /** Fraction of a tile shared with its neighbour (default 0.25): faces up to size * overlap are whole in some tile. */
+  overlap?: number;
+  /** Also run once on the whole frame (default true), for faces larger than the overlap. */
+  wholeFrame?: boolean;
+}
+
 /** BlazeFace model variants: "front" (128 px, near faces, selfie range) and "back" (256 px, smaller faces). */
 export type BlazeFaceVariant = 'front' | 'back';
 
+/** The variant a BlazeFace detector uses unless told: the 256-px model finds the small faces of fixed cameras. */
+export const DEFAULT_BLAZEFACE_VARIANT: BlazeFaceVariant = 'back';
+
 /** Options of `createBlazeFaceDetector` (detectors/open.ts). */
 export interface BlazeFaceOptions extends DetectorOptions {
+  /** Default "back" (256 px, small faces); "front" (128 px) for faces that fill much of the frame. */
   variant?: BlazeFaceVariant;
   /** Model file; default: the variant's file from the `blazeface` asset. */
   modelPath?: string;

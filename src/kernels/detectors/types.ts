@@ -1,4 +1,5 @@
 import type { Detection, DetectorFrame, InputLayout } from '../frame';
+import type { TileOptions } from './spec';
 
 /** [x, y, width, height] in source-frame pixels. */
 export type Roi = [x: number, y: number, width: number, height: number];
@@ -15,6 +16,8 @@ export interface DetectorOptions {
   roi?: Roi;
   /** Keep at most this many faces (highest scores first). */
   maxFaces?: number;
+  /** Also detect on overlapping tiles of the full frame (high-resolution streams; see detectors/tiles.ts). */
+  tiles?: TileOptions;
 }
 
 /** Resolved shared options (defaults applied). */

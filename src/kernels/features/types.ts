@@ -12,6 +12,13 @@ export interface ScanEntry {
   relPath: string;
   size: number;
   mtimeMs: number;
+  /** Inode number (of the link's target when reached through a link): re-checked before any action. */
+  ino: number;
+  /**
+   * Reached through a symbolic link (the file or a folder above it; only with `followSymlinks`): reported
+   * and grouped, never the keeper while a regular member exists, never acted on.
+   */
+  isSymlink: boolean;
 }
 
 /** A directory or file the scan could not read; reported, never thrown. */

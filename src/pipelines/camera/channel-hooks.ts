@@ -6,6 +6,7 @@
 import { catchError, EMPTY, tap, type Observable, type Subject } from 'rxjs';
 import type { ChannelConfig } from '../../config/schema/channel';
 import type { Logger } from '../../util/logger';
+import { scrubUrlMessage } from '../../util/redact';
 import { createChannel, type ChannelDeps, type DetectFn, type FrameResult } from './channel';
 import { countResult, type ChannelSummary } from './channel-summary';
 import { usesFaceCrops } from './face-stages';
@@ -39,7 +40,9 @@ export function channelWantsPixels(c: ChannelConfig, ctx: RunContext): WantsPixe
 
 /** A status event: in the summary and the log, on the status rows and to the caller. */
 function onStatus(summary: ChannelSummary, ctx: RunContext) {
-  return (e: ChannelStatusEvent): void => {
+  return (event: ChannelStatusEvent): void => {
+    // The one way status details reach the log, the status rows and the page: scrubbed here, whatever threw.
+    const e = event.detail ? { ...event, detail: scrubUrlMessage(event.detail) } : event;
     summary.state = e.state;
     ctx.log[e.state === 'failed' || e.state === 'stalled' ? 'warn' : 'info'](
       { channel: e.channel, state: e.state, detail: e.detail },
@@ -84,8 +87,8 @@ export function channelResults(
     }),
     catchError((err: Error) => {
       summary.state = 'failed';
-      summary.error = err.message;
-      ctx.log.error({ channel: c.id, err: err.message }, `channel ${c.id} failed; the others go on`);
+      summary.error = scrubUrlMessage(err.message);
+      ctx.log.error({ channel: c.id, err: summary.error }, `channel ${c.id} failed; the others go on`);
       return EMPTY;
     }),
   );

@@ -11,11 +11,12 @@ import { pullFrom } from '../../operators/pull-from';
 import type { Detection, Frame, InputLayout } from '../../kernels/frame';
 import type { TrackAttributesById } from '../../kernels/track-attributes';
 import { readFrames, type ChannelStatusEvent } from './sources/frame-source';
-import { parseSource } from './sources/source-uri';
+import { frameBufferOf } from './sources/frame-buffer';
 import type { WantsPixels } from './sources/wants-pixels';
 import { faceStagesOf, usesFaceCrops } from './face-stages';
 import { DETECT_STAGE, FRAME_BUFFER_STAGE } from './stages';
-import { createTracker, type TrackUpdate } from './tracker';
+import { createTracker, trackerOptions, type TrackUpdate } from './tracker';
+import { createTrackPredictor, detectEvery, type Scheduled } from './detect-every';
 
 /** What one processed frame yields: its identity and timing, the faces found and the tracker's view. */
 export interface FrameResult {
@@ -36,6 +37,11 @@ export interface FrameResult {
   endOfStream?: boolean;
   /** What extension stages found out about the tracks (identity, gender, age...), by track id. */
   attributes?: TrackAttributesById;
+  /**
+   * Set on frames not given to the detector (channel `detectEvery`): no detections; `tracking.tracks` holds
+   * the live tracks at their predicted boxes, with no events.
+   */
+  predicted?: true;
 }
 
 /**
@@ -89,12 +95,9 @@ export type FrameSourceDeps = Pick<
 /** Opens a channel's frames as a stream (see {@link channelSource}). */
 export type FrameSourceFactory = (config: ChannelConfig, deps: FrameSourceDeps) => Observable<Frame>;
 
-/** Live sources and paced files keep the latest frames; files read as fast as possible wait. */
+/** Live sources and paced files keep frames by age; files read as fast as possible wait ({@link frameBufferOf}). */
 export function defaultBufferPolicy(config: ChannelConfig): BufferPolicy {
-  if (config.buffer.policy) return config.buffer.policy;
-  const kind = parseSource(config.source).kind;
-  const live = kind === 'stream' || kind === 'device';
-  return !live && config.pace === 'asap' ? 'wait' : 'drop-oldest';
+  return frameBufferOf(config).policy;
 }
 
 /** What the decoder hands over: full frames only (no `resize`), or the detector input plus maybe full frames. */
@@ -182,26 +185,20 @@ export function channelSource(config: ChannelConfig, deps: FrameSourceDeps): Obs
  */
 export function createChannel(config: ChannelConfig, deps: ChannelDeps): Observable<FrameResult> {
   const labels = { channel: config.id };
-  const tracker = createTracker({
-    iouThreshold: config.tracker.iouThreshold,
-    minHits: config.tracker.minHits,
-    maxAge: config.tracker.maxAge,
-    useKalman: config.tracker.kalman,
-  });
-  const policy = defaultBufferPolicy(config);
+  const tracker = createTracker(trackerOptions(config.tracker));
+  const predictor = createTrackPredictor();
   let last: FrameResult | undefined;
 
   const results$ = (deps.source ?? channelSource)(config, deps).pipe(
     boundedBuffer<Frame>({
-      capacity: config.buffer.capacity,
-      policy,
-      maxAgeMs: config.buffer.maxAgeMs,
+      ...frameBufferOf(config),
       stage: FRAME_BUFFER_STAGE,
       labels,
       onDrop: deps.onDrop ? (frame, reason) => deps.onDrop?.(frame, reason) : undefined,
     }),
+    detectEvery<Frame>(config.detectEvery),
     inPool(
-      (frame: Frame) => {
+      ({ frame, detect }: Scheduled<Frame>) => {
         const meta = {
           channel: frame.channel,
           seq: frame.seq,
@@ -210,6 +207,7 @@ export function createChannel(config: ChannelConfig, deps: ChannelDeps): Observa
           height: frame.height,
         };
         deps.tapFrame?.(frame);
+        if (!detect) return of({ ...meta, detections: [], detectedAt: Date.now(), predicted: true });
         return from(deps.detect(frame)).pipe(
           map((detections) => ({ ...meta, detections, detectedAt: Date.now() })),
         );
@@ -220,12 +218,15 @@ export function createChannel(config: ChannelConfig, deps: ChannelDeps): Observa
         onError: 'skip',
         stage: DETECT_STAGE,
         labels,
-        identify: (frame) => `${frame.channel}#${frame.seq}`,
-        onSkip: (err, frame) => deps.onFrameError?.(err, frame),
+        identify: ({ frame }) => `${frame.channel}#${frame.seq}`,
+        onSkip: (err, { frame }) => deps.onFrameError?.(err, frame),
       },
     ),
     map((r): FrameResult => {
-      const tracking = tracker.update(r.detections, r.seq, r.capturedAt);
+      const tracking =
+        'predicted' in r
+          ? predictor.predict(r.seq, r.capturedAt)
+          : predictor.observe(tracker.update(r.detections, r.seq, r.capturedAt));
       last = { ...r, tracking };
       return last;
     }),

@@ -32,3 +32,10 @@ export { parseSource, type SourceKind, type SourceSpec } from './sources/source-
 export { SourceError, type RawFrameReader, type SourceInfo } from './sources/raw-reader';
 export { probe, openFfmpegReader } from './sources/ffmpeg-reader';
 export { openImageFolderReader } from './sources/image-folder-reader';
+export {
+  frameBufferOf,
+  LIVE_FRAME_BUFFER,
+  PULL_FRAME_BUFFER_CAPACITY,
+  type FrameBufferSettings,
+} from './sources/frame-buffer';
+export { checkReachable, reachableAddress } from './sources/reachable';

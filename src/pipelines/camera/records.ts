@@ -39,7 +39,7 @@ export function detectionRows(
     channel_id: r.channel,
     frame_seq: r.seq,
     idx,
-    track_id: r.tracking.trackIds[idx] ?? null,
+    track_id: (r.tracking.trackIds[idx] ?? -1) >= 0 ? r.tracking.trackIds[idx] : null, // -1: no track took it
     captured_at: capturedAt,
     x1: round(d.box[0]),
     y1: round(d.box[1]),
@@ -113,9 +113,13 @@ export function trackRows(runId: number, r: FrameResult, minHits: number): Track
   return rows;
 }
 
-/** A channel status event as a row (its detail is already free of credentials). */
-export function statusRow(runId: number | null, e: ChannelStatusEvent): StatusRow {
+/**
+ * A channel status event as a row (its detail is already free of credentials); `seq` numbers the events
+ * of a channel within the run, so a row written twice (a replayed spool) is recognised.
+ */
+export function statusRow(runId: number | null, e: ChannelStatusEvent, seq: number): StatusRow {
   return {
+    seq,
     run_id: runId,
     channel_id: e.channel,
     state: e.state,

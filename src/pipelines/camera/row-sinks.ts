@@ -18,9 +18,12 @@ export type CameraTable =
 
 /**
  * What happens when a row's key is already stored. A track, an identity and a sighting are written again
- * as they change (the newest values win); detections and status events are only ever inserted.
+ * as they change (the newest values win); detections and status events are inserted once.
  */
 export const CAMERA_CONFLICTS: { [T in CameraTable]?: ConflictTarget<DB, T> } = {
+  // Inserted once: a repeat (a replayed spool, a retried batch the server had committed) is skipped.
+  detections: { columns: ['run_id', 'channel_id', 'frame_seq', 'idx'] },
+  channel_status_events: { columns: ['run_id', 'channel_id', 'seq'] },
   tracks: {
     columns: ['run_id', 'channel_id', 'track_id'],
     update: [
@@ -49,7 +52,8 @@ export const CAMERA_CONFLICTS: { [T in CameraTable]?: ConflictTarget<DB, T> } = 
 
 /** Where the rows go: a database, or a directory of `<table>.jsonl` files. */
 export type RowTarget =
-  { type: 'database'; db: Kysely<DB>; spoolDir: string } | { type: 'jsonl'; dir: string };
+  | { type: 'database'; db: Kysely<DB>; spoolDir: string; databaseId?: string; spoolMaxBytes?: number }
+  | { type: 'jsonl'; dir: string };
 
 /** A sink per table, rows typed by the table. */
 export type RowSinkFactory = <T extends CameraTable>(table: T) => OperatorFunction<RowOf<DB, T>, SinkAck>;
@@ -61,7 +65,7 @@ export function cameraRowSinks(target: RowTarget, shutdown?: Shutdown): RowSinkF
       ? jsonlSink<RowOf<DB, T>>(path.join(target.dir, `${table}.jsonl`), { shutdown })
       : kyselySink(target.db, {
           table,
-          spool: { dir: target.spoolDir },
+          spool: { dir: target.spoolDir, databaseId: target.databaseId, maxBytes: target.spoolMaxBytes },
           shutdown,
           conflict: CAMERA_CONFLICTS[table] as ConflictTarget<DB, T> | undefined,
         });

@@ -20,6 +20,7 @@ import { cameraRows, countRows, emptyRowCounts, type RowCounts } from './run-row
 import { usesFaceCrops } from './face-stages';
 import type { RunChannelsOptions, RunChannelsSummary } from './run-options';
 import { wireStop } from './run-stop';
+import { warmPools } from './warm-pools';
 import type { ChannelStatusEvent } from './sources/frame-source';
 import { cameraRowSinks } from './row-sinks';
 import { finishCameraRun, runOutcome, startCameraRun } from './run-records';
@@ -75,18 +76,21 @@ export async function runChannels(
   const started = Date.now();
   const output = options.output ?? { type: 'database' };
   const ownsDb = output.type === 'database' && !output.db;
+  const warm = options.detect ? undefined : warmPools(channels, log); // meanwhile the database opens
   const database =
     output.type === 'database' ? (output.db ?? (await openDatabase(config.database))) : undefined;
   const abort = new AbortController();
   const summaries = new Map<string, ChannelSummary>(channels.map((c) => [c.id, pendingSummary(c.id)]));
   const status$ = new Subject<ChannelStatusEvent>();
   let runId = 0;
+  let databaseId: string | undefined;
   let unhookStop: (() => void) | undefined;
   const statusLine = options.statusLine ? options.statusLine(summaries) : undefined;
 
   try {
     if (database) {
       await database.migrate();
+      databaseId = await database.id();
       runId = await startCameraRun(database.db, options.configFile, channels);
     }
 
@@ -100,7 +104,8 @@ export async function runChannels(
       });
     }
 
-    unhookStop = wireStop(abort, options);
+    await warm;
+    unhookStop = wireStop(abort, options, status$);
 
     options.onStart?.({ runId, channels: summaries, database });
     const context: RunContext = { options, faces, poolDetect, signal: abort.signal, status$, log };
@@ -121,7 +126,15 @@ export async function runChannels(
 
     const spoolDir = options.spoolDir ?? path.resolve('data', 'spool');
     const sinkOf = cameraRowSinks(
-      output.type === 'jsonl' ? output : { type: 'database', db: database!.db, spoolDir },
+      output.type === 'jsonl'
+        ? output
+        : {
+            type: 'database',
+            db: database!.db,
+            spoolDir,
+            databaseId,
+            spoolMaxBytes: config.database?.spoolMaxBytes,
+          },
       options.shutdown,
     );
 

@@ -34,8 +34,9 @@ export function countRows(
   key: Exclude<keyof RowCounts, 'spooled'>,
 ): MonoTypeOperatorFunction<SinkAck> {
   return tap((a) => {
-    counts[key] += a.rows;
-    if (a.spooled && !a.replayed) counts.spooled += a.rows;
+    // A spooled batch counts once: as spooled now, and as written when its replay commits.
+    if (a.spooled) counts.spooled += a.rows;
+    else counts[key] += a.rows;
   });
 }
 
@@ -51,6 +52,12 @@ export function cameraRows(
   statusRows$: Observable<StatusRow>;
 } {
   const channelById = new Map(channels.map((c) => [c.id, c]));
+  const statusSeq = new Map<string, number>();
+  const nextSeq = (channel: string): number => {
+    const seq = (statusSeq.get(channel) ?? 0) + 1;
+    statusSeq.set(channel, seq);
+    return seq;
+  };
   return {
     detections$: results$.pipe(
       concatMap((r) => detectionRows(run.id, r, channelById.get(r.channel)!.detections)),
@@ -59,6 +66,8 @@ export function cameraRows(
       concatMap((r) => trackRows(run.id, r, channelById.get(r.channel)!.tracker.minHits)),
     ),
     // Status rows of a run without a database have no run id.
-    statusRows$: status$.pipe(concatMap((e) => [statusRow(run.stored ? run.id : null, e)])),
+    statusRows$: status$.pipe(
+      concatMap((e) => [statusRow(run.stored ? run.id : null, e, nextSeq(e.channel))]),
+    ),
   };
 }

@@ -20,15 +20,15 @@ export { scanImages, DEFAULT_IMAGE_EXTENSIONS, type ScanOptions } from './scan';
 export {
   applyActions,
   planActions,
-  readUndoLog,
-  undoActions,
   type ActionGroup,
   type ActionOutcome,
   type ApplyOptions,
   type DestructiveAction,
+  type FileIdentity,
   type PlannedAction,
   type PlanOptions,
-  type UndoOutcome,
-  type UndoRecord,
+  type SkipCode,
 } from './actions';
+export { readUndoLog, undoActions, type UndoOptions, type UndoOutcome, type UndoRecord } from './undo';
+export { undoLogPath, UndoLogError } from './undo-log';
 export type { DedupReport, ReportGroup, ReportMember } from './report/model';

@@ -15,7 +15,10 @@ import type { ScanError } from '../../kernels/features/types';
 /** Options of {@link runDedupJob}. */
 export interface DedupJobOptions {
   root: string;
-  /** Report folder: report.json, report.csv, report.html and (for confirmed actions) undo.jsonl. */
+  /**
+   * Report folder: report.json, report.csv, report.html (written before any action) and, for confirmed
+   * actions, undo.jsonl (without `out` the log goes to the target folder: see `undoLogPath`).
+   */
   out?: string;
   scan?: ScanOptions;
   settings?: Partial<DedupSettings>;
@@ -67,6 +70,8 @@ export interface DedupJobResult {
   report: DedupReport;
   scanErrors: ScanError[];
   outcomes: ActionOutcome[];
+  /** The undo log of a move/hardlink/delete run (see `undoLogPath`; written only when confirmed). */
+  undoLog?: string;
   stats: {
     files: number;
     exactGroups: number;
@@ -80,6 +85,8 @@ export interface DedupJobResult {
     duplicates: number;
     skipped: number;
     reclaimableBytes: number;
+    /** Steps skipped because a file changed since the scan, is a link or is outside the root. */
+    skippedCopies: number;
     elapsedMs: number;
   } & DetectStats;
 }

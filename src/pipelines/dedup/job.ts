@@ -60,10 +60,18 @@ export function dedupJob(spec: DedupJobSpec, deps: DedupJobDeps): Observable<Ded
     const result$ = found$.pipe(
       reportStage(ctx),
       actStage(ctx),
-      map(({ report, runId, outcomes }): DedupJobResult => {
+      map(({ report, runId, outcomes, undoLog }): DedupJobResult => {
         ctx.stats.elapsedMs = performance.now() - ctx.t0;
         ctx.log.info({ ...ctx.stats, runId }, 'dedup job done');
-        return { runId, interrupted: false, report, scanErrors: ctx.scanErrors, outcomes, stats: ctx.stats };
+        return {
+          runId,
+          interrupted: false,
+          report,
+          scanErrors: ctx.scanErrors,
+          outcomes,
+          undoLog,
+          stats: ctx.stats,
+        };
       }),
       catchError((err: unknown) =>
         err instanceof JobStopped ? of(interrupted(ctx, err.stage)) : throwError(() => err),

@@ -11,6 +11,8 @@ export interface KeeperCandidate {
   height: number;
   size: number;
   mtimeMs: number;
+  /** Reached through a symbolic link: such a member is kept only when no regular file is in the group. */
+  isSymlink?: boolean;
 }
 
 export const DEFAULT_KEEPER_ORDER: readonly KeeperCriterion[] = ['resolution', 'size', 'oldest'];
@@ -31,12 +33,16 @@ function compareBy(c: KeeperCriterion, a: KeeperCandidate, b: KeeperCandidate): 
   }
 }
 
-/** Orders members best-first by the keeper criteria (then by path). */
+/**
+ * Orders members best-first: regular files before members reached through a link (a link must never be
+ * kept while the real file is trashed), then by the keeper criteria, then by path.
+ */
 export function rankMembers<T extends KeeperCandidate>(
   members: readonly T[],
   order: readonly KeeperCriterion[] = DEFAULT_KEEPER_ORDER,
 ): T[] {
   return [...members].sort((a, b) => {
+    if (!a.isSymlink !== !b.isSymlink) return a.isSymlink ? 1 : -1;
     for (const c of order) {
       const d = compareBy(c, a, b);
       if (d !== 0) return d;

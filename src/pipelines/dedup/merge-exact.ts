@@ -24,6 +24,7 @@ export function mergeExactIntoGroups(
     width: f.width,
     height: f.height,
     format: f.format,
+    isSymlink: e.isSymlink,
   });
   const byPath = new Map(features.map((f) => [f.path, f]));
   const used = new Set<string>();

@@ -98,6 +98,7 @@ async function runOneJob(
           ...(job.exclude ?? []),
           ...selfExcludes(path.resolve(job.root), [job.out, settings.actions.targetDir]),
         ],
+        followSymlinks: job.scan?.followSymlinks,
       },
       onProgress,
       signal: options.signal,

@@ -6,6 +6,7 @@ import { promises as fs, type Dirent, type Stats } from 'node:fs';
 import path from 'node:path';
 import picomatch from 'picomatch';
 import type { ScanError, ScanRecord } from '../../kernels/features/types';
+import { isInside } from './containment';
 
 /**
  * Extensions sharp's prebuilt libvips decodes. Not listed: bmp (libvips needs ImageMagick for it) and
@@ -34,7 +35,11 @@ export interface ScanOptions {
   exclude?: string[];
   /** Lower-case extensions without the dot; default {@link DEFAULT_IMAGE_EXTENSIONS}. */
   extensions?: readonly string[];
-  /** Follow symbolic links (loops are detected by device+inode and not re-entered). Default true. */
+  /**
+   * Follow symbolic links (default false: links are skipped). Followed links must resolve inside the
+   * real path of the root (else an `EOUTSIDE` error record); loops are detected by device+inode and not
+   * re-entered. Files found through a link are marked `isSymlink` and never acted on.
+   */
   followSymlinks?: boolean;
 }
 
@@ -53,14 +58,24 @@ function errorRecord(root: string, abs: string, err: unknown): ScanError {
   };
 }
 
+function loopRecord(root: string, abs: string): ScanError {
+  return {
+    kind: 'error',
+    path: abs,
+    relPath: toPosix(path.relative(root, abs)),
+    code: 'ELOOP',
+    message: `${abs}: symbolic link to an already visited directory, not followed`,
+  };
+}
+
 /**
  * Walks `root` depth-first in name order and yields image files as `{ kind: 'file', path, relPath, size,
- * mtimeMs }`. Unreadable directories/files and symlink loops yield `{ kind: 'error', ... }`; it never throws
+ * mtimeMs, ino, isSymlink }`; symbolic links are skipped unless `followSymlinks`. Unreadable directories/files and symlink loops yield `{ kind: 'error', ... }`; it never throws
  * for file-system problems below the root (nor for an unreadable root: that is one error record too).
  */
 export async function* scanImages(rootDir: string, options: ScanOptions = {}): AsyncGenerator<ScanRecord> {
   const root = path.resolve(rootDir);
-  const follow = options.followSymlinks ?? true;
+  const follow = options.followSymlinks ?? false;
   const exts = new Set(
     (options.extensions ?? DEFAULT_IMAGE_EXTENSIONS).map((e) => e.toLowerCase().replace(/^\./, '')),
   );
@@ -81,9 +96,23 @@ export async function* scanImages(rootDir: string, options: ScanOptions = {}): A
     return;
   }
   visited.add(`${rootStat.dev}:${rootStat.ino}`);
-  const stack: string[] = [root];
-  while (stack.length > 0) {
-    const dir = stack.pop()!;
+  const realRoot = follow ? await fs.realpath(root) : root;
+  /** Folders still to walk, and whether each was reached through a link. */
+  type Pending = { dir: string; viaLink: boolean; key?: string };
+  const stack: Pending[] = [{ dir: root, viaLink: false }];
+  // Folders reached through links are walked after every folder reachable without one, so a folder
+  // linked from a name sorting first is still found under its own path (and its files can be acted on).
+  const viaLinks: Pending[] = [];
+  while (stack.length > 0 || viaLinks.length > 0) {
+    if (stack.length === 0) stack.push(...viaLinks.splice(0).reverse());
+    const { dir, viaLink, key: dirKey } = stack.pop()!;
+    if (dirKey !== undefined) {
+      if (visited.has(dirKey)) {
+        yield loopRecord(root, dir);
+        continue;
+      }
+      visited.add(dirKey);
+    }
     let entries: Dirent[];
     try {
       entries = await fs.readdir(dir, { withFileTypes: true });
@@ -92,7 +121,7 @@ export async function* scanImages(rootDir: string, options: ScanOptions = {}): A
       continue;
     }
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    const subdirs: string[] = [];
+    const subdirs: Pending[] = [];
     const rels = entries.map((entry) => toPosix(path.relative(root, path.join(dir, entry.name))));
     // Whether the walk below stats entry i (same conditions, checked ahead of it).
     const wantsStat = (i: number): boolean => {
@@ -137,6 +166,18 @@ export async function* scanImages(rootDir: string, options: ScanOptions = {}): A
         }
         isDir = stat.isDirectory();
         isFile = stat.isFile();
+        // Text inside the root is not enough: the link's real target must be inside the real root.
+        const real = await fs.realpath(abs).catch(() => abs);
+        if (!isInside(realRoot, real)) {
+          yield {
+            kind: 'error',
+            path: abs,
+            relPath: rel,
+            code: 'EOUTSIDE',
+            message: `${abs}: symbolic link to ${real}, outside the root ${realRoot}; not followed`,
+          };
+          continue;
+        }
       }
       if (isDir) {
         if (dirExcluded(rel)) continue;
@@ -148,19 +189,14 @@ export async function* scanImages(rootDir: string, options: ScanOptions = {}): A
         }
         const key = `${stat.dev}:${stat.ino}`;
         if (visited.has(key)) {
-          if (entry.isSymbolicLink()) {
-            yield {
-              kind: 'error',
-              path: abs,
-              relPath: rel,
-              code: 'ELOOP',
-              message: `${abs}: symbolic link to an already visited directory, not followed`,
-            };
-          }
+          if (entry.isSymbolicLink()) yield loopRecord(root, abs);
           continue;
         }
-        visited.add(key);
-        subdirs.push(abs);
+        if (entry.isSymbolicLink()) viaLinks.push({ dir: abs, viaLink: true, key });
+        else {
+          visited.add(key);
+          subdirs.push({ dir: abs, viaLink });
+        }
         continue;
       }
       if (!isFile) continue;
@@ -172,7 +208,15 @@ export async function* scanImages(rootDir: string, options: ScanOptions = {}): A
         yield errorRecord(root, abs, err);
         continue;
       }
-      yield { kind: 'file', path: abs, relPath: rel, size: stat.size, mtimeMs: stat.mtimeMs };
+      yield {
+        kind: 'file',
+        path: abs,
+        relPath: rel,
+        size: stat.size,
+        mtimeMs: stat.mtimeMs,
+        ino: stat.ino,
+        isSymlink: viaLink || entry.isSymbolicLink(),
+      };
     }
     // Push in reverse so subdirectories are visited in name order.
     for (let i = subdirs.length - 1; i >= 0; i--) stack.push(subdirs[i]);

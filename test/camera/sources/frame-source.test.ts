@@ -182,8 +182,9 @@ describe('readFrames', () => {
     const size = statSync(vtest()).size;
     let connections = 0;
     const srv = await serve((req, res) => {
-      // Requests 1-4 (probe + decode, twice) stall after some frames; later ones are refused.
-      if (++connections > 4) return req.socket.destroy();
+      // Requests 1-3 (probe + decode, then a reconnect's decode: no second probe, the size is known) stall
+      // after some frames; later ones are refused.
+      if (++connections > 3) return req.socket.destroy();
       res.writeHead(200, { 'content-type': 'video/x-msvideo', 'content-length': size });
       // Send the first ~40 frames' worth, then go silent without closing.
       const stream = createReadStream(vtest(), { start: 0, end: 600_000 });
@@ -208,7 +209,7 @@ describe('readFrames', () => {
       expect(states).toContain('stalled');
       expect(states.filter((s) => s === 'live').length).toBe(2); // live again after reconnecting
       expect(states.at(-1)).toBe('failed');
-      expect(connections).toBeGreaterThanOrEqual(5);
+      expect(connections).toBeGreaterThanOrEqual(4);
     } finally {
       await srv.close();
     }

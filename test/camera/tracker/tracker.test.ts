@@ -1,5 +1,11 @@
 import type { Box, Detection } from '../../../src/kernels/frame';
-import { createTracker, type TrackEvent } from '../../../src/pipelines/camera/tracker';
+import { channelSchema } from '../../../src/config/schema/channel';
+import {
+  createTracker,
+  TRACKER_DEFAULTS,
+  trackerOptions,
+  type TrackEvent,
+} from '../../../src/pipelines/camera/tracker';
 
 const face = (x: number, y: number, size = 50, score = 0.9): Detection => ({
   box: [x, y, x + size, y + size] as Box,
@@ -40,8 +46,8 @@ describe('createTracker', () => {
     expect(u2.tracks[0]).toMatchObject({ state: 'confirmed', hits: 3 });
   });
 
-  it('ends a tentative track on its first miss', () => {
-    const tracker = createTracker({ minHits: 3 });
+  it('ends a tentative track on its first miss with maxTentativeMissed 0', () => {
+    const tracker = createTracker({ minHits: 3, maxTentativeMissed: 0 });
     tracker.update([face(10, 10)], 0, 0);
     const u = tracker.update([], 1, 40);
     expect(kinds(u.events)).toEqual(['ended:1']);
@@ -164,5 +170,84 @@ describe('createTracker', () => {
     const tracker = createTracker();
     tracker.update([], 5, 0);
     expect(() => tracker.update([], 5, 1)).toThrow(/seq 5/);
+  });
+
+  it('by default keeps a tentative track through two missed frames, and ends it on the third', () => {
+    const tracker = createTracker();
+    tracker.update([face(10, 10)], 0, 0);
+    tracker.update([face(12, 10)], 1, 40);
+    expect(tracker.update([], 2, 80).events).toEqual([]);
+    expect(tracker.update([], 3, 120).events).toEqual([]);
+    const back = tracker.update([face(18, 10)], 4, 160);
+    expect(back.trackIds).toEqual([1]);
+    expect(kinds(back.events)).toEqual(['confirmed:1']);
+
+    const other = createTracker();
+    other.update([face(10, 10)], 0, 0);
+    other.update([], 1, 40);
+    other.update([], 2, 80);
+    expect(kinds(other.update([], 3, 120).events)).toEqual(['ended:1']);
+  });
+
+  it('continues a confirmed track with a low-score detection (second pass), which alone starts no track', () => {
+    const tracker = createTracker({ minHits: 1 });
+    tracker.update([face(100, 100)], 0, 0);
+    // The face half turns away and scores 0.35: under trackScore (0.5), still the same face.
+    const u = tracker.update([face(103, 100, 50, 0.35), face(400, 300, 50, 0.35)], 1, 40);
+    expect(u.trackIds).toEqual([1, -1]);
+    expect(u.events).toEqual([]);
+    expect(u.tracks.map((t) => t.id)).toEqual([1]);
+
+    const onePass = createTracker({ minHits: 1, trackScore: 0 });
+    onePass.update([face(100, 100)], 0, 0);
+    expect(onePass.update([face(103, 100, 50, 0.35), face(400, 300, 50, 0.35)], 1, 40).trackIds).toEqual([
+      1, 2,
+    ]);
+  });
+
+  it('lets a low-score detection continue only a track that overlaps it well (lowScoreIouThreshold)', () => {
+    const tracker = createTracker({ minHits: 1 });
+    tracker.update([face(100, 100)], 0, 0);
+    // IoU with the track about 0.4: enough for a confident detection (0.3), not for a low-score one (0.5).
+    expect(tracker.update([face(120, 100, 50, 0.35)], 1, 40).trackIds).toEqual([-1]);
+  });
+
+  it('re-acquires a lost track after an occlusion by the distance to its predicted centre', () => {
+    const run = (reacquireDistance: number) => {
+      const tracker = createTracker({ minHits: 1, reacquireDistance });
+      for (let seq = 0; seq < 10; seq++) tracker.update([face(100 + seq * 6, 100)], seq, seq * 40);
+      // 20 frames behind an occluder, during which the face slowed down: it comes out 40 px behind the
+      // prediction (IoU about 0.1, under iouThreshold), but within one face height of it.
+      for (let seq = 10; seq < 30; seq++) tracker.update([], seq, seq * 40);
+      return tracker.update([face(100 + 30 * 6 - 40, 104)], 30, 1200);
+    };
+    const on = run(1);
+    expect(on.trackIds).toEqual([1]);
+    expect(kinds(on.events)).toEqual(['recovered:1']);
+    const off = run(0);
+    expect(off.trackIds).toEqual([2]);
+  });
+
+  it('does not re-acquire with a face of a very different size', () => {
+    const tracker = createTracker({ minHits: 1 });
+    tracker.update([face(100, 100)], 0, 0);
+    tracker.update([], 1, 40);
+    tracker.update([], 2, 80);
+    expect(tracker.update([face(130, 100, 120)], 3, 120).trackIds).toEqual([2]);
+  });
+
+  it('keeps a lost track for maxAge frames by default (50) and the channel config has the same defaults', () => {
+    const tracker = createTracker({ minHits: 1 });
+    tracker.update([face(0, 0)], 0, 0);
+    expect(tracker.update([], 50, 2000).tracks.map((t) => t.state)).toEqual(['lost']);
+    expect(kinds(tracker.update([], 51, 2040).events)).toEqual(['ended:1']);
+    const config = channelSchema.parse({ id: 'c', source: 'x.mp4' });
+    expect(trackerOptions(config.tracker)).toEqual(TRACKER_DEFAULTS);
+  });
+
+  it('refuses bad options with the name of the setting', () => {
+    expect(() => createTracker({ trackScore: 2 })).toThrow(/trackScore/);
+    expect(() => createTracker({ maxTentativeMissed: -1 })).toThrow(/maxTentativeMissed/);
+    expect(() => createTracker({ reacquireDistance: -1 })).toThrow(/reacquireDistance/);
   });
 });

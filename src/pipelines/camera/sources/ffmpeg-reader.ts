@@ -2,10 +2,11 @@ import { existsSync } from 'node:fs';
 import { spawn, execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { Readable } from 'node:stream';
-import { scrubSecrets } from '../../../util/redact';
+import { scrubUrlMessage, urlSecrets } from '../../../util/redact';
 import { planLetterbox } from '../../../kernels/detectors/letterbox';
 import type { InputLayout } from '../../../kernels/frame';
 import { PipeFrames } from './pipe-frames';
+import { checkReachable } from './reachable';
 import { SourceError, type RawFrame, type RawFrameReader, type SourceInfo } from './raw-reader';
 import type { SourceSpec } from './source-uri';
 import type { WantsPixels } from './wants-pixels';
@@ -43,7 +44,23 @@ export interface FfmpegReaderOptions {
    * Default: every due full frame is kept.
    */
   wantsPixels?: WantsPixels;
+  /**
+   * The source's geometry from an earlier connection (a reconnect): no separate probe connection is made;
+   * the size the new stream's header tells is checked against it before the reader is handed over (a
+   * different size fails with a retryable {@link SourceError}, after which the caller probes afresh).
+   */
+  knownInfo?: SourceInfo;
 }
+
+/**
+ * How long FFmpeg analyses a network stream before it starts (microseconds, its -analyzeduration). The
+ * default of 5 s delays every (re)connect; an RTSP or HTTP stream's header usually tells the size at once,
+ * and FFmpeg still reads on until it knows the codec parameters.
+ */
+const STREAM_ANALYZE_US = '200000';
+
+/** How long the reachability check before a network stream's decoder may take at most. */
+const REACHABLE_TIMEOUT_MS = 2000;
 
 /**
  * FFmpeg filters that letterbox a `width` x `height` frame exactly as {@link planLetterbox} plans it (same
@@ -70,19 +87,13 @@ export function letterboxFilter(width: number, height: number, layout: InputLayo
   return filters.join(',');
 }
 
-function secretsOf(uri: string): string[] {
-  const m = /^[a-z][a-z0-9+.-]*:\/\/([^@/]*)@/i.exec(uri);
-  if (!m) return [];
-  const [user, pass] = m[1].split(':');
-  return [m[1], pass ?? '', decodeURIComponent(pass ?? ''), user ?? ''].filter((s) => s.length >= 3);
-}
-
 function networkArgs(spec: SourceSpec, timeoutMs: number): string[] {
   if (spec.kind === 'device') return ['-f', 'v4l2'];
   if (spec.kind !== 'stream') return [];
   const us = String(timeoutMs * 1000);
-  if (/^rtsps?:/i.test(spec.uri)) return ['-rtsp_transport', 'tcp', '-timeout', us];
-  return ['-rw_timeout', us];
+  const analyze = ['-analyzeduration', STREAM_ANALYZE_US];
+  if (/^rtsps?:/i.test(spec.uri)) return [...analyze, '-rtsp_transport', 'tcp', '-timeout', us];
+  return [...analyze, '-rw_timeout', us];
 }
 
 function classify(stderr: string): boolean {
@@ -97,6 +108,42 @@ function parseRate(rate: string | undefined): number | undefined {
   const [n, d] = rate.split('/').map(Number);
   const fps = d ? n / d : n;
   return Number.isFinite(fps) && fps > 0 && fps < 1000 ? fps : undefined;
+}
+
+/** A reconnected stream no longer matches the `knownInfo` it was opened with: probe it afresh. */
+export class SourceChangedError extends SourceError {
+  constructor(message: string) {
+    super(message, false);
+    this.name = 'SourceChangedError';
+  }
+}
+
+/** Keeps FFmpeg's error lines (tagged `[error]`, `[fatal]`, `[panic]` under `-loglevel level+...`), untagged. */
+function errorLines(text: string): string {
+  return text
+    .split('\n')
+    .filter((line) => /\[(error|fatal|panic)\] /.test(line))
+    .map((line) => line.replace(/\[(error|fatal|panic)\] /, '') + '\n')
+    .join('');
+}
+
+/** Finds the size of the first video stream in FFmpeg's input description (`Stream #0:0: Video: ..., WxH`). */
+class StreamHeader {
+  private text = '';
+  private done = false;
+  private resolve: (size: { width: number; height: number }) => void = () => undefined;
+  readonly size = new Promise<{ width: number; height: number }>((r) => (this.resolve = r));
+
+  push(chunk: string): void {
+    // Only the first lines matter (the input's description comes before any output's).
+    if (this.done || this.text.length > 65_536) return;
+    this.text += chunk;
+    const m = /Stream #0:\d+[^\n]*?: Video: [^\n]*?\b(\d{2,5})x(\d{2,5})\b/.exec(this.text);
+    if (m) {
+      this.done = true;
+      this.resolve({ width: Number(m[1]), height: Number(m[2]) });
+    }
+  }
 }
 
 /** Reads width, height and rate with ffprobe (a child process: never blocks the event loop). */
@@ -132,9 +179,9 @@ export async function probe(spec: SourceSpec, timeoutMs = 10_000): Promise<Sourc
   } catch (err) {
     if (err instanceof SourceError) throw err;
     const e = err as { stderr?: string; killed?: boolean; message: string };
-    const detail = scrubSecrets(
+    const detail = scrubUrlMessage(
       (e.stderr || e.message).trim().split('\n').slice(-2).join(' '),
-      secretsOf(spec.uri),
+      urlSecrets(spec.uri),
     );
     if (e.killed) throw new SourceError(`${spec.display}: timed out opening the source`, false);
     throw new SourceError(`${spec.display}: cannot open: ${detail}`, classify(detail));
@@ -153,7 +200,9 @@ export async function openFfmpegReader(
   if (spec.kind === 'file' && !existsSync(spec.uri))
     throw new SourceError(`${spec.display}: file not found`, true);
   const timeoutMs = options.timeoutMs ?? 10_000;
-  const info = await probe(spec, timeoutMs);
+  await checkReachable(spec, Math.min(timeoutMs, REACHABLE_TIMEOUT_MS));
+  const known = options.knownInfo;
+  const info = known ?? (await probe(spec, timeoutMs));
   const resize = options.resize;
   const fullEvery = resize ? options.fullEvery : 1;
   const fullBytes = info.width * info.height * 3;
@@ -191,8 +240,10 @@ export async function openFfmpegReader(
     'ffmpeg',
     [
       '-hide_banner',
+      '-nostats',
       '-loglevel',
-      'error',
+      // Without a probe the input's header (an info line) tells the size; level tags keep errors apart.
+      known ? 'level+info' : 'error',
       '-nostdin',
       ...networkArgs(spec, timeoutMs),
       ...(options.loop && spec.kind === 'file' ? ['-stream_loop', '-1'] : []),
@@ -212,13 +263,32 @@ export async function openFfmpegReader(
     { stdio: ['ignore', 'pipe', 'pipe', ...(resize && fullEvery ? (['pipe'] as const) : [])] },
   );
   let stderr = '';
+  const header = known ? new StreamHeader() : undefined;
   proc.stderr?.on('data', (d: Buffer) => {
-    stderr = (stderr + d.toString()).slice(-4096);
+    const text = d.toString();
+    header?.push(text);
+    stderr = (stderr + (header ? errorLines(text) : text)).slice(-4096);
   });
   // 'close' (all output read) gives the full stderr for error messages; 'exit' is what close() waits
   // for, since 'close' never comes while unread frames sit in the pipe.
   const exited = new Promise<number | null>((resolve) => proc.once('close', (code) => resolve(code)));
   const terminated = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+  const failure = async (code: number | null) => {
+    const detail = scrubUrlMessage(stderr.trim().split('\n').slice(-2).join(' '), urlSecrets(spec.uri));
+    return new SourceError(`${spec.display}: decoder exited with code ${code}: ${detail}`, classify(detail));
+  };
+  if (header && known) {
+    // Reconnect without a probe: hand the reader over once the header confirms the size.
+    const size = await Promise.race([header.size, exited.then(() => undefined)]);
+    if (!size || size.width !== known.width || size.height !== known.height) {
+      proc.kill('SIGKILL');
+      const code = await exited;
+      if (!size) throw await failure(code);
+      throw new SourceChangedError(
+        `${spec.display}: frame size changed from ${known.width}x${known.height} to ${size.width}x${size.height}`,
+      );
+    }
+  }
   const primary = new PipeFrames(
     proc.stdout as Readable,
     resize ? resize.width * resize.height * 3 : fullBytes,
@@ -251,8 +321,7 @@ export async function openFfmpegReader(
     }
     const code = await exited;
     if (closed || code === 0) return null;
-    const detail = scrubSecrets(stderr.trim().split('\n').slice(-2).join(' '), secretsOf(spec.uri));
-    throw new SourceError(`${spec.display}: decoder exited with code ${code}: ${detail}`, classify(detail));
+    throw await failure(code);
   }
 
   async function close(): Promise<void> {

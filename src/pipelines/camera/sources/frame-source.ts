@@ -1,11 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Frame, InputLayout } from '../../../kernels/frame';
-import { openFfmpegReader, type FfmpegReaderOptions } from './ffmpeg-reader';
+import { openFfmpegReader, SourceChangedError, type FfmpegReaderOptions } from './ffmpeg-reader';
 import { openImageFolderReader } from './image-folder-reader';
 import { SourceError, type RawFrame, type RawFrameReader, type SourceInfo } from './raw-reader';
 import { parseSource, type SourceSpec } from './source-uri';
 import type { WantsPixels } from './wants-pixels';
 import { backoffMs } from '../../../util/backoff';
+import { UnreachableError } from './reachable';
 
 /** Lifecycle of a channel's source, logged and stored as channel status events. */
 export type ChannelState = 'connecting' | 'live' | 'stalled' | 'reconnecting' | 'ended' | 'failed';
@@ -61,6 +62,13 @@ export function openReader(spec: SourceSpec, options: FfmpegReaderOptions = {}):
 
 class StallError extends Error {}
 
+/**
+ * Reconnect backoff defaults: the first retry after a quarter second, doubling up to one second. While a
+ * network stream's server is away each attempt is a TCP check only (sources/reachable.ts), repeated every
+ * `baseMs`, so the stream is live again soon after it returns.
+ */
+export const RECONNECT_DEFAULTS = { baseMs: 250, maxMs: 1000 } as const;
+
 async function readWithWatchdog(reader: RawFrameReader, ms: number): Promise<RawFrame | null> {
   let timer: NodeJS.Timeout | undefined;
   const stall = new Promise<never>((_, reject) => {
@@ -84,17 +92,32 @@ async function readWithWatchdog(reader: RawFrameReader, ms: number): Promise<Raw
 export async function* readFrames(options: FrameSourceOptions): AsyncGenerator<Frame> {
   const spec = parseSource(options.source);
   const stallMs = options.stallTimeoutMs ?? 10_000;
-  const { baseMs = 500, maxMs = 30_000, maxAttempts = Infinity } = options.reconnect ?? {};
+  const {
+    baseMs = RECONNECT_DEFAULTS.baseMs,
+    maxMs = RECONNECT_DEFAULTS.maxMs,
+    maxAttempts = Infinity,
+  } = options.reconnect ?? {};
   const live = spec.kind === 'stream' || spec.kind === 'device';
-  const status = (state: ChannelState, detail?: string, info?: SourceInfo) =>
+  let lastStatus = '';
+  const status = (state: ChannelState, detail?: string, info?: SourceInfo) => {
+    // Retries of an absent stream repeat the same event every second or so: report it once.
+    const key = `${state}\n${detail ?? ''}`;
+    if (key === lastStatus && !info) return;
+    lastStatus = key;
     options.onStatus?.({ channel: options.channel, state, at: Date.now(), detail, info });
+  };
+  // A stream's geometry from its last connection: reconnects skip the probe (see FfmpegReaderOptions).
+  let known: SourceInfo | undefined;
 
   let seq = 0;
   let attempt = 0;
-  const retryPause = () =>
-    sleep(backoffMs(++attempt, { baseMs, maxMs }), undefined, { signal: options.signal }).catch(
-      () => undefined,
-    );
+  // While a stream's server does not even accept a connection, the check is all an attempt costs: poll at
+  // the base interval, so the stream is picked up soon after it returns. Other failures back off.
+  const retryPause = (err?: unknown) => {
+    attempt++;
+    const ms = err instanceof UnreachableError ? baseMs : backoffMs(attempt, { baseMs, maxMs });
+    return sleep(ms, undefined, { signal: options.signal }).catch(() => undefined);
+  };
   let clockStart = 0;
   let clockFrames = 0;
   status('connecting', spec.display);
@@ -109,12 +132,14 @@ export async function* readFrames(options: FrameSourceOptions): AsyncGenerator<F
           loop: options.loop,
           fullEvery: options.fullEvery,
           wantsPixels: options.wantsPixels,
+          knownInfo: spec.kind === 'stream' ? known : undefined,
         });
       } catch (err) {
+        if (err instanceof SourceChangedError) known = undefined;
         const permanent = err instanceof SourceError ? err.permanent : false;
         if (permanent || attempt >= maxAttempts) throw err;
         status('reconnecting', (err as Error).message);
-        await retryPause();
+        await retryPause(err);
         continue;
       }
       // Files and image sequences play at their own rate unless told otherwise; a live source paces itself.
@@ -138,6 +163,7 @@ export async function* readFrames(options: FrameSourceOptions): AsyncGenerator<F
           if (!wentLive) {
             wentLive = true;
             attempt = 0;
+            known = reader.info;
             status('live', undefined, reader.info);
           }
           if (fps) {

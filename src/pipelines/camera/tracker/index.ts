@@ -8,6 +8,8 @@ export {
   type TrackEventType,
   type TrackUpdate,
   type TrackedDetection,
+  TRACKER_DEFAULTS,
 } from './tracker';
+export { trackerOptions } from './options';
 export { hungarian } from './hungarian';
 export { BoxKalman } from './kalman';

@@ -36,7 +36,8 @@ export interface Track {
 }
 
 /** started: new track; confirmed: reached minHits; lost: confirmed track missed a frame; recovered: lost
- * track matched again; ended: gone for good (missed past maxAge, tentative missed, or finish()). */
+ * track matched again; ended: gone for good (missed past maxAge, tentative missed past maxTentativeMissed,
+ * or finish()). */
 export type TrackEventType = 'started' | 'confirmed' | 'lost' | 'recovered' | 'ended';
 
 export interface TrackEvent {
@@ -54,7 +55,10 @@ export interface TrackUpdate {
   tracks: Track[];
   /** Lifecycle events of this update, in order. */
   events: TrackEvent[];
-  /** For every input detection (same index), the id of the track it went to. */
+  /**
+   * For every input detection (same index), the id of the track it went to; -1 for a low-score detection
+   * (under `trackScore`) that no existing track took: such detections never start a track.
+   */
   trackIds: number[];
 }
 
@@ -63,17 +67,51 @@ export interface TrackerOptions {
   iouThreshold?: number;
   /** Matches needed before a track is confirmed (default 3; 1 confirms at once). */
   minHits?: number;
-  /** Frames a confirmed track may stay unmatched (lost) before it ends (default 30). */
+  /**
+   * Frames a confirmed track may stay unmatched (lost, its box predicted) before it ends (default 50, two
+   * seconds at 25 FPS: long enough to outlast a face passing behind another).
+   */
   maxAge?: number;
-  /** Frames a tentative track may stay unmatched before it ends (default 0: ends on its first miss). */
+  /**
+   * Frames a tentative track may stay unmatched before it ends (default 2: one missed detection does not
+   * split a new face into two tracks).
+   */
   maxTentativeMissed?: number;
-  /** Predict boxes with a constant-velocity Kalman filter (default false: match against the last box). */
+  /** Predict boxes with a constant-velocity Kalman filter (default true; false: match against the last box). */
   useKalman?: boolean;
+  /**
+   * Detections scoring at least this are matched first and may start tracks; lower ones (down to the
+   * detector's own threshold) only continue confirmed tracks, in a second pass (ByteTrack's idea: a face
+   * half hidden or blurred scores low but is still the same face). Default 0.5; 0 puts every detection in
+   * the first pass.
+   */
+  trackScore?: number;
+  /** Minimum IoU of the second (low-score) pass (default 0.5: stricter, as low scores are less sure). */
+  lowScoreIouThreshold?: number;
+  /**
+   * After the IoU passes, a confirmed or lost track still unmatched takes a remaining confident detection
+   * whose centre lies within this many box heights of the track's predicted centre and whose size is
+   * within 1.5x of the track's (default 1; 0 turns it off). Re-acquires a face after an occlusion, when the
+   * prediction drifted too far for any overlap.
+   */
+  reacquireDistance?: number;
   /** First track id (default 1). */
   firstId?: number;
 }
 
-/** A per-channel SORT-style tracker; pure and synchronous. */
+/** The defaults of {@link TrackerOptions} (the channel config's `tracker` defaults are the same). */
+export const TRACKER_DEFAULTS = {
+  iouThreshold: 0.3,
+  minHits: 3,
+  maxAge: 50,
+  maxTentativeMissed: 2,
+  useKalman: true,
+  trackScore: 0.5,
+  lowScoreIouThreshold: 0.5,
+  reacquireDistance: 1,
+} as const satisfies Required<Omit<TrackerOptions, 'firstId'>>;
+
+/** A per-channel SORT/ByteTrack-style tracker; pure and synchronous. */
 export interface Tracker {
   /** Feeds the detections of one frame. `seq` must increase; gaps count as frames passed. */
   update(detections: readonly Detection[], seq: number, timestamp: number): TrackUpdate;
@@ -121,21 +159,58 @@ function snapshot(t: TrackRecord): Track {
   return track;
 }
 
+/** Cost of a pair that may not match: more than any allowed pair, so allowed matches are maximised first. */
+const FORBIDDEN = 1e6;
+
 /**
- * Creates a SORT-style IoU tracker: each frame, live tracks are predicted (Kalman, or their last box),
- * matched to detections by minimum total (1 - IoU) with the Hungarian algorithm, pairs below
- * `iouThreshold` rejected; unmatched detections start tentative tracks.
+ * Assigns `tracks` to `dets` (indices into the frame's detections) at minimum total `cost`; a cost of
+ * `FORBIDDEN` or more never matches. Returns [track index, detection index] pairs.
+ */
+function associate(
+  tracks: readonly number[],
+  dets: readonly number[],
+  cost: (track: number, det: number) => number,
+): Array<[number, number]> {
+  if (tracks.length === 0 || dets.length === 0) return [];
+  const matrix = tracks.map((t) => dets.map((d) => cost(t, d)));
+  const pairs: Array<[number, number]> = [];
+  hungarian(matrix).forEach((col, row) => {
+    if (col >= 0 && matrix[row][col] < FORBIDDEN) pairs.push([tracks[row], dets[col]]);
+  });
+  return pairs;
+}
+
+function center(b: Box): [number, number] {
+  return [(b[0] + b[2]) / 2, (b[1] + b[3]) / 2];
+}
+
+function checkUnit(name: string, v: number): void {
+  if (!(v >= 0 && v <= 1)) throw new Error(`tracker: ${name} must be in [0, 1]`);
+}
+
+function checkCount(name: string, v: number, min: number): void {
+  if (!(Number.isInteger(v) && v >= min)) throw new Error(`tracker: ${name} must be an integer >= ${min}`);
+}
+
+/**
+ * Creates the tracker. Each frame, live tracks are predicted (Kalman, or their last box) and matched to the
+ * detections in passes, each a minimum-cost assignment (Hungarian algorithm):
+ * 1. confirmed and lost tracks with confident detections (score >= `trackScore`) by IoU;
+ * 2. confirmed tracks still unmatched with low-score detections by IoU (`lowScoreIouThreshold`);
+ * 3. tentative tracks with the confident detections left, by IoU;
+ * 4. confirmed and lost tracks still unmatched with the confident detections left, by the distance of the
+ *    centres relative to the track's size (`reacquireDistance`);
+ * confident detections still left start tentative tracks; low-score ones are dropped (trackId -1).
  */
 export function createTracker(options: TrackerOptions = {}): Tracker {
-  const iouThreshold = options.iouThreshold ?? 0.3;
-  const minHits = options.minHits ?? 3;
-  const maxAge = options.maxAge ?? 30;
-  const maxTentativeMissed = options.maxTentativeMissed ?? 0;
-  const useKalman = options.useKalman ?? false;
-  if (!(iouThreshold >= 0 && iouThreshold <= 1)) throw new Error('tracker: iouThreshold must be in [0, 1]');
-  if (!(Number.isInteger(minHits) && minHits >= 1))
-    throw new Error('tracker: minHits must be an integer >= 1');
-  if (!(Number.isInteger(maxAge) && maxAge >= 0)) throw new Error('tracker: maxAge must be an integer >= 0');
+  const o = { ...TRACKER_DEFAULTS, ...definedOnly(options) };
+  checkUnit('iouThreshold', o.iouThreshold);
+  checkUnit('trackScore', o.trackScore);
+  checkUnit('lowScoreIouThreshold', o.lowScoreIouThreshold);
+  checkCount('minHits', o.minHits, 1);
+  checkCount('maxAge', o.maxAge, 0);
+  checkCount('maxTentativeMissed', o.maxTentativeMissed, 0);
+  if (!(o.reacquireDistance >= 0)) throw new Error('tracker: reacquireDistance must be >= 0');
   let nextId = options.firstId ?? 1;
   let live: TrackRecord[] = [];
   let lastSeq: number | undefined;
@@ -151,22 +226,62 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
       events.push({ type, track: snapshot(t), seq, timestamp });
 
     const predicted = live.map((t) => (t.kalman ? t.kalman.predict(dt) : t.box));
-    const cost = live.map((_, ti) =>
-      detections.map((d) => {
-        const overlap = iou(predicted[ti], d.box);
-        // Pairs under the threshold cost more than any valid pair so valid matches are maximised first.
-        return overlap >= iouThreshold && overlap > 0 ? 1 - overlap : 1e6;
-      }),
-    );
-    const assignment = hungarian(cost);
     const trackIds = new Array<number>(detections.length).fill(-1);
-    const survivors: TrackRecord[] = [];
+    const matchedTrack = new Array<number>(live.length).fill(-1);
+    const take = (pairs: Array<[number, number]>) => {
+      for (const [ti, di] of pairs) {
+        matchedTrack[ti] = di;
+        trackIds[di] = live[ti].id;
+      }
+    };
+    const free = (pred: (di: number) => boolean) =>
+      detections.map((_, di) => di).filter((di) => trackIds[di] < 0 && pred(di));
+    const unmatched = (pred: (t: TrackRecord) => boolean) =>
+      live.map((_, ti) => ti).filter((ti) => matchedTrack[ti] < 0 && pred(live[ti]));
+    const byIou = (threshold: number) => (ti: number, di: number) => {
+      const overlap = iou(predicted[ti], detections[di].box);
+      return overlap >= threshold && overlap > 0 ? 1 - overlap : FORBIDDEN;
+    };
+    const confident = (di: number) => detections[di].score >= o.trackScore;
+    const established = (t: TrackRecord) => t.state === 'confirmed' || t.state === 'lost';
 
+    take(associate(unmatched(established), free(confident), byIou(o.iouThreshold)));
+    take(
+      associate(
+        unmatched((t) => t.state === 'confirmed'),
+        free((di) => !confident(di)),
+        byIou(o.lowScoreIouThreshold),
+      ),
+    );
+    take(
+      associate(
+        unmatched((t) => t.state === 'tentative'),
+        free(confident),
+        byIou(o.iouThreshold),
+      ),
+    );
+    if (o.reacquireDistance > 0) {
+      take(associate(unmatched(established), free(confident), reacquireCost));
+    }
+
+    function reacquireCost(ti: number, di: number): number {
+      const p = predicted[ti];
+      const d = detections[di].box;
+      const size = Math.max(1, p[3] - p[1]);
+      const ratio = (d[3] - d[1]) / size;
+      if (!(ratio >= 1 / 1.5 && ratio <= 1.5)) return FORBIDDEN;
+      const [px, py] = center(p);
+      const [dx, dy] = center(d);
+      const distance = Math.hypot(px - dx, py - dy) / size;
+      // Added to the largest IoU cost (1) so a re-acquisition never outbids an overlap, were they mixed.
+      return distance <= o.reacquireDistance ? 1 + distance : FORBIDDEN;
+    }
+
+    const survivors: TrackRecord[] = [];
     live.forEach((t, ti) => {
-      const di = assignment[ti];
-      if (di >= 0 && cost[ti][di] < 1e6) {
+      const di = matchedTrack[ti];
+      if (di >= 0) {
         const d = detections[di];
-        trackIds[di] = t.id;
         t.box = t.kalman ? t.kalman.update(d.box) : d.box;
         t.detection = d;
         t.hits++;
@@ -174,7 +289,7 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
         t.lastSeq = seq;
         t.lastSeen = timestamp;
         if (quality(d) > quality(t.best)) t.best = { ...d, seq, timestamp };
-        if (t.state === 'tentative' && t.hits >= minHits) {
+        if (t.state === 'tentative' && t.hits >= o.minHits) {
           t.state = 'confirmed';
           emit('confirmed', t);
         } else if (t.state === 'lost') {
@@ -187,7 +302,7 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
       t.detection = undefined;
       t.box = predicted[ti];
       t.missed += dt;
-      const limit = t.state === 'tentative' ? maxTentativeMissed : maxAge;
+      const limit = t.state === 'tentative' ? o.maxTentativeMissed : o.maxAge;
       if (t.missed > limit) {
         t.state = 'ended';
         emit('ended', t);
@@ -201,7 +316,7 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
     });
 
     detections.forEach((d, di) => {
-      if (trackIds[di] >= 0) return;
+      if (trackIds[di] >= 0 || !confident(di)) return;
       const t: TrackRecord = {
         id: nextId++,
         state: 'tentative',
@@ -214,11 +329,11 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
         lastSeen: timestamp,
         hits: 1,
         missed: 0,
-        kalman: useKalman ? new BoxKalman(d.box) : undefined,
+        kalman: o.useKalman ? new BoxKalman(d.box) : undefined,
       };
       trackIds[di] = t.id;
       emit('started', t);
-      if (minHits <= 1) {
+      if (o.minHits <= 1) {
         t.state = 'confirmed';
         emit('confirmed', t);
       }
@@ -239,4 +354,9 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
   }
 
   return { update, finish, tracks: () => live.map(snapshot) };
+}
+
+/** The options that are set (an explicit `undefined` must not hide a default). */
+function definedOnly<T extends object>(options: T): Partial<T> {
+  return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

@@ -15,6 +15,8 @@ export interface MemberInfo {
   width: number;
   height: number;
   format: string;
+  /** Reached through a symbolic link (never chosen as keeper while a regular member exists). */
+  isSymlink?: boolean;
 }
 
 /** A group as produced by the grouping stage, with members resolved. */

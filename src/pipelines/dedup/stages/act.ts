@@ -6,12 +6,15 @@
 import path from 'node:path';
 import { concatMap, type OperatorFunction } from 'rxjs';
 import { applyActions, planActions, type ActionOutcome } from '../actions';
+import { undoLogPath } from '../undo-log';
 import { stage, type JobContext } from './context';
 import type { Reported } from './report';
 
 /** The reported findings with what the actions did. */
 export interface Acted extends Reported {
   outcomes: ActionOutcome[];
+  /** The undo log of a move/hardlink/delete run (written only when confirmed). */
+  undoLog?: string;
 }
 
 /** Applies (or plans, for a dry run) the job's action. */
@@ -20,24 +23,26 @@ export function actStage(ctx: JobContext): OperatorFunction<Reported, Acted> {
     ctx,
     'actions',
     concatMap(async (reported): Promise<Acted> => {
-      const { settings, root } = ctx;
-      if (settings.actions.action === 'report') return { ...reported, outcomes: [] };
+      const { root } = ctx;
+      const { action, targetDir, confirm } = ctx.settings.actions;
+      if (action === 'report') return { ...reported, outcomes: [] };
       const { report } = reported;
       const out = ctx.spec.out ? path.resolve(ctx.spec.out) : undefined;
+      const undoLog = undoLogPath({ out, targetDir, root });
       const plan = planActions(
         report.groups.map((g) => ({
           keeper: path.join(report.root, g.keeper),
           duplicates: g.members.filter((m) => !m.keeper).map((m) => path.join(report.root, m.path)),
+          kind: g.kind,
         })),
-        { action: settings.actions.action, root, targetDir: settings.actions.targetDir },
+        { action, root, targetDir, seen: reported.seen, contentHashes: reported.contentHashes },
       );
       ctx.progress.update('actions', 0, plan.length);
-      const outcomes = await applyActions(plan, {
-        confirm: settings.actions.confirm,
-        undoLog: path.join(out ?? path.resolve(root, '..'), 'undo.jsonl'),
-      });
+      // Every step re-checked, logged intent-then-act (actions.ts).
+      const outcomes = await applyActions(plan, { confirm, undoLog, root, targetDir });
       ctx.progress.finish('actions', outcomes.length, plan.length);
-      return { ...reported, outcomes };
+      ctx.stats.skippedCopies = outcomes.filter((o) => o.status === 'skipped').length;
+      return { ...reported, outcomes, undoLog };
     }),
   );
 }

@@ -74,6 +74,7 @@ export class JobContext {
     duplicates: 0,
     skipped: 0,
     reclaimableBytes: 0,
+    skippedCopies: 0,
     elapsedMs: 0,
     candidates: 0,
     verified: 0,

@@ -8,12 +8,17 @@ import { counter, gauge } from '../../../metrics/registry';
 import { finishDetection } from '../detect';
 import { mergeExactIntoGroups } from '../merge-exact';
 import { buildReport, type DedupReport } from '../report/model';
+import type { ScanEntry } from '../../../kernels/features/types';
 import { stage, type JobContext } from './context';
 import type { Planned } from './candidates';
 
 /** The job's findings. */
 export interface Grouped {
   report: DedupReport;
+  /** Every scanned file by path (what the actions re-check before touching a file). */
+  seen: ReadonlyMap<string, ScanEntry>;
+  /** Stage 0 content hashes by path. */
+  contentHashes: ReadonlyMap<string, string>;
 }
 
 const metrics = {
@@ -53,7 +58,7 @@ export function groupStage(ctx: JobContext): OperatorFunction<Planned, Grouped> 
       stats.duplicates = report.groups.reduce((n, g) => n + g.members.length - 1, 0);
       stats.skipped = report.skipped.length;
       stats.reclaimableBytes = report.groups.reduce((n, g) => n + g.reclaimableBytes, 0);
-      return { report };
+      return { report, seen: byPath, contentHashes: featured.contentHashes };
     }),
   );
 }

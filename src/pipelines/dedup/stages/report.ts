@@ -24,7 +24,8 @@ export function reportStage(ctx: JobContext): OperatorFunction<Grouped, Reported
   return stage(
     ctx,
     'report',
-    concatMap(async ({ report }): Promise<Reported> => {
+    concatMap(async (grouped): Promise<Reported> => {
+      const { report } = grouped;
       const out = ctx.spec.out ? path.resolve(ctx.spec.out) : undefined;
       if (out) {
         ctx.progress.update('report', 0, 3);
@@ -34,7 +35,7 @@ export function reportStage(ctx: JobContext): OperatorFunction<Grouped, Reported
         ctx.progress.finish('report', 3);
       }
       const db = ctx.deps.db;
-      if (!db || ctx.spec.saveResults === false) return { report };
+      if (!db || ctx.spec.saveResults === false) return grouped;
       const runId = randomUUID();
       ctx.stats.elapsedMs = performance.now() - ctx.t0;
       await saveRunResults(db, {
@@ -48,7 +49,7 @@ export function reportStage(ctx: JobContext): OperatorFunction<Grouped, Reported
         settings: ctx.settings,
         batchSize: ctx.batchSize,
       });
-      return { report, runId };
+      return { ...grouped, runId };
     }),
   );
 }
