@@ -9,7 +9,9 @@ import { Embedder } from '../src/kernels/features/embedding';
 import { hashFileContent, hashFiles, type FileHashResult } from '../src/kernels/features/file-hash';
 import { extractFeatures } from '../src/kernels/features/features';
 import { decodeImageBgr, type DecodeBgrOptions, type DecodedBgr } from '../src/kernels/image-input';
-import type { FeatureResult, FeatureSettings } from '../src/kernels/features/types';
+import type { FeatureResult, FeatureSettings, VerifySettings } from '../src/kernels/features/types';
+import { verifyBatch, type VerifyBatch } from '../src/kernels/features/verify-batch';
+import type { PairVerdict } from '../src/kernels/features/verify';
 
 // The pool already runs one worker per core: keep libvips to one thread and a small cache per worker.
 sharp.concurrency(1);
@@ -51,6 +53,17 @@ const api = {
     const result = await extractFeatures(path, settings, e ? await e : undefined);
     return transferResult(result, featureBuffers(result));
   },
+  /**
+   * Features of a batch of files, one after the other (no round trip per file: a small image decodes
+   * faster than a worker call), with every result's buffers moved to the main thread.
+   */
+  async featuresBatch(paths: string[], settings: FeatureSettings): Promise<FeatureResult[]> {
+    const e = embedderFor(settings);
+    const embedder = e ? await e : undefined;
+    const results: FeatureResult[] = [];
+    for (const path of paths) results.push(await extractFeatures(path, settings, embedder));
+    return transferResult(results, results.flatMap(featureBuffers));
+  },
   /** Streamed content hash (sha1 hex) for exact-duplicate detection. */
   async contentHash(path: string): Promise<string> {
     return hashFileContent(path);
@@ -66,6 +79,13 @@ const api = {
   async decodeFrame(path: string, options: DecodeBgrOptions): Promise<DecodedBgr> {
     const result = await decodeImageBgr(path, options);
     return result.ok ? transferResult(result, movableBuffers([result.bgr])) : result;
+  },
+  /**
+   * Verdicts of a batch of candidate pairs (see verify-batch.ts): verification runs here, the main thread
+   * only routes pairs and the feature data they need.
+   */
+  verifyPairs(batch: VerifyBatch, settings: VerifySettings): (PairVerdict | undefined)[] {
+    return verifyBatch(batch, settings);
   },
 };
 

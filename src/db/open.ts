@@ -12,6 +12,7 @@ import {
   type MigrationStatus,
 } from './migrator';
 import { PGliteDialect } from './pglite-dialect';
+import { pgliteStart } from './pglite-start';
 import { acquireProcessLock, LockHeldError, type ProcessLock } from './process-lock';
 import { databaseId } from './identity';
 import { createPostgresPool } from './postgres-pool';
@@ -114,7 +115,9 @@ async function startPGlite(dir: string, target: string): Promise<Kysely<DB>> {
     }
     // Loaded lazily: the WASM module is only needed when the embedded database is used.
     const { PGlite } = await import('@electric-sql/pglite');
-    const client = await PGlite.create({ dataDir: dir });
+    const start = await pgliteStart(PGlite, dir, isMemoryDataDir(dir));
+    const client = await PGlite.create(start.options);
+    await start.created(client);
     const release = lock;
     const db = new Kysely<DB>({ dialect: new PGliteDialect(client, () => release?.release()) });
     logger().debug({ target }, 'opened PGlite');

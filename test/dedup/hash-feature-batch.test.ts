@@ -1,7 +1,8 @@
 /**
  * The dedup job's feature batch (files whose features are requested from the hash pool at once): the
- * job's `featureBatch` when given, else the auto-configured `batches.dedupFeatures`. A stand-in pool
- * records how many `features` calls are in flight at most.
+ * job's `featureBatch` when given, else the auto-configured `batches.dedupFeatures`, spread over the
+ * pooled calls in flight (`featuresBatch`, several files per call). A stand-in pool records how many files
+ * are in flight at most.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -15,18 +16,22 @@ import { configurePools } from '../../src/pools/registry';
 
 const FILES = 40;
 
-/** A hash pool that answers `features` with a skip after a short wait, counting calls in flight. */
+/** A hash pool that answers `features` / `featuresBatch` with skips after a short wait, counting files in flight. */
 function countingPool(): { pool: WorkerPool<HashWorkerApi>; maxInFlight: () => number } {
   let inFlight = 0;
   let max = 0;
-  const run = async (method: string, args: unknown[]): Promise<FeatureResult> => {
-    if (method !== 'features') throw new Error(`unexpected ${method}`);
-    inFlight++;
+  const skipped = (file: string): FeatureResult => ({
+    ok: false,
+    skipped: { path: file, reason: 'corrupt', detail: `${file}: stand-in` },
+  });
+  const run = async (method: string, args: unknown[]): Promise<FeatureResult | FeatureResult[]> => {
+    if (method !== 'features' && method !== 'featuresBatch') throw new Error(`unexpected ${method}`);
+    const files = method === 'features' ? [args[0] as string] : (args[0] as string[]);
+    inFlight += files.length;
     max = Math.max(max, inFlight);
     await new Promise((resolve) => setTimeout(resolve, 5));
-    inFlight--;
-    const file = args[0] as string;
-    return { ok: false, skipped: { path: file, reason: 'corrupt', detail: `${file}: stand-in` } };
+    inFlight -= files.length;
+    return method === 'features' ? skipped(files[0]) : files.map(skipped);
   };
   return { pool: { size: 1, run } as unknown as WorkerPool<HashWorkerApi>, maxInFlight: () => max };
 }
@@ -43,7 +48,8 @@ test('featureBatch bounds the features requested at once', async () => {
   const { pool, maxInFlight } = countingPool();
   const result = await runDedupJob({ root, pool, featureBatch: 3 });
   expect(result.stats.skipped).toBe(FILES);
-  expect(maxInFlight()).toBe(3);
+  // 3 files over the stage's 2 calls in flight (one hash worker): one file per call.
+  expect(maxInFlight()).toBe(2);
 });
 
 test('without featureBatch, the auto-configured dedupFeatures batch applies', async () => {
@@ -53,5 +59,5 @@ test('without featureBatch, the auto-configured dedupFeatures batch applies', as
   configurePools(undefined, auto);
   const { pool, maxInFlight } = countingPool();
   await runDedupJob({ root, pool });
-  expect(maxInFlight()).toBe(16);
+  expect(maxInFlight()).toBe(16); // one worker: 2 calls in flight, 8 files each
 });

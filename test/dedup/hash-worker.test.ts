@@ -2,11 +2,12 @@ import { mkdtempSync, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { assetPath } from '../../src/assets/paths';
-import { featureSettingsSchema } from '../../src/config/schema/dedup-settings';
+import { featureSettingsSchema, verifySettingsSchema } from '../../src/config/schema/dedup-settings';
 import { Embedder, embeddingInput, l2normalise } from '../../src/kernels/features/embedding';
 import { hashFileContent } from '../../src/kernels/features/file-hash';
 import { extractFeatures } from '../../src/kernels/features/features';
 import { rasterFromBytes } from '../../src/kernels/features/pixels';
+import { verifyBatch } from '../../src/kernels/features/verify-batch';
 import { cosine, embeddingCheck } from '../../src/kernels/features/verify';
 import { createPool, type WorkerPool } from '../../src/pools';
 import { workerPath } from '../../src/util/paths';
@@ -123,5 +124,40 @@ describe('hash worker (dist/workers/hash.js)', () => {
       { path: files[1], ok: false, error: expect.stringContaining(`cannot read ${files[1]}: ENOENT`) },
       { path: files[2], ok: true, hash: await hashFileContent(files[2]) },
     ]);
+  });
+  test('featuresBatch answers a batch of files in one call, each as features alone would, skips included', async () => {
+    const files = ['home.jpg', 'no-such-file.jpg', 'fruits.jpg'].map((f) => path.join(samplesDir(), f));
+    const batch = await pool.run('featuresBatch', [files, defaults]);
+    expect(batch.map((r) => r.ok)).toEqual([true, false, true]);
+    for (const [k, f] of files.entries()) {
+      const one = await pool.run('features', [f, defaults]);
+      const r = batch[k];
+      if (!r.ok || !one.ok) {
+        expect(r).toEqual(one);
+        continue;
+      }
+      expect(r.features.hashes).toEqual(one.features.hashes);
+      expect(r.features.colour.constructor.name).toBe('Float32Array');
+      expect(Array.from(r.features.thumb)).toEqual(Array.from(one.features.thumb));
+    }
+  });
+
+  test('verifyPairs gives the verdicts of this thread; screen-only pairs that pass stages 1-2 come back open', async () => {
+    const f = async (name: string) => {
+      const r = await extractFeatures(path.join(samplesDir(), name), defaults);
+      if (!r.ok) throw new Error(r.skipped.detail);
+      return r.features;
+    };
+    const records = [await f('home.jpg'), await f('home.jpg'), await f('fruits.jpg')];
+    const pairs = [
+      { a: 0, b: 1, transform: 'identity' as const },
+      { a: 0, b: 2, transform: 'identity' as const },
+    ];
+    const verify = verifySettingsSchema.parse({});
+    const remote = await pool.run('verifyPairs', [{ pairs, records }, verify]);
+    expect(remote).toEqual(verifyBatch({ pairs, records }, verify));
+    expect(remote[0]!.pass).toBe(true);
+    const screens = records.map(({ hashes, variants, colour }) => ({ hashes, variants, colour }));
+    expect((await pool.run('verifyPairs', [{ pairs, records: screens }, verify]))[0]).toBeUndefined();
   });
 });

@@ -289,7 +289,7 @@ export async function setFeatureDigests(
 }
 
 /** A cache row is replaced by the newest features of its path. */
-const CACHE_CONFLICT: ConflictTarget<DB, 'dedup_features'> = {
+export const CACHE_CONFLICT: ConflictTarget<DB, 'dedup_features'> = {
   columns: ['path'],
   update: [
     ...INDEX_COLUMNS.filter((c) => c !== 'path'),
@@ -304,8 +304,13 @@ const CACHE_CONFLICT: ConflictTarget<DB, 'dedup_features'> = {
 /** Upserts rows, the newest row of a path winning (chunked under the bind-parameter limit, one transaction). */
 export async function upsertCacheRows(db: Kysely<DB>, rows: readonly FeatureCacheRow[]): Promise<void> {
   const updatedAt = new Date();
-  const values = rows.map((r) => ({ ...r, variants: jsonb(r.variants), updated_at: updatedAt }));
+  const values = rows.map((r) => cacheDbRow(r, updatedAt));
   await writeRows(db, 'dedup_features', values, { conflict: CACHE_CONFLICT });
+}
+
+/** The `dedup_features` row of a cache row (variants as jsonb). */
+export function cacheDbRow(r: FeatureCacheRow, updatedAt = new Date()) {
+  return { ...r, variants: jsonb(r.variants), updated_at: updatedAt };
 }
 
 /** What {@link pruneCache} removed. */

@@ -16,7 +16,8 @@ import type {
   ImageSummary,
   Transform,
 } from '../../kernels/features/types';
-import { screenPair, verifyPair, type PairVerdict, type ScreenFeatures } from '../../kernels/features/verify';
+import { verifyPair, type PairVerdict, type ScreenFeatures } from '../../kernels/features/verify';
+import { verifyBatch, type VerifyBatch } from '../../kernels/features/verify-batch';
 import { DEFAULT_WORKING_SET } from '../../config/schema/dedup-settings';
 import { WorkingSet } from './working-set';
 
@@ -80,7 +81,7 @@ export function* candidatePairs(
 }
 
 /** Collects verdicts into the best-scored verified edge per item pair, with stats. */
-class Verdicts {
+export class Verdicts {
   readonly stats: DetectStats = {
     candidates: 0,
     verified: 0,
@@ -208,6 +209,8 @@ export interface DetectOptions {
   onProgress?: DetectProgress;
   /** Candidate pairs verified per batch (features loaded, verified pairs saved); default 4096. */
   chunkSize?: number;
+  /** Verifies batches of pairs (default: {@link localVerifier}, on this thread). */
+  verifier?: PairVerifier;
   /**
    * Stops verification between batches (the event loop gets a turn after each, so a signal handler can
    * run): verified pairs saved so far stay stored, the store is not marked complete, no groups.
@@ -245,29 +248,44 @@ function* runsWithin(
 }
 
 /**
- * {@link findNearDuplicates} over image summaries, reusing stored results: items whose digest the
- * store's last complete run covered (and that no other item shares) are "old"; their verified pairs
- * with each other are read from the store, and only candidate pairs involving a new item are searched
- * and verified. Feature data is loaded on demand into a bounded working set: colour signatures (with
- * `loadColour`) for stages 1-2, full records only for the pairs that pass them. The groups are the same
- * as with every pair verified afresh with all records in memory; the store then covers all current items.
+ * Verifies one batch of pairs (see verify-batch.ts): the hash workers' `verifyPairs` in a job, the
+ * kernel itself on this thread by default.
  */
-export async function detectNearDuplicates(
+export type PairVerifier = (batch: VerifyBatch) => Promise<(PairVerdict | undefined)[]>;
+
+/** The verifier that runs on this thread. */
+export const localVerifier =
+  (verify: VerifySettings): PairVerifier =>
+  (batch) =>
+    Promise.resolve(verifyBatch(batch, verify));
+
+/**
+ * Which items are new and which verified pairs an earlier run left (step 1 of detection): items whose
+ * digest the store's last complete run covered (and that no other item shares) are "old"; their verified
+ * pairs with each other are taken from the store.
+ */
+export interface CandidatePlan {
+  items: readonly ImageSummary[];
+  isNew: readonly boolean[];
+  /** Digests of the store's last complete run. */
+  checked: ReadonlySet<string>;
+  /** Every current digest. */
+  digests: ReadonlySet<string>;
+  verdicts: Verdicts;
+}
+
+/** Plans detection over `items` (reads the store's decisions, if any). */
+export async function planCandidates(
   items: readonly ImageSummary[],
-  options: DetectOptions,
-): Promise<DetectResult> {
-  const { verify, store, onProgress } = options;
-  const chunkSize = options.chunkSize ?? 4096;
-  const capacity = options.workingSet ?? DEFAULT_WORKING_SET;
-  if (!(capacity >= 2))
-    throw new RangeError(`workingSet must hold a pair (2 items or more), not ${capacity}`);
+  store?: PairStore,
+  onProgress?: DetectProgress,
+): Promise<CandidatePlan> {
   const verdicts = new Verdicts(onProgress);
   const checked = store ? await store.checkedDigests() : new Set<string>();
   const copies = new Map<string, number>();
   for (const it of items) copies.set(it.digest, (copies.get(it.digest) ?? 0) + 1);
   // A digest the last run saw once may now belong to two items: their pair was never decided.
   const isNew = items.map((it) => !checked.has(it.digest) || copies.get(it.digest)! > 1);
-
   if (store) {
     const oldIds = new Map<string, number>();
     items.forEach((it, i) => {
@@ -279,13 +297,112 @@ export async function detectNearDuplicates(
     }
   }
   onProgress?.('candidates', items.length, true);
+  return { items, isNew, checked, digests: new Set(copies.keys()), verdicts };
+}
 
-  const held = new WorkingSet<Held>(capacity, options.onEvict);
+/** The candidate pairs still to decide (those involving a new item), in chunks of `chunkSize`. */
+export function* candidateChunks(
+  plan: CandidatePlan,
+  verify: Pick<VerifySettings, 'indexHash' | 'maxHashDistance'>,
+  chunkSize = 4096,
+): Generator<Candidate[]> {
+  let chunk: Candidate[] = [];
+  for (const c of candidatePairsInvolving(plan.items, plan.isNew, verify)) {
+    chunk.push(c);
+    if (chunk.length >= chunkSize) {
+      yield chunk;
+      chunk = [];
+    }
+  }
+  if (chunk.length > 0) yield chunk;
+}
+
+/** A chunk of pairs with their verdicts (same order). */
+export interface DecidedChunk {
+  pairs: readonly Candidate[];
+  verdicts: readonly PairVerdict[];
+}
+
+/** Options of {@link ChunkVerifier}. */
+export type ChunkVerifierOptions = Pick<DetectOptions, 'load' | 'loadColour' | 'workingSet' | 'onEvict'> & {
+  verifier: PairVerifier;
+};
+
+/**
+ * Verifies chunks of candidate pairs: loads the feature data they need into a bounded working set
+ * (colour signatures for stages 1-2, full records for the pairs that pass them) and hands each run of
+ * pairs with its records to the verifier. Several chunks may be in hand at once: loading (and reading
+ * the working set) is done one chunk at a time, verifying concurrently.
+ */
+export class ChunkVerifier {
+  private readonly held: WorkingSet<Held>;
+  private readonly capacity: number;
+  private lock: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly items: readonly ImageSummary[],
+    private readonly options: ChunkVerifierOptions,
+  ) {
+    this.capacity = options.workingSet ?? DEFAULT_WORKING_SET;
+    if (!(this.capacity >= 2))
+      throw new RangeError(`workingSet must hold a pair (2 items or more), not ${this.capacity}`);
+    this.held = new WorkingSet<Held>(this.capacity, options.onEvict);
+  }
+
+  /** Verdicts of every pair of `chunk`, in order. */
+  async decide(chunk: readonly Candidate[]): Promise<DecidedChunk> {
+    const verdicts: PairVerdict[] = [];
+    for (const run of runsWithin(chunk, this.capacity)) {
+      const screened = await this.verifier(run.pairs, run.ids, false);
+      const survivors = run.pairs.filter((_, k) => !screened[k]);
+      const full =
+        survivors.length === 0
+          ? []
+          : await this.verifier(survivors, new Set(survivors.flatMap((c) => [c.a, c.b])), true);
+      let s = 0;
+      // Pairs keep their candidate order: verified pairs are recorded in candidate order.
+      for (const v of screened) verdicts.push(v ?? full[s++]!);
+    }
+    return { pairs: chunk, verdicts };
+  }
+
+  /** Loads the records of `ids` (under the lock), then verifies `pairs` against them. */
+  private async verifier(
+    pairs: readonly Candidate[],
+    ids: ReadonlySet<number>,
+    full: boolean,
+  ): Promise<(PairVerdict | undefined)[]> {
+    const batch = await this.locked(async () => {
+      await this.ensure(ids, full);
+      const local = new Map<number, number>();
+      const records: (ScreenFeatures | ImageFeatures)[] = [];
+      for (const id of ids) {
+        const h = this.held.peek(id)!;
+        local.set(id, records.length);
+        records.push(full ? h.full! : h.screen);
+      }
+      const batchPairs = pairs.map((c) => ({
+        a: local.get(c.a)!,
+        b: local.get(c.b)!,
+        transform: c.transform,
+      }));
+      return { pairs: batchPairs, records };
+    });
+    return this.options.verifier(batch);
+  }
+
+  private locked<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.lock.then(fn);
+    this.lock = next.catch(() => undefined);
+    return next;
+  }
+
   /**
    * Makes `ids` resident (with full records when `full`). Every id of the run in hand is touched first,
    * so what is evicted to make room is never an item of that run: runs fit in the working set.
    */
-  const ensure = async (ids: Iterable<number>, full: boolean): Promise<void> => {
+  private async ensure(ids: Iterable<number>, full: boolean): Promise<void> {
+    const { held, options, items } = this;
     const missing: number[] = [];
     for (const id of ids) {
       const h = held.get(id);
@@ -303,53 +420,66 @@ export async function detectNearDuplicates(
       const { hashes, variants } = items[id];
       held.set(id, { screen: { hashes, variants, colour: colours[k] } });
     });
-  };
-  const decide = async (chunk: readonly Candidate[]): Promise<void> => {
-    const passed: StoredPair[] = [];
-    for (const run of runsWithin(chunk, capacity)) {
-      await ensure(run.ids, false);
-      // Pairs that pass stages 1-2 keep their order: verified pairs are recorded in candidate order.
-      const survivors: Candidate[] = [];
-      for (const c of run.pairs) {
-        const rejected = screenPair(held.peek(c.a)!.screen, held.peek(c.b)!.screen, verify, c.transform);
-        if (rejected) verdicts.add(c.a, c.b, rejected);
-        else survivors.push(c);
-      }
-      if (survivors.length === 0) continue;
-      await ensure(new Set(survivors.flatMap((c) => [c.a, c.b])), true);
-      for (const c of survivors) {
-        const verdict = verifyPair(held.peek(c.a)!.full!, held.peek(c.b)!.full!, verify, c.transform);
-        verdicts.add(c.a, c.b, verdict);
-        if (verdict.pass) {
-          const { hash, colour, structure, embedding } = verdict.scores;
-          passed.push({
-            a: items[c.a].digest,
-            b: items[c.b].digest,
-            transform: c.transform,
-            score: verdict.score,
-            scores: { hash, colour: colour!, structure: structure!, embedding },
-          });
-        }
-      }
-    }
+  }
+}
+
+/** Records a decided chunk in the plan's verdicts; returns its verified pairs, by digests, to store. */
+export function recordChunk(plan: CandidatePlan, decided: DecidedChunk): StoredPair[] {
+  const passed: StoredPair[] = [];
+  decided.pairs.forEach((c, k) => {
+    const verdict = decided.verdicts[k];
+    plan.verdicts.add(c.a, c.b, verdict);
+    if (!verdict.pass) return;
+    const { hash, colour, structure, embedding } = verdict.scores;
+    passed.push({
+      a: plan.items[c.a].digest,
+      b: plan.items[c.b].digest,
+      transform: c.transform,
+      score: verdict.score,
+      scores: { hash, colour: colour!, structure: structure!, embedding },
+    });
+  });
+  return passed;
+}
+
+/** Last step: marks the store complete for the current digests and groups the verified pairs. */
+export async function finishDetection(
+  plan: CandidatePlan,
+  grouping: Partial<GroupingSettings>,
+  store?: PairStore,
+): Promise<DetectResult> {
+  await store?.setChecked(plan.digests, plan.checked);
+  return plan.verdicts.finish(grouping);
+}
+
+/**
+ * {@link findNearDuplicates} over image summaries, reusing stored results: items whose digest the
+ * store's last complete run covered (and that no other item shares) are "old"; their verified pairs
+ * with each other are read from the store, and only candidate pairs involving a new item are searched
+ * and verified. Feature data is loaded on demand into a bounded working set: colour signatures (with
+ * `loadColour`) for stages 1-2, full records only for the pairs that pass them. The groups are the same
+ * as with every pair verified afresh with all records in memory; the store then covers all current items.
+ * (A dedup job runs the same steps as stages, with verification in the worker pool: stages/.)
+ */
+export async function detectNearDuplicates(
+  items: readonly ImageSummary[],
+  options: DetectOptions,
+): Promise<DetectResult> {
+  const { verify, store, onProgress, signal } = options;
+  const verifier = new ChunkVerifier(items, {
+    ...options,
+    verifier: options.verifier ?? localVerifier(verify),
+  });
+  const plan = await planCandidates(items, store, onProgress);
+  const stop = (): DetectResult => ({ groups: [], stats: plan.verdicts.stats, interrupted: true });
+  for (const chunk of candidateChunks(plan, verify, options.chunkSize)) {
+    const passed = recordChunk(plan, await verifier.decide(chunk));
     if (store && passed.length > 0) await store.saveVerified(passed);
-  };
-  const { signal } = options;
-  const stop = (): DetectResult => ({ groups: [], stats: verdicts.stats, interrupted: true });
-  let chunk: Candidate[] = [];
-  for (const c of candidatePairsInvolving(items, isNew, verify)) {
-    chunk.push(c);
-    if (chunk.length >= chunkSize) {
-      await decide(chunk);
-      chunk = [];
-      if (signal) {
-        await new Promise((resolve) => setImmediate(resolve));
-        if (signal.aborted) return stop();
-      }
+    if (signal) {
+      await new Promise((resolve) => setImmediate(resolve));
+      if (signal.aborted) return stop();
     }
   }
-  if (chunk.length > 0) await decide(chunk);
   if (signal?.aborted) return stop();
-  await store?.setChecked(new Set(copies.keys()), checked);
-  return verdicts.finish(options.grouping ?? {});
+  return finishDetection(plan, options.grouping ?? {}, store);
 }

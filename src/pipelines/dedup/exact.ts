@@ -91,3 +91,27 @@ export async function findExactDuplicates<T extends Pick<ScanEntry, 'size' | 'pa
   }
   return { groups, errors };
 }
+
+/** Exact groups from content hashes: files of equal size and hash, two or more (pure). */
+export function exactGroupsOf(
+  entries: readonly ScanEntry[],
+  hashes: ReadonlyMap<string, string>,
+): ExactGroup<ScanEntry>[] {
+  const byKey = new Map<string, ScanEntry[]>();
+  for (const e of entries) {
+    const h = hashes.get(e.path);
+    if (h === undefined) continue;
+    const k = `${e.size}:${h}`;
+    const list = byKey.get(k);
+    if (list) list.push(e);
+    else byKey.set(k, [e]);
+  }
+  const groups: ExactGroup<ScanEntry>[] = [];
+  for (const members of byKey.values()) {
+    if (members.length < 2) continue;
+    // Scan order (name order) decides the representative, whatever order the pool finished in.
+    members.sort((a, b) => (a.relPath < b.relPath ? -1 : a.relPath > b.relPath ? 1 : 0));
+    groups.push({ contentHash: hashes.get(members[0].path)!, size: members[0].size, members });
+  }
+  return groups;
+}

@@ -2,7 +2,16 @@
  * Image deduplication: one job end to end ({@link runDedupJob}), the jobs of a config
  * ({@link runConfigDedupJobs}), progress events, reports and the undoable actions on duplicates.
  */
-export { runDedupJob, HASH_BATCH, type DedupJobOptions, type DedupJobResult } from './job';
+export {
+  dedupJob,
+  runDedupJob,
+  HASH_BATCH,
+  type DedupEvent,
+  type DedupJobDeps,
+  type DedupJobOptions,
+  type DedupJobResult,
+  type DedupJobSpec,
+} from './job';
 export { runConfigDedupJobs, type ConfigJobOutcome, type ConfigJobsOptions } from './run-config-jobs';
 export { selfExcludes } from './self-excludes';
 export { DedupActionConfigError } from './errors';

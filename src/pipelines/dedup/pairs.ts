@@ -56,7 +56,7 @@ export function canonicalPair<T extends { a: string; b: string; transform: Trans
 }
 
 /** A stored pair is never rewritten: its verdict is a pure function of its key. */
-const PAIR_CONFLICT: ConflictTarget<DB, 'dedup_pairs'> = {
+export const PAIR_CONFLICT: ConflictTarget<DB, 'dedup_pairs'> = {
   columns: ['a_digest', 'b_digest', 'transform', 'verify_key'],
   update: 'nothing',
 };
@@ -74,6 +74,22 @@ export interface PairStore {
    * pairs saved. `previous` is what {@link checkedDigests} returned, so only the difference is written.
    */
   setChecked(digests: ReadonlySet<string>, previous: ReadonlySet<string>): Promise<void>;
+}
+
+/** The `dedup_pairs` row of a verified pair (in its stored orientation). */
+export function pairRow(verifyKey: string, pair: StoredPair) {
+  const p = canonicalPair(pair);
+  return {
+    verify_key: verifyKey,
+    a_digest: p.a,
+    b_digest: p.b,
+    transform: p.transform,
+    score: p.score,
+    hash_score: p.scores.hash,
+    colour_score: p.scores.colour,
+    structure_score: p.scores.structure,
+    embedding_score: p.scores.embedding ?? null,
+  };
 }
 
 /** A {@link PairStore} in the database. */
@@ -140,17 +156,7 @@ export class DbPairStore implements PairStore {
   }
 
   async saveVerified(pairs: readonly StoredPair[]): Promise<void> {
-    const rows = pairs.map(canonicalPair).map((p) => ({
-      verify_key: this.verifyKey,
-      a_digest: p.a,
-      b_digest: p.b,
-      transform: p.transform,
-      score: p.score,
-      hash_score: p.scores.hash,
-      colour_score: p.scores.colour,
-      structure_score: p.scores.structure,
-      embedding_score: p.scores.embedding ?? null,
-    }));
+    const rows = pairs.map((p) => pairRow(this.verifyKey, p));
     // One row per key (a repeated pair keeps its first row), statements of at most 2,000 rows.
     await writeRows(this.db, 'dedup_pairs', rows, {
       conflict: PAIR_CONFLICT,

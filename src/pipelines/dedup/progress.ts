@@ -13,8 +13,8 @@ export const DEDUP_STAGES = [
   'candidates',
   'verify',
   'group',
-  'actions',
   'report',
+  'actions',
 ] as const;
 export type DedupStage = (typeof DEDUP_STAGES)[number];
 
