@@ -6,6 +6,7 @@ import { externalBenchmarks } from './external';
 import { memory } from './memory';
 import { preprocess } from './preprocess';
 import { sink } from './sink';
+import { tracking } from './tracking';
 import type { BenchDefinition } from './lib/types';
 
 /** Every benchmark, in the order a full run executes them (opt-in ones only with --only). */
@@ -17,5 +18,6 @@ export const BENCHMARKS: BenchDefinition[] = [
   cameraThroughput,
   cameraScaling,
   cameraFaces,
+  tracking,
   ...externalBenchmarks,
 ];
