@@ -7,6 +7,7 @@ import { faceSize } from './face-size';
 import { memory } from './memory';
 import { preprocess } from './preprocess';
 import { sink } from './sink';
+import { tracking } from './tracking';
 import type { BenchDefinition } from './lib/types';
 
 /** Every benchmark, in the order a full run executes them (opt-in ones only with --only). */
@@ -19,5 +20,6 @@ export const BENCHMARKS: BenchDefinition[] = [
   cameraScaling,
   cameraFaces,
   faceSize,
+  tracking,
   ...externalBenchmarks,
 ];

@@ -230,14 +230,14 @@ export interface LabelledBox {
 /**
  * Adds one frame of boxes, paired by IoU >= `minIou` (distance 1 - IoU). Hypotheses that pair with an
  * ignored object (found first, at minimum total distance over all objects) are dropped with it, as the
- * MOTChallenge evaluation does with its distractors.
+ * MOTChallenge evaluation does with its distractors. Returns the pairs made, as [object id, hypothesis id].
  */
 export function updateWithBoxes(
   acc: MotAccumulator,
   truth: readonly LabelledBox[],
   hypotheses: readonly LabelledBox[],
   minIou = 0.5,
-): void {
+): Array<[TrackKey, TrackKey]> {
   const distance = (a: Box, b: Box) => {
     const overlap = iou(a, b);
     return overlap >= minIou ? 1 - overlap : Number.NaN;
@@ -253,9 +253,10 @@ export function updateWithBoxes(
     hyps = hyps.filter((_, j) => !dropped.has(j));
   }
   const kept = truth.filter((t) => !t.ignore);
-  acc.update(
+  const pairs = acc.update(
     kept.map((t) => t.id),
     hyps.map((h) => h.id),
     kept.map((t) => hyps.map((h) => distance(t.box, h.box))),
   );
+  return pairs.map(([i, j]) => [kept[i].id, hyps[j].id]);
 }

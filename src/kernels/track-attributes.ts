@@ -29,6 +29,11 @@ export interface TrackAttributes {
   demographics?: Demographics;
   /** A display name given by a custom extension stage (shown first in the live view's caption). */
   label?: string;
+  /**
+   * Re-ID continuation: the id of the earlier track of the same channel that this track continues (lost
+   * shortly before this one started, embeddings alike at the gallery threshold or more).
+   */
+  continues?: number;
 }
 
 /** Attributes of the tracks of one frame, by track id. */

@@ -4,12 +4,10 @@
  * with apt-get download into the rxvision download cache on first use), plus transformed copies.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
-import path from 'node:path';
 import sharp from 'sharp';
 import { assetPath } from '../../src/assets';
 import type { FrameImage } from '../../src/kernels/frame';
-import { downloadCacheDir } from '../../src/util/paths';
+import { skimageData } from '../../bench/lib/debian-images';
 
 /** An image file as a BGR24 frame (via sharp). */
 export async function loadImage(file: string): Promise<FrameImage> {
@@ -70,23 +68,7 @@ export function sampleVideoFrame(file: string, index: number): FrameImage {
 
 /** Path of python3-skimage's astronaut.png, fetched with apt-get download and unpacked on first use. */
 export function astronautPath(): string {
-  const cache = downloadCacheDir();
-  const out = path.join(cache, 'images', 'astronaut.png');
-  if (existsSync(out)) return out;
-  const debDir = path.join(cache, 'debian');
-  mkdirSync(debDir, { recursive: true });
-  let deb = readdirSync(debDir).find((f) => f.startsWith('python3-skimage_') && f.endsWith('.deb'));
-  if (!deb) {
-    execFileSync('apt-get', ['download', 'python3-skimage'], { cwd: debDir, stdio: 'ignore' });
-    deb = readdirSync(debDir).find((f) => f.startsWith('python3-skimage_') && f.endsWith('.deb'));
-    if (!deb) throw new Error(`apt-get download python3-skimage left no .deb in ${debDir}`);
-  }
-  const tmp = path.join(cache, 'images', `skimage-${process.pid}`);
-  mkdirSync(tmp, { recursive: true });
-  execFileSync('dpkg-deb', ['-x', path.join(debDir, deb), tmp]);
-  execFileSync('cp', [path.join(tmp, 'usr/lib/python3/dist-packages/skimage/data/astronaut.png'), out]);
-  execFileSync('rm', ['-rf', tmp]);
-  return out;
+  return skimageData('astronaut.png');
 }
 
 /** The frame resized (sharp, bilinear-ish lanczos) to `scale` times its size. */

@@ -22,6 +22,14 @@ export const reidSchema = z
     minFaceSize: z.number().min(8).default(32).describe('Faces narrower than this (px) are not embedded'),
     minScore: z.number().min(0).max(1).default(0.6).describe('Faces scoring lower are not embedded'),
     maxSamples: z.number().int().min(1).default(8).describe('Embeddings per track at most'),
+    continueWithinMs: z
+      .number()
+      .int()
+      .min(0)
+      .default(10_000)
+      .describe(
+        "A new track whose first embedding matches (identities.threshold) a track of the same channel that was last seen at most this long before the new one started continues it: its attributes say `continues: <that track's id>` and it takes that track's identity. 0: off",
+      ),
     settle: settleSchema(
       {
         samples: z.number().int().min(1).default(3),

@@ -51,10 +51,11 @@ export function detectionRows(
 
 /**
  * A track's attributes as stored in the `attributes` JSON column: flat keys (identityId, identitySimilarity,
- * embeddings, gender, genderConfidence, age, ageSamples, label), the shape the database has always held.
+ * embeddings, gender, genderConfidence, age, ageSamples, label, continues), the shape the database has always
+ * held.
  */
 export function storedAttributes(attributes: TrackAttributes | undefined): Record<string, unknown> {
-  const { identity, demographics, label } = attributes ?? {};
+  const { identity, demographics, label, continues } = attributes ?? {};
   return {
     ...(identity && {
       identityId: identity.id,
@@ -68,6 +69,7 @@ export function storedAttributes(attributes: TrackAttributes | undefined): Recor
       ageSamples: demographics.samples,
     }),
     ...(label !== undefined && { label }),
+    ...(continues !== undefined && { continues }),
   };
 }
 

@@ -206,7 +206,8 @@ describe('createTracker', () => {
   });
 
   it('lets a low-score detection continue only a track that overlaps it well (lowScoreIouThreshold)', () => {
-    const tracker = createTracker({ minHits: 1 });
+    // Re-acquisition by distance (which also takes low-score detections, after the IoU passes) off.
+    const tracker = createTracker({ minHits: 1, reacquireDistance: 0 });
     tracker.update([face(100, 100)], 0, 0);
     // IoU with the track about 0.4: enough for a confident detection (0.3), not for a low-score one (0.5).
     expect(tracker.update([face(120, 100, 50, 0.35)], 1, 40).trackIds).toEqual([-1]);
@@ -249,5 +250,23 @@ describe('createTracker', () => {
     expect(() => createTracker({ trackScore: 2 })).toThrow(/trackScore/);
     expect(() => createTracker({ maxTentativeMissed: -1 })).toThrow(/maxTentativeMissed/);
     expect(() => createTracker({ reacquireDistance: -1 })).toThrow(/reacquireDistance/);
+  });
+
+  it('holds the size of a lost track, and re-acquires it at its full size after its view shrank going out', () => {
+    const tracker = createTracker({ minHits: 1 });
+    for (let seq = 0; seq < 10; seq++) tracker.update([face(300 - seq * 2, 100, 50)], seq, seq);
+    // Going behind a post: the visible part shrinks and scores low, then nothing.
+    for (let seq = 10; seq < 14; seq++) {
+      const side = 50 - (seq - 9) * 8;
+      tracker.update([face(300 - seq * 2, 100 + (50 - side) / 2, side, 0.35)], seq, seq);
+    }
+    for (let seq = 14; seq < 40; seq++) {
+      const u = tracker.update([], seq, seq);
+      const box = u.tracks[0].box;
+      expect(box[3] - box[1]).toBeGreaterThan(10);
+    }
+    // Out again, full size (low score at first), 2 px per frame further left as before.
+    const u = tracker.update([face(300 - 40 * 2, 100, 50, 0.45)], 40, 40);
+    expect(u.trackIds).toEqual([1]);
   });
 });

@@ -18,8 +18,10 @@ import { faceMetrics, type FaceAnalysisStats } from './face-stats';
 import type { IdentityGallery } from './gallery';
 import {
   applyMatch,
+  continuedTrack,
   embedQuality,
   faceEligible,
+  learnEmbedding,
   newTrackState,
   trackAttributes,
   wantsDemographics,
@@ -60,6 +62,8 @@ export function createFaceStage(channel: string, stages: FaceStages, services: F
   const { reid, demographics: demo } = stages;
   const { rows, stats, log } = services;
   const tracks = new Map<number, TrackState>();
+  /** Tracks that ended within `reid.continueWithinMs`: a new track may still continue them. */
+  const ended = new Map<number, TrackState>();
   let lastTracks: readonly Track[] = [];
 
   const sighting = (trackId: number, st: TrackState): void => {
@@ -84,8 +88,23 @@ export function createFaceStage(channel: string, stages: FaceStages, services: F
       .then((vector) => {
         stats.embedded++;
         faceMetrics.embedded().inc({ channel });
+        if (st.embeddings === 0 && reid!.continueWithinMs > 0) {
+          const earlier = continuedTrack(
+            st,
+            vector,
+            [...tracks, ...ended],
+            gallery.threshold,
+            reid!.continueWithinMs,
+          );
+          if (earlier) {
+            st.continues = earlier[0];
+            earlier[1].continuedBy = trackId;
+            st.identityId = earlier[1].identityId;
+          }
+        }
         const match = gallery.match(vector, channel, st.identityId);
         if (match.created) stats.identitiesCreated++;
+        learnEmbedding(st, vector);
         applyMatch(st, match, reid!);
         rows.identity(identityRow(match.identity, key));
         sighting(trackId, st);
@@ -182,8 +201,8 @@ export function createFaceStage(channel: string, stages: FaceStages, services: F
   const process = async (r: FrameResult): Promise<FrameResult> => {
     const live = new Map(r.tracking.tracks.map((t) => [t.id, t]));
     r.detections.forEach((det, i) => observe(r, det as DetectionWithCrops, live.get(r.tracking.trackIds[i])));
-    const ended = r.tracking.events.filter((e) => e.type === 'ended').map((e) => e.track.id);
-    await settleEnded(ended);
+    const endedNow = r.tracking.events.filter((e) => e.type === 'ended').map((e) => e.track.id);
+    await settleEnded(endedNow);
 
     const attributes: TrackAttributesById = { ...(r.attributes ?? {}) };
     const describe = (id: number) => {
@@ -191,12 +210,15 @@ export function createFaceStage(channel: string, stages: FaceStages, services: F
       if (st) attributes[id] = { ...(attributes[id] ?? {}), ...trackAttributes(st) };
     };
     for (const t of r.tracking.tracks) describe(t.id);
-    for (const id of ended) {
+    for (const id of endedNow) {
       describe(id);
       const st = tracks.get(id);
       if (st) finishTrack(id, st);
+      if (st?.embedding && reid && reid.continueWithinMs > 0) ended.set(id, st);
       tracks.delete(id);
     }
+    for (const [id, st] of ended)
+      if (r.capturedAt - st.lastSeen > (reid?.continueWithinMs ?? 0)) ended.delete(id);
     lastTracks = r.tracking.tracks;
     return Object.keys(attributes).length > 0 ? { ...r, attributes } : r;
   };

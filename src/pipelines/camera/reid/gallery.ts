@@ -60,6 +60,11 @@ export class IdentityGallery {
     this.newId = options.newId ?? randomUUID;
   }
 
+  /** Cosine similarity needed to match. */
+  get threshold(): number {
+    return this.options.threshold;
+  }
+
   get size(): number {
     return this.identities.size;
   }

@@ -8,7 +8,7 @@ import type { ReidConfig } from '../../../config/schema/reid';
 import type { Detection } from '../../../kernels/frame';
 import type { TrackAttributes } from '../../../kernels/track-attributes';
 import { DemographicsSmoother } from '../demographics/smoothing';
-import type { Match } from './gallery';
+import { dot, type Match } from './gallery';
 
 /** Per-track state of the face stages. */
 export interface TrackState {
@@ -26,6 +26,11 @@ export interface TrackState {
   pendingClassify?: { cancelled: boolean };
   firstSeen: number;
   lastSeen: number;
+  /** L2-normalised mean of the track's embeddings (for Re-ID continuation). */
+  embedding?: Float32Array;
+  /** The earlier track this one continues, and the later track that continues this one. */
+  continues?: number;
+  continuedBy?: number;
 }
 
 /** The state of a track first seen confirmed at `now`. */
@@ -86,6 +91,45 @@ export function applyMatch(st: TrackState, match: Match, reid: ReidConfig): void
   st.embeddings++;
 }
 
+/** Folds an embedding into the track's mean embedding (both L2-normalised). */
+export function learnEmbedding(st: TrackState, vector: Float32Array): void {
+  const n = st.embeddings; // embeddings before this one
+  const mean = st.embedding
+    ? Float32Array.from(st.embedding, (v, i) => v * n + vector[i])
+    : Float32Array.from(vector);
+  let norm = 0;
+  for (const v of mean) norm += v * v;
+  norm = Math.sqrt(norm) || 1;
+  st.embedding = mean.map((v) => v / norm);
+}
+
+/**
+ * The earlier track a new track continues: among `candidates` (tracks of the channel last seen at most
+ * `withinMs` before `st` started, not continued yet), the one whose mean embedding is most similar to
+ * `vector`, at `threshold` or more.
+ */
+export function continuedTrack(
+  st: TrackState,
+  vector: Float32Array,
+  candidates: Iterable<[number, TrackState]>,
+  threshold: number,
+  withinMs: number,
+): [number, TrackState] | undefined {
+  let best: [number, TrackState] | undefined;
+  let bestSimilarity = threshold;
+  for (const [id, other] of candidates) {
+    if (other === st || !other.embedding || other.continuedBy !== undefined) continue;
+    const gap = st.firstSeen - other.lastSeen;
+    if (!(gap >= 0 && gap <= withinMs)) continue;
+    const similarity = dot(vector, other.embedding);
+    if (similarity >= bestSimilarity) {
+      best = [id, other];
+      bestSimilarity = similarity;
+    }
+  }
+  return best;
+}
+
 /** The track's attributes for `FrameResult.attributes`. */
 export function trackAttributes(st: TrackState): TrackAttributes {
   const attributes: TrackAttributes = {};
@@ -98,5 +142,6 @@ export function trackAttributes(st: TrackState): TrackAttributes {
   }
   const demographics = st.smoother.value();
   if (demographics) attributes.demographics = demographics;
+  if (st.continues !== undefined) attributes.continues = st.continues;
   return attributes;
 }

@@ -22,6 +22,11 @@ class Kalman1D {
     return this.x;
   }
 
+  /** Stops the modelled motion (velocity 0), keeping the position. */
+  halt(): void {
+    this.v = 0;
+  }
+
   predict(dt: number, positionStd: number, velocityStd: number): void {
     this.x += this.v * dt;
     // P = F P F^T + Q with F = [[1, dt], [0, 1]].
@@ -78,6 +83,15 @@ export class BoxKalman {
     const ref = Math.max(1, z[3]);
     this.filters.forEach((f, i) => f.update(z[i], POSITION_STD * ref));
     return this.box();
+  }
+
+  /**
+   * Holds the box size from now on until the next update: a face that goes behind something shrinks in
+   * its last detections, and extrapolating that would make the prediction vanish while it is hidden.
+   */
+  holdSize(): void {
+    this.filters[2].halt();
+    this.filters[3].halt();
   }
 
   box(): Box {

@@ -90,8 +90,8 @@ export interface TrackerOptions {
   lowScoreIouThreshold?: number;
   /**
    * After the IoU passes, a confirmed or lost track still unmatched takes a remaining confident detection
-   * whose centre lies within this many box heights of the track's predicted centre and whose size is
-   * within 1.5x of the track's (default 1; 0 turns it off). Re-acquires a face after an occlusion, when the
+   * whose centre lies within this many face heights of the track's predicted centre and whose size is
+   * within 1.5x of the track's (its last confident detection's; default 1.5; 0 turns it off). Re-acquires a face after an occlusion, when the
    * prediction drifted too far for any overlap.
    */
   reacquireDistance?: number;
@@ -108,7 +108,7 @@ export const TRACKER_DEFAULTS = {
   useKalman: true,
   trackScore: 0.5,
   lowScoreIouThreshold: 0.5,
-  reacquireDistance: 1,
+  reacquireDistance: 1.5,
 } as const satisfies Required<Omit<TrackerOptions, 'firstId'>>;
 
 /** A per-channel SORT/ByteTrack-style tracker; pure and synchronous. */
@@ -134,6 +134,8 @@ interface TrackRecord {
   hits: number;
   missed: number;
   kalman?: BoxKalman;
+  /** Face height of the last confident detection: partial views of a face going out of sight score low. */
+  size: number;
 }
 
 /** Quality used to pick a track's best detection. */
@@ -248,7 +250,7 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
     take(associate(unmatched(established), free(confident), byIou(o.iouThreshold)));
     take(
       associate(
-        unmatched((t) => t.state === 'confirmed'),
+        unmatched(established),
         free((di) => !confident(di)),
         byIou(o.lowScoreIouThreshold),
       ),
@@ -262,12 +264,19 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
     );
     if (o.reacquireDistance > 0) {
       take(associate(unmatched(established), free(confident), reacquireCost));
+      take(
+        associate(
+          unmatched(established),
+          free(() => true),
+          reacquireCost,
+        ),
+      );
     }
 
     function reacquireCost(ti: number, di: number): number {
       const p = predicted[ti];
       const d = detections[di].box;
-      const size = Math.max(1, p[3] - p[1]);
+      const size = Math.max(1, live[ti].size);
       const ratio = (d[3] - d[1]) / size;
       if (!(ratio >= 1 / 1.5 && ratio <= 1.5)) return FORBIDDEN;
       const [px, py] = center(p);
@@ -284,6 +293,7 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
         const d = detections[di];
         t.box = t.kalman ? t.kalman.update(d.box) : d.box;
         t.detection = d;
+        if (confident(di)) t.size = d.box[3] - d.box[1];
         t.hits++;
         t.missed = 0;
         t.lastSeq = seq;
@@ -301,6 +311,7 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
       }
       t.detection = undefined;
       t.box = predicted[ti];
+      t.kalman?.holdSize();
       t.missed += dt;
       const limit = t.state === 'tentative' ? o.maxTentativeMissed : o.maxAge;
       if (t.missed > limit) {
@@ -330,6 +341,7 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
         hits: 1,
         missed: 0,
         kalman: o.useKalman ? new BoxKalman(d.box) : undefined,
+        size: d.box[3] - d.box[1],
       };
       trackIds[di] = t.id;
       emit('started', t);
