@@ -4,6 +4,8 @@ import { cameraThroughput } from './camera-throughput';
 import { coreOverhead } from './core-overhead';
 import { externalBenchmarks } from './external';
 import { faceSize } from './face-size';
+import { haar } from './haar';
+import { detectEveryBench } from './detect-every';
 import { memory } from './memory';
 import { preprocess } from './preprocess';
 import { sink } from './sink';
@@ -19,5 +21,7 @@ export const BENCHMARKS: BenchDefinition[] = [
   cameraScaling,
   cameraFaces,
   faceSize,
+  haar,
+  detectEveryBench,
   ...externalBenchmarks,
 ];
