@@ -14,6 +14,7 @@ import { parseSource } from '../src/pipelines/camera/sources/source-uri';
 import { createTracker } from '../src/pipelines/camera/tracker';
 import { SAMPLE_VIDEOS } from './lib/camera';
 import { fmt, ratio } from './lib/measure';
+import { runStandalone } from './lib/standalone';
 import type { BenchDefinition, CaseContext } from './lib/types';
 
 const EVERY = [1, 2, 3, 5];
@@ -128,19 +129,6 @@ export const detectEveryBench: BenchDefinition = {
 };
 
 if (require.main === module) {
-  void (async () => {
-    const frames = process.argv[2] ? Number(process.argv[2]) : undefined;
-    const runs = await runCase(
-      'main',
-      { quick: false, progress: (m) => process.stderr.write(`${m}\n`) },
-      frames,
-    );
-    const report = detectEveryBench.summarize({ main: runs }, false);
-    for (const t of report.tables) {
-      process.stdout.write(`| ${t.columns.join(' | ')} |\n| ${t.columns.map(() => '---').join(' | ')} |\n`);
-      for (const row of t.rows) process.stdout.write(`| ${row.join(' | ')} |\n`);
-    }
-    for (const n of report.notes) process.stdout.write(`\n${n}\n`);
-    process.exit(0);
-  })();
+  const frames = process.argv[2] ? Number(process.argv[2]) : undefined;
+  runStandalone(detectEveryBench, async (ctx) => ({ main: await runCase('main', ctx, frames) }));
 }

@@ -22,6 +22,7 @@ import { haarPool } from '../src/pools/kinds';
 import { configurePools } from '../src/pools/registry';
 import { SAMPLE_VIDEOS, stopPools } from './lib/camera';
 import { fmt, ratio, sleep } from './lib/measure';
+import { runStandalone } from './lib/standalone';
 import type { BenchDefinition, CaseContext } from './lib/types';
 
 const CHANNELS = 4;
@@ -193,19 +194,6 @@ export const haar: BenchDefinition = {
 };
 
 if (require.main === module) {
-  void (async () => {
-    const frames = process.argv[2] ? Number(process.argv[2]) : undefined;
-    const runs = await runCase(
-      'main',
-      { quick: false, progress: (m) => process.stderr.write(`${m}\n`) },
-      frames,
-    );
-    const report = haar.summarize({ main: runs }, false);
-    for (const t of report.tables) {
-      process.stdout.write(`| ${t.columns.join(' | ')} |\n| ${t.columns.map(() => '---').join(' | ')} |\n`);
-      for (const row of t.rows) process.stdout.write(`| ${row.join(' | ')} |\n`);
-    }
-    for (const n of report.notes) process.stdout.write(`\n${n}\n`);
-    process.exit(0);
-  })();
+  const frames = process.argv[2] ? Number(process.argv[2]) : undefined;
+  runStandalone(haar, async (ctx) => ({ main: await runCase('main', ctx, frames) }));
 }
