@@ -12,6 +12,7 @@ import { openReader } from '../src/pipelines/camera/sources/frame-source';
 import { parseSource } from '../src/pipelines/camera/sources/source-uri';
 import { fmt } from './lib/measure';
 import { pasteFace, scaleFrame, type Region } from './lib/paste';
+import { runStandalone } from './lib/standalone';
 import type { BenchDefinition, CaseContext } from './lib/types';
 
 /** Face widths tried, largest first (pixels of the face box in the frame). */
@@ -194,17 +195,10 @@ export const faceSize: BenchDefinition = {
 };
 
 if (require.main === module) {
-  void (async () => {
-    const only = process.argv[2];
+  const only = process.argv[2];
+  runStandalone(faceSize, async (ctx) => {
     const all: Record<string, unknown> = {};
-    for (const r of only ? [only] : Object.keys(RESOLUTIONS)) {
-      all[r] = await runCase(r, { quick: false, progress: (m) => process.stderr.write(`${m}\n`) });
-    }
-    const report = faceSize.summarize(all, false);
-    for (const t of report.tables) {
-      process.stdout.write(`| ${t.columns.join(' | ')} |\n| ${t.columns.map(() => '---').join(' | ')} |\n`);
-      for (const row of t.rows) process.stdout.write(`| ${row.join(' | ')} |\n`);
-    }
-    process.exit(0);
-  })();
+    for (const r of only ? [only] : Object.keys(RESOLUTIONS)) all[r] = await runCase(r, ctx);
+    return all;
+  });
 }

@@ -4,6 +4,8 @@ import { cameraThroughput } from './camera-throughput';
 import { coreOverhead } from './core-overhead';
 import { externalBenchmarks } from './external';
 import { faceSize } from './face-size';
+import { haar } from './haar';
+import { detectEveryBench } from './detect-every';
 import { memory } from './memory';
 import { preprocess } from './preprocess';
 import { sink } from './sink';
@@ -21,5 +23,7 @@ export const BENCHMARKS: BenchDefinition[] = [
   cameraFaces,
   faceSize,
   tracking,
+  haar,
+  detectEveryBench,
   ...externalBenchmarks,
 ];

@@ -27,8 +27,8 @@ const api = {
     initCalls.push(args);
   },
   /** What this worker was started with. */
-  info(): { threadId: number; workerData: unknown; initCalls: unknown[][] } {
-    return { threadId, workerData, initCalls };
+  info(): { threadId: number; pid: number; workerData: unknown; initCalls: unknown[][] } {
+    return { threadId, pid: process.pid, workerData, initCalls };
   },
   echo<T>(value: T): T {
     return value;

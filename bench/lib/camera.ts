@@ -9,7 +9,23 @@ import { closeAllPools, configurePools } from '../../src/pools/registry';
 /** The sample videos channels cycle through (Megamind: a face in most frames; vtest: pedestrians). */
 export const SAMPLE_VIDEOS = ['Megamind.avi', 'vtest.avi'];
 
-/** A config of `n` channels on the sample videos with the default BlazeFace (front) detector. */
+/**
+ * Channel settings a whole bench run can be given from the environment (they reach every case's child
+ * process): RXVISION_BENCH_DETECT_EVERY (channel detectEvery), RXVISION_BENCH_VARIANT (BlazeFace variant).
+ */
+function envChannelDefaults(): Record<string, unknown> {
+  const every = process.env.RXVISION_BENCH_DETECT_EVERY;
+  const variant = process.env.RXVISION_BENCH_VARIANT;
+  return {
+    ...(every ? { detectEvery: Number(every) } : {}),
+    ...(variant ? { detector: { type: 'blazeface', variant } } : {}),
+  };
+}
+
+/**
+ * A config of `n` channels on the sample videos with the default BlazeFace detector (or the environment's
+ * settings, see {@link envChannelDefaults}).
+ */
 export function cameraConfig(
   n: number,
   options: {
@@ -34,6 +50,7 @@ export function cameraConfig(
         ...(options.fullFrames ? { fullFrames: options.fullFrames } : {}),
         ...(options.faces ? { reid: { enabled: true }, demographics: { enabled: true } } : {}),
         ...(options.maxFrames ? { maxFrames: options.maxFrames } : {}),
+        ...envChannelDefaults(),
       },
       channels: Array.from({ length: n }, (_, i) => ({
         id: `cam${i + 1}`,

@@ -11,6 +11,7 @@ import type { DetectApi } from '../../workers/detect';
 import type { EmbedApi } from '../../workers/embed';
 import type { EncodeWorkerApi } from '../../workers/encode';
 import type { HashWorkerApi } from '../../workers/hash';
+import { availableParallelism } from 'node:os';
 import { workerPath } from '../util/paths';
 import type { WorkerPool } from './pool';
 import { getPool, type PoolSpec } from './registry';
@@ -68,6 +69,20 @@ export function kindPool<K extends WorkerKind>(kind: K, spec: KindPoolSpec = {})
 /** Face detection (workers/detect.ts): frames in, detections (and face crops) out. */
 export function detectPool(spec?: KindPoolSpec): WorkerPool<DetectApi> {
   return kindPool('detect', spec);
+}
+
+/**
+ * Haar detection (workers/detect.ts in child processes, pool kind `haar`): OpenCV loads in one thread per
+ * process, so each process is one more core running cascades. Size: `pools.haar.size` in the config, else
+ * one process per core.
+ */
+export function haarPool(spec?: KindPoolSpec): WorkerPool<DetectApi> {
+  return getPool<DetectApi>('haar', {
+    size: availableParallelism(),
+    ...spec,
+    isolation: 'process',
+    worker: workerPath(KIND_DEFAULTS.detect.worker),
+  });
 }
 
 /** Face embeddings for Re-ID (workers/embed.ts). */

@@ -6,6 +6,7 @@ import { LatencyWindow, type LatencySummary } from './latency';
 import { poolMetrics, type PoolMetrics } from './metrics';
 import { TIMEOUT_POLICIES, type TimeoutPolicy } from './policy';
 import { UNSAFE_TO_TERMINATE_MESSAGE } from './unsafe';
+import { createProcessWorker } from './process-worker';
 import { createThreadsWorker, spawnThread, threads, type ThreadProxy, type ThreadsWorker } from './threads';
 
 /** The methods a worker exposes (see `exposeWorker`). `init` is run by the pool, never by callers. */
@@ -53,8 +54,13 @@ export interface PoolOptions {
   maxRetries?: number;
   /** Consecutive failed worker starts after which the pool gives up (default 3). */
   maxStartFailures?: number;
-  /** V8 heap limits per worker. */
+  /** V8 heap limits per worker (threads only). */
   resourceLimits?: ResourceLimits;
+  /**
+   * 'thread' (default): worker threads. 'process': child processes running the same worker file, for native
+   * libraries that load in one thread per process only (OpenCV); arguments and results are copied.
+   */
+  isolation?: 'thread' | 'process';
 }
 
 export interface RunOptions {
@@ -188,6 +194,7 @@ const DEFAULTS = {
   terminateWaitMs: 5_000,
   onTimeout: 'terminate' as TimeoutPolicy,
   abandonGraceMs: 300_000,
+  isolation: 'thread' as 'thread' | 'process',
 };
 
 /**
@@ -356,10 +363,13 @@ class ThreadsPool<Api> implements WorkerPool<Api> {
     const id = this.nextWorkerId++;
     let native: ThreadsWorker;
     try {
-      native = createThreadsWorker(this.opts.worker, {
-        workerData: this.opts.workerData,
-        resourceLimits: this.opts.resourceLimits,
-      });
+      native =
+        this.opts.isolation === 'process'
+          ? createProcessWorker(this.opts.worker)
+          : createThreadsWorker(this.opts.worker, {
+              workerData: this.opts.workerData,
+              resourceLimits: this.opts.resourceLimits,
+            });
     } catch (error) {
       // e.g. the worker file does not exist (threads.js resolves the path synchronously).
       this.onStartFailure(undefined, id, `cannot load worker ${this.opts.worker}: ${messageOf(error)}`);

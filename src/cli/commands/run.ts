@@ -34,6 +34,8 @@ interface RunOptions {
   webPort?: number;
   dbConnectTimeout?: number;
   dbQueryTimeout?: number;
+  detectEvery?: number;
+  tiles?: boolean;
 }
 
 /** Starts the web server when `--web` or `web.enabled` asks for it; a refused bind is a config error (exit 2). */
@@ -129,6 +131,15 @@ export function registerRunCommand(program: Command): void {
       '--jsonl <dir>',
       'write detections, tracks and status events as JSON Lines files in <dir> instead of the database',
     )
+    .option(
+      '--detect-every <n>',
+      "detect on every nth frame of every channel (overrides the channels' detectEvery)",
+      positiveNumber('--detect-every', true),
+    )
+    .option(
+      '--tiles',
+      'detect on 512 px tiles too (small faces in 1080p/4K streams; overrides detector.tiles)',
+    )
     .option('--no-status', 'no live status line on the terminal')
     .option('--json', 'print the run summary as JSON')
     .option(
@@ -165,6 +176,10 @@ export function registerRunCommand(program: Command): void {
           ...(opts.dbQueryTimeout !== undefined && { queryTimeoutMs: opts.dbQueryTimeout }),
         },
       };
+      for (const channel of config.channels ?? []) {
+        if (opts.detectEvery) channel.detectEvery = opts.detectEvery;
+        if (opts.tiles) channel.detector.tiles ??= {};
+      }
       configurePools(config.pools);
       const web = await startWebFor(file, config, opts);
       const shutdown = createShutdown({

@@ -5,15 +5,7 @@
  */
 import type { DetectorOptions } from './types';
 
-/** Detection on overlapping tiles (src/kernels/detectors/tiles.ts). */
-export interface TileOptions {
-  /** Tile side in source pixels (default 512). */
-  size?: number;
-  /** Fraction of a tile shared with its neighbour (default 0.25): faces up to size * overlap are whole in some tile. */
-  overlap?: number;
-  /** Also run once on the whole frame (default true), for faces larger than the overlap. */
-  wholeFrame?: boolean;
-}
+export type { TileOptions } from './types';
 
 /** BlazeFace model variants: "front" (128 px, near faces, selfie range) and "back" (256 px, smaller faces). */
 export type BlazeFaceVariant = 'front' | 'back';

@@ -1,8 +1,17 @@
 import type { Detection, DetectorFrame, InputLayout } from '../frame';
-import type { TileOptions } from './spec';
 
 /** [x, y, width, height] in source-frame pixels. */
 export type Roi = [x: number, y: number, width: number, height: number];
+
+/** Detection on overlapping tiles (src/kernels/detectors/tiles.ts). */
+export interface TileOptions {
+  /** Tile side in source pixels (default 512). */
+  size?: number;
+  /** Fraction of a tile shared with its neighbour (default 0.25): faces up to size * overlap are whole in some tile. */
+  overlap?: number;
+  /** Also run once on the whole frame (default true), for faces larger than the overlap. */
+  wholeFrame?: boolean;
+}
 
 /** Options every detector understands; each detector documents its own defaults. */
 export interface DetectorOptions {

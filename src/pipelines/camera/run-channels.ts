@@ -8,7 +8,7 @@ import { Subject, finalize, lastValueFrom, merge, share } from 'rxjs';
 import type { RxvisionConfig } from '../../config';
 import type { ChannelConfig } from '../../config/schema/channel';
 import { openDatabase } from '../../db';
-import { detectPool } from '../../pools/kinds';
+import { detectPool, haarPool } from '../../pools/kinds';
 import { toTransferable } from '../../pools/transfer';
 import { logger } from '../../util/logger';
 import type { DetectFn } from './channel';
@@ -51,7 +51,8 @@ export function poolDetect(channel: ChannelConfig, cropDemand?: () => CropDemand
   const key = detectorKey(channel.detector);
   // Re-ID / gender-age need face crops cut in the worker (the frame does not come back from it).
   const crops = faceCropRequest(channel);
-  const pool = detectPool();
+  // OpenCV loads in one thread per process: Haar runs in a pool of processes (haarPool).
+  const pool = channel.detector.type === 'haar' ? haarPool() : detectPool();
   const detect: DetectFn = (frame: Frame) => {
     const request = crops && cropDemand ? narrowCropRequest(crops, cropDemand()) : (crops ?? null);
     const full = frame.data && (request || !frame.resized) ? toTransferable(frame.data) : null;
