@@ -5,10 +5,11 @@
 import { map, of, throwError, type Observable } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { channelSchema } from '../../../src/config/schema/channel';
-import type { Detection, Frame } from '../../../src/kernels/frame';
+import type { Detection } from '../../../src/kernels/frame';
 import { resetStageStats, stageStats } from '../../../src/operators/stage-stats';
 import { createChannel, type FrameResult } from '../../../src/pipelines/camera/channel';
 import { FRAME_BUFFER_STAGE } from '../../../src/pipelines/camera/stages';
+import { frame } from './frames';
 
 /** A live stream channel (drop-oldest buffer) whose tracks confirm on their second hit. */
 function config(buffer: { capacity: number }, detectConcurrency = 1) {
@@ -21,13 +22,6 @@ function config(buffer: { capacity: number }, detectConcurrency = 1) {
   });
 }
 
-const frame = (seq: number): Frame => ({
-  channel: 'cam',
-  seq,
-  capturedAt: seq * 40,
-  width: 640,
-  height: 480,
-});
 /** Frames a..e are seq 0..4. */
 const frames = Object.fromEntries('abcde'.split('').map((k, seq) => [k, frame(seq)]));
 /** One face in the same place on every frame: one track. */

@@ -4,11 +4,12 @@
  */
 import { map, of, type Observable } from 'rxjs';
 import { channelSchema } from '../../../src/config/schema/channel';
-import type { Box, Detection, Frame } from '../../../src/kernels/frame';
+import type { Box, Detection } from '../../../src/kernels/frame';
 import { createChannel, type FrameResult } from '../../../src/pipelines/camera/channel';
 import { createTrackPredictor, detectEvery } from '../../../src/pipelines/camera/detect-every';
 import { createTracker } from '../../../src/pipelines/camera/tracker';
 import { marbles } from '../../operators/marbles';
+import { frame } from './frames';
 
 describe('detectEvery (marbles)', () => {
   it('marks the first frame and every Nth after it for detection', () => {
@@ -76,13 +77,6 @@ describe('track predictor', () => {
 });
 
 describe('a channel with detectEvery 3', () => {
-  const frame = (seq: number): Frame => ({
-    channel: 'cam',
-    seq,
-    capturedAt: seq * 40,
-    width: 640,
-    height: 480,
-  });
   const frames = Object.fromEntries('abcdefg'.split('').map((k, seq) => [k, frame(seq)]));
 
   it('sends every third frame to the detector and reports the track, moving, on the others', () => {
