@@ -49,7 +49,7 @@ function videos(): string[] {
 function original(frames: number): HaarRun {
   const script = path.join(__dirname, '..', '..', 'bench', 'baselines', 'haar-original.py');
   if (!existsSync(PYTHON))
-    throw new Error(`${PYTHON} missing: install python3-opencv (scripts/bench-setup.sh)`);
+    throw new Error(`${PYTHON} missing: install it with apt-get install python3-opencv (bench-only)`);
   const run = spawnSync(
     PYTHON,
     [script, '--cascade', assetPath('cascades', CASCADE), '--frames', String(frames), ...videos()],

@@ -6,7 +6,7 @@ running the Haar cascade on the grey frame (OpenCV releases the GIL, so the thre
 at most two frames of a channel in detection at once, frames read as fast as possible. Prints one JSON
 line: frames, seconds, fps, faces.
 
-Needs Debian's python3-opencv (bench-only: scripts/bench-setup.sh installs it).
+Needs Debian's python3-opencv (bench-only: `apt-get install python3-opencv`).
 """
 import argparse
 import json

@@ -81,7 +81,7 @@ export const poolSchema = z
       .enum(TIMEOUT_POLICIES)
       .optional()
       .describe(
-        'Worker of a timed-out task: "terminate" replaces it; "abandon" lets it finish the task out of rotation (its result discarded). Default: "abandon" for detect, embed, classify and hash (onnxruntime aborts the process if its thread is terminated), else "terminate".',
+        'Worker of a timed-out task: "terminate" replaces it; "abandon" lets it finish the task out of rotation (its result discarded). Default: "abandon" for detect, embed and classify (onnxruntime aborts the process if its thread is terminated; a hash worker switches to it once it loads the embedding model), else "terminate".',
       ),
   })
   .describe('Settings of one worker pool');
@@ -90,12 +90,15 @@ export const poolsSchema = z
   .record(
     z
       .string()
-      .regex(/^[a-z][a-z0-9-]*$/, 'a lowercase pool kind such as detect, embed, classify, hash or encode')
+      .regex(
+        /^[a-z][a-z0-9-]*$/,
+        'a lowercase pool kind such as detect, haar, embed, classify, hash or encode',
+      )
       // Named so that old configs fail with a reason rather than sizing a pool nothing uses.
       .regex(/^(?!decode$)/, 'the "decode" pool kind was removed (it had no worker): delete this entry'),
     poolSchema,
   )
-  .describe('Worker pools by kind: detect, embed, classify, hash, encode');
+  .describe('Worker pools by kind: detect, haar (child processes), embed, classify, hash, encode');
 
 export const logSchema = z
   .strictObject({
