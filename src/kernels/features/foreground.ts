@@ -13,6 +13,7 @@
  */
 import { resizeArea, toBytes, toGrey, type Raster } from './pixels';
 import { ssimMap } from './ssim';
+import type { ForegroundSettings, ForegroundVerifySettings } from './types';
 
 /** Side of the grey thumbnail and mask of each frame. */
 export const FG_SIZE = 32;
@@ -22,26 +23,6 @@ const FRAME_BYTES = 2 * FG_SIZE * FG_SIZE + 3 * FG_COLOUR * FG_COLOUR;
 const HEADER = 8;
 /** Bytes of an encoded foreground record. */
 export const FOREGROUND_BYTES = HEADER + 2 * FRAME_BYTES;
-
-/** How the background is found (feature extraction). */
-export interface ForegroundSettings {
-  /** Max per-channel difference (0..255) from the border colour that still counts as background. */
-  tolerance: number;
-  /** Share of border pixels within tolerance of their median colour for the border to count as plain. */
-  minBorderShare: number;
-}
-
-/** Thresholds of the foreground comparison (verification). */
-export interface ForegroundVerifySettings {
-  /** Min weighted overlap (intersection over union) of the two foreground masks. */
-  minOverlap: number;
-  /** Min mean SSIM over the windows that hold foreground in either image. */
-  minMaskedStructure: number;
-  /** Min SSIM of the worst of the 3x3 blocks that hold foreground. */
-  minBlockStructure: number;
-  /** Max mean per-channel distance (0..255) of the colour grids over foreground cells. */
-  maxColourDistance: number;
-}
 
 /** One frame of a decoded record: views into the encoded bytes. */
 export interface ForegroundFrame {

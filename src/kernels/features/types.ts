@@ -3,8 +3,6 @@
  * (plain objects, strings, numbers, typed arrays) so it can cross a worker boundary and be cached.
  */
 
-import type { ForegroundSettings, ForegroundVerifySettings } from './foreground';
-
 /** One image file found by the scan. */
 export interface ScanEntry {
   kind: 'file';
@@ -167,4 +165,24 @@ export interface VerifySettings {
   foreground: ForegroundVerifySettings;
   /** Images whose feature data verification holds at most (main thread only). */
   workingSet: number;
+}
+
+/** How the background is found (feature extraction). */
+export interface ForegroundSettings {
+  /** Max per-channel difference (0..255) from the border colour that still counts as background. */
+  tolerance: number;
+  /** Share of border pixels within tolerance of their median colour for the border to count as plain. */
+  minBorderShare: number;
+}
+
+/** Thresholds of the foreground comparison (verification). */
+export interface ForegroundVerifySettings {
+  /** Min weighted overlap (intersection over union) of the two foreground masks. */
+  minOverlap: number;
+  /** Min mean SSIM over the windows that hold foreground in either image. */
+  minMaskedStructure: number;
+  /** Min SSIM of the worst of the 3x3 blocks that hold foreground. */
+  minBlockStructure: number;
+  /** Max mean per-channel distance (0..255) of the colour grids over foreground cells. */
+  maxColourDistance: number;
 }
