@@ -431,19 +431,24 @@ export function kyselySink<DB, T extends keyof DB & string>(
         return new TableWriter<DB, T>(db, options, spool, log);
       };
 
-      return from(open()).pipe(
-        mergeMap((writer) =>
-          source.pipe(
-            batch<Row>({ size: batchSize, timeMs: flushMs }),
-            map((rows): Job<Row> => ({ kind: 'batch', rows })),
-            // A failing source still gets its last rows written: the error travels as a job.
-            catchError((error: unknown) => of<Job<Row>>({ kind: 'fail', error })),
-            startWith<Job<Row>>({ kind: 'startup' }),
-            endWith<Job<Row>>({ kind: 'finish' }),
-            concatMap((job) => from(writer.run(job)).pipe(mergeMap((acks) => acks))),
-          ),
-        ),
+      // The source is subscribed at once, not after the spool opens: rows of a hot source (status events)
+      // emitted meanwhile wait in concatMap's queue instead of being lost.
+      let finished = false;
+      const opened = open().then((writer) => {
+        if (finished) spool?.release(); // unsubscribed while opening
+        return writer;
+      });
+      opened.catch(() => undefined); // reported through the first job
+      return source.pipe(
+        batch<Row>({ size: batchSize, timeMs: flushMs }),
+        map((rows): Job<Row> => ({ kind: 'batch', rows })),
+        // A failing source still gets its last rows written: the error travels as a job.
+        catchError((error: unknown) => of<Job<Row>>({ kind: 'fail', error })),
+        startWith<Job<Row>>({ kind: 'startup' }),
+        endWith<Job<Row>>({ kind: 'finish' }),
+        concatMap((job) => from(opened.then((writer) => writer.run(job))).pipe(mergeMap((acks) => acks))),
         finalize(() => {
+          finished = true;
           spool?.release();
           unregister?.();
           markDone();

@@ -1,6 +1,15 @@
 import { writeFileSync, readFileSync, existsSync } from 'node:fs';
 import { sql, type Kysely } from 'kysely';
-import { Observable, from, lastValueFrom, toArray, concat, throwError, type Subscription } from 'rxjs';
+import {
+  Observable,
+  Subject,
+  from,
+  lastValueFrom,
+  toArray,
+  concat,
+  throwError,
+  type Subscription,
+} from 'rxjs';
 import { metricsRegistry } from '../../src/metrics/registry';
 import { kyselySink, Spool, SinkWriteError, type SinkAck } from '../../src/sinks';
 import { describePostgres, createTestDatabaseUrl, type TestDatabase } from '../helpers/postgres';
@@ -181,6 +190,24 @@ function sinkBehaviour(open: () => Promise<TestKysely>): void {
       ]);
       expect(await count(conn.db, table)).toBe(30);
       expect(readFileSync(Spool.fileFor(tmp.dir, table), 'utf8')).toBe('');
+    } finally {
+      tmp.remove();
+    }
+  });
+
+  it('subscribes its source at once: rows a hot source emits while the spool opens are written', async () => {
+    const table = await createTable(conn.db);
+    const tmp = tempDir('spool');
+    try {
+      const hot = new Subject<EventRow>();
+      const acks = lastValueFrom(
+        hot.pipe(kyselySink(events(conn.db), { table, batchSize: 100, spool: { dir: tmp.dir } }), toArray()),
+      );
+      // Synchronously after subscribing: the spool (mkdir, lock, scan) cannot have opened yet.
+      for (const row of rowsOf(0, 5, 'early')) hot.next(row);
+      hot.complete();
+      expect(sum(await acks)).toBe(5);
+      expect(await count(conn.db, table)).toBe(5);
     } finally {
       tmp.remove();
     }
