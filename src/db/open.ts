@@ -77,13 +77,16 @@ async function openPostgres(url: string, config: DatabaseConfig): Promise<Databa
 }
 
 /** PGlite instances open in this process, by data folder: one handle per folder, shared and ref-counted. */
-const pgliteByDir = new Map<string, { opening: Promise<Kysely<DB>>; refs: number }>();
+const pgliteByDir = new Map<string, { opening: Promise<OpenedPGlite>; refs: number }>();
 
 async function openPGlite(dataDir: string | undefined): Promise<Database> {
   const dir = pgliteDataDir(dataDir);
   const target = isMemoryDataDir(dir) ? 'PGlite (in memory)' : `PGlite at ${dir}`;
   // Each in-memory database is its own; a folder is opened once per process and shared.
-  if (isMemoryDataDir(dir)) return wrap(await startPGlite(dir, target), 'pglite', target);
+  if (isMemoryDataDir(dir)) {
+    const { db, close } = await startPGlite(dir, target);
+    return wrap(db, 'pglite', target, close);
+  }
   let shared = pgliteByDir.get(dir);
   if (!shared) {
     shared = { opening: startPGlite(dir, target), refs: 0 };
@@ -91,22 +94,28 @@ async function openPGlite(dataDir: string | undefined): Promise<Database> {
   }
   const entry = shared;
   entry.refs++;
-  let db: Kysely<DB>;
+  let opened: OpenedPGlite;
   try {
-    db = await entry.opening;
+    opened = await entry.opening;
   } catch (err) {
     if (--entry.refs === 0 && pgliteByDir.get(dir) === entry) pgliteByDir.delete(dir);
     throw err;
   }
-  return wrap(db, 'pglite', target, async () => {
+  return wrap(opened.db, 'pglite', target, async () => {
     if (--entry.refs > 0) return;
     if (pgliteByDir.get(dir) === entry) pgliteByDir.delete(dir);
-    await db.destroy();
+    await opened.close();
   });
 }
 
+/** A started PGlite behind Kysely, and how to close both. */
+interface OpenedPGlite {
+  db: Kysely<DB>;
+  close(): Promise<void>;
+}
+
 /** Opens PGlite in `dir`, holding the folder's cross-process lock (`<dir>.lock`) while it is open. */
-async function startPGlite(dir: string, target: string): Promise<Kysely<DB>> {
+async function startPGlite(dir: string, target: string): Promise<OpenedPGlite> {
   let lock: ProcessLock | undefined;
   try {
     if (!isMemoryDataDir(dir)) {
@@ -121,7 +130,17 @@ async function startPGlite(dir: string, target: string): Promise<Kysely<DB>> {
     const release = lock;
     const db = new Kysely<DB>({ dialect: new PGliteDialect(client, () => release?.release()) });
     logger().debug({ target }, 'opened PGlite');
-    return db;
+    // Kysely destroys its driver only if a query initialised it: close the client (and free the lock) here
+    // too, or a handle opened and closed without a query keeps PGlite, its lock and the process alive.
+    const close = async (): Promise<void> => {
+      try {
+        await db.destroy();
+        if (!client.closed) await client.close();
+      } finally {
+        release?.release();
+      }
+    };
+    return { db, close };
   } catch (err) {
     lock?.release();
     if (err instanceof LockHeldError) throw new DatabaseError(`cannot open ${target}: ${err.message}`);

@@ -22,7 +22,9 @@ function driversLoadedBy(script: string): string[] {
     };
     ${script}
   `;
-  return JSON.parse(execFileSync(process.execPath, ['-e', program], { encoding: 'utf8' })) as string[];
+  return JSON.parse(
+    execFileSync(process.execPath, ['-e', program], { encoding: 'utf8', timeout: 60_000 }),
+  ) as string[];
 }
 
 describe('database drivers load lazily', () => {
