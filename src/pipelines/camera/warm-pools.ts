@@ -22,9 +22,13 @@ export async function warmPools(channels: readonly ChannelConfig[], log?: Logger
   if (channels.length === 0) return;
   const unique = <T>(items: T[]) => [...new Map(items.map((i) => [JSON.stringify(i), i])).values()];
   const jobs: Array<Promise<unknown>> = [];
-  const detect = detectPool();
-  for (const key of unique(channels.map((c) => detectorKey(c.detector)))) {
-    jobs.push(everyWorker(detect.size, () => detect.run('inputLayout', [key])));
+  // Haar runs in its own process pool (haarPool), never in the detect threads: OpenCV loads in one thread.
+  const threaded = channels.filter((c) => c.detector.type !== 'haar');
+  if (threaded.length > 0) {
+    const detect = detectPool();
+    for (const key of unique(threaded.map((c) => detectorKey(c.detector)))) {
+      jobs.push(everyWorker(detect.size, () => detect.run('inputLayout', [key])));
+    }
   }
   const stages = channels.map(faceStagesOf);
   const embedders = unique(stages.flatMap((s) => (s.reid ? [s.reid.model] : [])));
