@@ -11,7 +11,8 @@ import {
   type DatabaseConfig,
 } from '../../db';
 import { undoActions } from '../../pipelines/dedup/undo';
-import { runDedupJob, type DedupJobResult } from '../../pipelines/dedup/job';
+import { runDedupJob, type DedupJobOptions, type DedupJobResult } from '../../pipelines/dedup/job';
+import { runClusterDedupJob } from '../../cluster/dedup/job';
 import { runConfigDedupJobs } from '../../pipelines/dedup/run-config-jobs';
 import { selfExcludes } from '../../pipelines/dedup/self-excludes';
 import { createProgressDisplay, type ProgressDisplay } from '../display/dedup-progress';
@@ -47,6 +48,9 @@ export interface DedupCommandOptions {
   dataDir?: string;
   json?: boolean;
   progress: boolean;
+  cluster?: boolean;
+  /** With --cluster: false when this process should only coordinate (`--no-work`). */
+  work?: boolean;
 }
 
 function triple(name: string) {
@@ -228,6 +232,13 @@ export async function runDedupCommand(dir: string | undefined, opts: DedupComman
   }
   const out = path.resolve(opts.out);
   const dbConfig = resolveDatabaseConfig({ url: opts.dbUrl, dataDir: opts.dataDir }, config?.database);
+  const clustered = opts.cluster === true || job?.cluster?.enabled === true;
+  const clusterUrl = dbConfig.url;
+  if (clustered && !clusterUrl)
+    throw new CliError(
+      'pipeline dedup --cluster: needs a PostgreSQL database shared with the workers (--db-url, RXVISION_DATABASE_URL or database.url in --config); PGlite serves one process',
+      ExitCode.invalidConfig,
+    );
   configurePools(config?.pools);
   // The workers start (threads loading sharp) while the database opens.
   const pool = hashPool();
@@ -256,7 +267,7 @@ export async function runDedupCommand(dir: string | undefined, opts: DedupComman
   let failure: unknown;
   const work = (async () => {
     try {
-      const result = await runDedupJob({
+      const jobOptions: DedupJobOptions = {
         root,
         out,
         pool,
@@ -274,7 +285,15 @@ export async function runDedupCommand(dir: string | undefined, opts: DedupComman
         },
         onProgress: display.listener,
         signal: abort.signal,
-      });
+      };
+      const result =
+        clusterUrl && clustered
+          ? await runClusterDedupJob({
+              ...jobOptions,
+              url: clusterUrl,
+              cluster: { ...job?.cluster, ...(opts.work === false ? { work: false } : {}) },
+            })
+          : await runDedupJob(jobOptions);
       display.stop();
       if (opts.json)
         process.stdout.write(
@@ -354,6 +373,11 @@ export function registerDedupCommand(program: Command): void {
     .option('--data-dir <dir>', 'PGlite data directory')
     .option('--no-progress', 'no progress bars')
     .option('--json', 'print the summary as JSON')
+    .option(
+      '--cluster',
+      'queue feature batches and blocks of candidate pairs for `pipeline worker` processes (needs a PostgreSQL database; files at the same absolute path on every host)',
+    )
+    .option('--no-work', 'with --cluster: only coordinate, take no batches in this process')
     .action(async (dir: string | undefined, opts: DedupCommandOptions) => {
       await runDedupCommand(dir, opts);
     });
