@@ -5,6 +5,7 @@ import { registerDbCommand } from './db';
 import { registerDoctorCommand } from './doctor';
 import { registerRunCommand } from './run';
 import { registerDedupCommand } from './dedup';
+import { registerClusterCommand } from './cluster';
 
 /**
  * Each sub-command lives in its own module and registers itself here; keeping the list in one place
@@ -17,4 +18,5 @@ export function registerCommands(program: Command): void {
   registerDbCommand(program);
   registerDoctorCommand(program);
   registerDedupCommand(program);
+  registerClusterCommand(program);
 }
