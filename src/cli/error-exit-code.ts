@@ -1,4 +1,5 @@
 import { AssetFetchError, AssetMissingError } from '../assets/errors';
+import { ClusterConfigError } from '../cluster/setup';
 import { ConfigError } from '../config/errors';
 import { DatabaseError } from '../db/errors';
 import { DedupActionConfigError } from '../pipelines/dedup/errors';
@@ -11,7 +12,12 @@ import { CliError, ExitCode, type ExitCodeValue } from './exit-codes';
  */
 export function exitCodeOfError(err: unknown): ExitCodeValue | undefined {
   if (err instanceof CliError) return err.exitCode;
-  if (err instanceof ConfigError || err instanceof DedupActionConfigError) return ExitCode.invalidConfig;
+  if (
+    err instanceof ConfigError ||
+    err instanceof DedupActionConfigError ||
+    err instanceof ClusterConfigError
+  )
+    return ExitCode.invalidConfig;
   if (err instanceof AssetMissingError || err instanceof AssetFetchError) return ExitCode.assets;
   if (err instanceof DatabaseError) return ExitCode.database;
   // The run stopped because its undo log failed: the message names the log; no stack needed.

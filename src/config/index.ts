@@ -7,3 +7,4 @@ export { configJsonSchema, configJsonSchemaText } from './json-schema';
 export * from './schema/root';
 export * from './schema/channel';
 export * from './schema/dedup';
+export * from './schema/cluster';

@@ -6,6 +6,7 @@ import { registerDoctorCommand } from './doctor';
 import { registerRunCommand } from './run';
 import { registerDedupCommand } from './dedup';
 import { registerWorkerCommand } from './worker';
+import { registerClusterCommand } from './cluster';
 
 /**
  * Each sub-command lives in its own module and registers itself here; keeping the list in one place
@@ -19,4 +20,5 @@ export function registerCommands(program: Command): void {
   registerDoctorCommand(program);
   registerDedupCommand(program);
   registerWorkerCommand(program);
+  registerClusterCommand(program);
 }

@@ -36,6 +36,7 @@ interface RunOptions {
   dbQueryTimeout?: number;
   detectEvery?: number;
   tiles?: boolean;
+  cluster?: boolean;
 }
 
 /** Starts the web server when `--web` or `web.enabled` asks for it; a refused bind is a config error (exit 2). */
@@ -68,7 +69,7 @@ function formatSummary(s: RunChannelsSummary): string {
       (c.error ? ` (${c.error})` : ''),
   );
   lines.push(
-    `run ${s.runId}: ${(s.elapsedMs / 1000).toFixed(1)} s; rows written: ${s.rows.detections} detections, ${s.rows.tracks} tracks, ` +
+    `run ${s.runId}${s.nodeId ? ` (cluster node ${s.nodeId})` : ''}: ${(s.elapsedMs / 1000).toFixed(1)} s; rows written: ${s.rows.detections} detections, ${s.rows.tracks} tracks, ` +
       `${s.rows.statusEvents} status events${s.rows.spooled ? ` (${s.rows.spooled} spooled until the database returns)` : ''}`,
   );
   return lines.join('\n');
@@ -90,6 +91,7 @@ async function runConfig(
         configFile: path.resolve(file),
         output: opts.jsonl ? { type: 'jsonl', dir: path.resolve(opts.jsonl) } : { type: 'database' },
         maxFrames: opts.frames,
+        cluster: opts.cluster || undefined,
         durationMs: opts.duration ? opts.duration * 1000 : undefined,
         shutdown,
         statusLine:
@@ -139,6 +141,10 @@ export function registerRunCommand(program: Command): void {
     .option(
       '--tiles',
       'detect on 512 px tiles too (small faces in 1080p/4K streams; overrides detector.tiles)',
+    )
+    .option(
+      '--cluster',
+      'cluster mode (PostgreSQL database.url only): run this config on N processes or hosts, each channel runs on one of them (overrides cluster.enabled)',
     )
     .option('--no-status', 'no live status line on the terminal')
     .option('--json', 'print the run summary as JSON')

@@ -3,6 +3,7 @@ import { channelSchema, channelDefaultsSchema } from './channel';
 import { dedupJobSchema } from './dedup';
 import { demographicsQueueSchema } from './demographics';
 import { identitiesSchema } from './reid';
+import { clusterSchema } from './cluster';
 import { TIMEOUT_POLICIES } from '../../pools/policy';
 
 /** Where PGlite keeps its files when `database.dataDir` is not given (relative to the working directory). */
@@ -197,6 +198,7 @@ export const rxvisionConfigSchema = z
     metrics: metricsSchema.optional(),
     identities: identitiesSchema.optional(),
     demographics: demographicsQueueSchema.optional(),
+    cluster: clusterSchema.optional(),
   })
   .describe('rxvision pipeline configuration');
 

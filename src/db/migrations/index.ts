@@ -6,6 +6,7 @@ import * as m0004 from './0004_identities';
 import * as m0005 from './0005_dedup_pairs';
 import * as m0006 from './0006_idempotent_rows';
 import * as m0007 from './0007_dedup_foreground';
+import * as m0008 from './0008_cluster';
 
 /**
  * Every migration, in the order they run. Names sort in that order; add one line per new migration
@@ -20,4 +21,5 @@ export const migrations: Record<string, Migration> = {
   '0005_dedup_pairs': m0005,
   '0006_idempotent_rows': m0006,
   '0007_dedup_foreground': m0007,
+  '0008_cluster': m0008,
 };

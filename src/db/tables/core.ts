@@ -25,6 +25,8 @@ export interface PipelineRunsTable {
   status: ColumnType<PipelineRunStatus, PipelineRunStatus | undefined, PipelineRunStatus>;
   /** Counters and timings at the end of the run; write it with `jsonb(value)` from src/db/json.ts. */
   stats: ColumnType<JsonObject, JsonObject | undefined, JsonObject>;
+  /** The cluster node that ran it (migration 0008_cluster; null outside cluster mode). */
+  node_id: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 /** Tables created by 0001_core. */

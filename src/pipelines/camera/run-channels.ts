@@ -4,7 +4,15 @@
  * failure never stops the others.
  */
 import path from 'node:path';
-import { Subject, finalize, lastValueFrom, merge, share } from 'rxjs';
+import { Observable, Subject, finalize, lastValueFrom, merge, share, takeUntil } from 'rxjs';
+import {
+  ClusterConfigError,
+  clusterNodeFor,
+  clusterSettings,
+  nodeIdOf,
+  type ClusterNodeSetup,
+} from '../../cluster/setup';
+import { runWhileLeased } from '../../cluster/lease-runs';
 import type { RxvisionConfig } from '../../config';
 import type { ChannelConfig } from '../../config/schema/channel';
 import { openDatabase } from '../../db';
@@ -75,6 +83,14 @@ export async function runChannels(
   const channels = (config.channels ?? []).filter((c) => c.enabled);
   const started = Date.now();
   const output = options.output ?? { type: 'database' };
+  const clustered = options.cluster ?? config.cluster?.enabled ?? false;
+  if (clustered) {
+    if (output.type !== 'database')
+      throw new ClusterConfigError('cluster mode writes its rows to the shared database: drop --jsonl');
+    clusterSettings(config); // throws when database.url is missing, before anything starts
+  }
+  const nodeId = clustered ? nodeIdOf(config) : undefined;
+  let cluster: ClusterNodeSetup | undefined;
   const ownsDb = output.type === 'database' && !output.db;
   const warm = options.detect ? undefined : warmPools(channels, log); // meanwhile the database opens
   const database =
@@ -91,7 +107,7 @@ export async function runChannels(
     if (database) {
       await database.migrate();
       databaseId = await database.id();
-      runId = await startCameraRun(database.db, options.configFile, channels);
+      runId = await startCameraRun(database.db, options.configFile, channels, nodeId);
     }
 
     // Re-ID and gender/age when any channel asks for them: one gallery, one classify queue for all.
@@ -109,7 +125,21 @@ export async function runChannels(
 
     options.onStart?.({ runId, channels: summaries, database });
     const context: RunContext = { options, faces, poolDetect, signal: abort.signal, status$, log };
-    const results$ = merge(...channels.map((c) => channelResults(c, summaries.get(c.id)!, context))).pipe(
+    if (nodeId) {
+      cluster = clusterNodeFor(config, {
+        runId,
+        nodeId,
+        channels: channels.map((c) => c.id),
+        stateOf: (id) => summaries.get(id)?.state ?? 'pending',
+        log,
+      });
+      log.info({ node: nodeId, namespace: cluster.namespace }, `cluster: node ${nodeId} joining`);
+    }
+    const results$ = (
+      cluster
+        ? leasedChannels(cluster, channels, summaries, context)
+        : merge(...channels.map((c) => channelResults(c, summaries.get(c.id)!, context)))
+    ).pipe(
       finalize(() => {
         status$.complete();
         faces?.complete();
@@ -156,6 +186,7 @@ export async function runChannels(
 
     const summary: RunChannelsSummary = {
       runId,
+      ...(nodeId ? { nodeId } : {}),
       channels: [...summaries.values()],
       rows,
       elapsedMs: Date.now() - started,
@@ -172,6 +203,42 @@ export async function runChannels(
   } finally {
     statusLine?.stop();
     unhookStop?.();
+    // After the sinks flushed: closing the lock connection frees the channels for the other nodes.
+    await cluster?.leases.close();
     if (ownsDb) await database?.close();
   }
+}
+
+/** Emits once when `signal` aborts (at once when it already has). */
+function aborted(signal: AbortSignal): Observable<void> {
+  return new Observable<void>((subscriber) => {
+    const fire = () => subscriber.next();
+    if (signal.aborted) fire();
+    else signal.addEventListener('abort', fire, { once: true });
+    return () => signal.removeEventListener('abort', fire);
+  });
+}
+
+/**
+ * Cluster mode: the channels this node leases, each run while it holds it (stopped when released, with
+ * its own signal) until the run stops; lease changes end with the run's stop signal.
+ */
+function leasedChannels(
+  cluster: ClusterNodeSetup,
+  channels: readonly ChannelConfig[],
+  summaries: ReadonlyMap<string, ChannelSummary>,
+  context: RunContext,
+) {
+  const byId = new Map(channels.map((c) => [c.id, c]));
+  return cluster.leases.owned$.pipe(
+    takeUntil(aborted(context.signal)),
+    runWhileLeased(
+      (id, released) =>
+        channelResults(byId.get(id)!, summaries.get(id)!, {
+          ...context,
+          signal: AbortSignal.any([context.signal, released]),
+        }),
+      (id) => cluster.leases.ended(id),
+    ),
+  );
 }

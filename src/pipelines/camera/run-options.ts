@@ -47,6 +47,11 @@ export interface RunChannelsOptions {
   onStatus?: (event: ChannelStatusEvent) => void;
   /** Called once the run is set up, before frames flow: its id, live per-channel totals, the database. */
   onStart?: (run: RunStarted) => void;
+  /**
+   * Cluster mode (`cluster.enabled` in the config when not given): this process runs only the channels it
+   * leases (see src/cluster). Needs a PostgreSQL `database.url` and database output.
+   */
+  cluster?: boolean;
   /** Spool directory for rows while the database is unreachable (default ./data/spool). */
   spoolDir?: string;
   log?: Logger;
@@ -62,6 +67,8 @@ export interface RunStarted {
 /** What `runChannels` returns. */
 export interface RunChannelsSummary {
   runId: number;
+  /** The cluster node this process was (cluster mode only). */
+  nodeId?: string;
   channels: ChannelSummary[];
   rows: RowCounts;
   elapsedMs: number;

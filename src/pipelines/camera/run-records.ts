@@ -27,17 +27,18 @@ export function channelRow(channel: ChannelConfig, now: Date) {
 }
 
 /**
- * Opens a camera run: inserts its `pipeline_runs` row and upserts the rows of its channels. Returns the
- * run id.
+ * Opens a camera run: inserts its `pipeline_runs` row (with the cluster node that runs it, if any) and
+ * upserts the rows of its channels. Returns the run id.
  */
 export async function startCameraRun(
   db: Kysely<DB>,
   configFile: string | undefined,
   channels: readonly ChannelConfig[],
+  nodeId?: string,
 ): Promise<number> {
   const run = await db
     .insertInto('pipeline_runs')
-    .values({ kind: 'camera', config_file: configFile ?? null })
+    .values({ kind: 'camera', config_file: configFile ?? null, node_id: nodeId ?? null })
     .returning('id')
     .executeTakeFirstOrThrow();
   const now = new Date();
