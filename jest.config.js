@@ -10,8 +10,4 @@ module.exports = {
   testTimeout: 60000,
   // Integration tests share one Postgres and the CPU: run files one at a time unless told otherwise.
   maxWorkers: 1,
-  // Something in the live-stream suites (test/camera/rtsp-live, test/faults/streams, test/camera/sources or
-  // test/camera/tracking-clip: bisected to that group, not yet to the file) leaves a handle open after all
-  // tests pass, and the run never ends. Exit once the results are in, so CI reports instead of hanging.
-  forceExit: true,
 };

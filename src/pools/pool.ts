@@ -236,6 +236,8 @@ class ThreadsPool<Api> implements WorkerPool<Api> {
   /** Set when the pool stops taking tasks: terminated, or no worker could start. */
   private closedReason: string | undefined;
   private terminated = false;
+  /** Whether the workers hold the process now (they do while there is work: see {@link holdWhileBusy}). */
+  private holding = false;
   private idleWaiters: Array<() => void> = [];
   private readyDeferred: { promise: Promise<void>; resolve: () => void; reject: (e: Error) => void };
 
@@ -385,6 +387,7 @@ class ThreadsPool<Api> implements WorkerPool<Api> {
       terminateWhenIdle: false,
     };
     this.slots.add(slot);
+    if (!this.holding) native.unref();
     const exited = new Promise<void>((resolve) => {
       native.once('exit', (code) => {
         this.onExit(slot, code);
@@ -547,6 +550,22 @@ class ThreadsPool<Api> implements WorkerPool<Api> {
     this.readyDeferred.reject(new PoolClosedError(this.name, reason));
     this.updateGauges();
     this.notifyIdle();
+  }
+
+  /**
+   * Workers keep the process alive only while tasks are queued or running: an idle pool (a shared one a
+   * library call started, say) must not keep a finished program from exiting, and a busy one must keep
+   * it alive until its callers are answered. Retiring workers stay unref'd.
+   */
+  private holdWhileBusy(): void {
+    const hold = !this.isIdle();
+    if (hold === this.holding) return;
+    this.holding = hold;
+    for (const slot of this.slots) {
+      if (slot.state !== 'starting' && slot.state !== 'ready') continue;
+      if (hold) slot.native.ref();
+      else slot.native.unref();
+    }
   }
 
   /**
@@ -805,6 +824,7 @@ class ThreadsPool<Api> implements WorkerPool<Api> {
   }
 
   private notifyIdle(): void {
+    this.holdWhileBusy();
     if (this.idleWaiters.length === 0 || !this.isIdle()) return;
     for (const resolve of this.idleWaiters.splice(0)) resolve();
   }
