@@ -32,7 +32,7 @@ function caseIds(quick: boolean): string[] {
   ];
 }
 
-interface ScalingResult {
+export interface ScalingResult {
   channels: number;
   /** Re-ID and gender/age on. */
   faces?: boolean;
@@ -70,8 +70,26 @@ async function openBenchDatabase(): Promise<{ database: Database; throwaway?: Th
 async function runCase(caseId: string, ctx: CaseContext): Promise<ScalingResult> {
   const faces = caseId.startsWith('faces-');
   const n = Number(caseId.replace(/^(faces-)?n/, ''));
-  const durationMs = ctx.quick ? 8000 : 15_000;
-  const config = cameraConfig(n, { pace: FPS, loop: true, detectWorkers: DETECT_WORKERS, faces });
+  return measureChannels(n, { faces, durationMs: ctx.quick ? 8000 : 15_000 }, ctx);
+}
+
+/**
+ * Runs `n` channels paced at 25 FPS for `durationMs` (detections to a throwaway database) and measures
+ * drops, delivered FPS per channel, latency and memory. `detectEvery` overrides the channel default.
+ */
+export async function measureChannels(
+  n: number,
+  options: { faces: boolean; durationMs: number; detectEvery?: number },
+  ctx: CaseContext,
+): Promise<ScalingResult> {
+  const { faces, durationMs } = options;
+  const config = cameraConfig(n, {
+    pace: FPS,
+    loop: true,
+    detectWorkers: DETECT_WORKERS,
+    faces,
+    detectEvery: options.detectEvery,
+  });
   let withIdentity = 0;
   let withAge = 0;
   const { database, throwaway } = await openBenchDatabase();
@@ -187,7 +205,7 @@ function droppedBefore(samples: Array<{ t: number; dropped: number }>, at: numbe
  * and every channel at >= 95 % of the paced rate. Drops while later channels are still starting (probing
  * and spawning decoders loads the CPU) are shown apart.
  */
-function keepsUp(r: ScalingResult): boolean {
+export function keepsUp(r: ScalingResult): boolean {
   return (
     (r.droppedAllLive ?? r.droppedSteady) === 0 && r.failedFrames === 0 && r.minChannelFps >= FPS * KEEP_UP
   );
@@ -268,8 +286,8 @@ export const cameraScaling: BenchDefinition = {
               `full frames every 5th frame for the face crops).`
             : '.'),
         `${results[0]?.seconds ? Math.round(results[0].seconds) : '?'} s per N, each N in a fresh process; channels ` +
-          `alternate Megamind.avi (720x528) and vtest.avi (768x576), looped, BlazeFace front, shared detect pool of ` +
-          `${DETECT_WORKERS} workers, default buffer (latest 2, drop-oldest), detections written to ` +
+          `alternate Megamind.avi (720x528) and vtest.avi (768x576), looped, the channel default detector (BlazeFace back; ` +
+          `RXVISION_BENCH_VARIANT to change), shared detect pool of ${DETECT_WORKERS} workers, default frame buffer, detections written to ` +
           `${results[0]?.database === 'postgres' ? 'PostgreSQL (throwaway database)' : 'PGlite (memory)'} by the ` +
           'batched sink (200 rows / 500 ms).',
         'Past the knee every channel still decodes 25 frames/s and the buffers drop what detection cannot take, ' +

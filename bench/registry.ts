@@ -1,4 +1,5 @@
 import { cameraFaces } from './camera-faces';
+import { capacity } from './capacity';
 import { cameraScaling } from './camera-scaling';
 import { cameraThroughput } from './camera-throughput';
 import { coreOverhead } from './core-overhead';
@@ -24,6 +25,7 @@ export const BENCHMARKS: BenchDefinition[] = [
   faceSize,
   tracking,
   haar,
+  capacity,
   detectEveryBench,
   ...externalBenchmarks,
 ];

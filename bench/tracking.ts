@@ -10,13 +10,15 @@ import { closeAllPools } from '../src/pools/registry';
 import type { TrackerOptions } from '../src/pipelines/camera/tracker';
 import { fmt } from './lib/measure';
 import { HELD_OUT_SEEDS, TUNING_SEEDS, trackingClip } from './lib/tracking-clip';
-import { replayTracker, runClip, scoreTracking } from './lib/tracking-eval';
+import { replayDetectEvery, replayTracker, runClip, scoreTracking } from './lib/tracking-eval';
 import type { BenchDefinition } from './lib/types';
 
 const DETECTORS = { back: 'BlazeFace back (256 px, default)', front: 'BlazeFace front (128 px)' } as const;
 /** Tracker settings: the defaults, then one feature off at a time, then the previous defaults. */
-const SETTINGS: Array<{ name: string; options: TrackerOptions; minScore?: number }> = [
+const SETTINGS: Array<{ name: string; options: TrackerOptions; minScore?: number; detectEvery?: number }> = [
   { name: 'defaults', options: {} },
+  { name: 'defaults, detectEvery 2 (boxes predicted between)', options: {}, detectEvery: 2 },
+  { name: 'defaults, detectEvery 3 (boxes predicted between)', options: {}, detectEvery: 3 },
   { name: 'no Kalman', options: { useKalman: false } },
   { name: 'no low-score pass (trackScore 0)', options: { trackScore: 0 } },
   { name: 'no re-acquisition', options: { reacquireDistance: 0 } },
@@ -62,12 +64,15 @@ async function runSeed(caseId: string, seed: number): Promise<Row[]> {
   const clip = await trackingClip(seed);
   try {
     const run = await runClip(clip.file, { detector: { type: 'blazeface', variant } });
-    return SETTINGS.map(({ name, options, minScore }) => {
+    return SETTINGS.map(({ name, options, minScore, detectEvery }) => {
       const frames = run.results.map((r) => ({
         ...r,
         detections: r.detections.filter((d) => d.score >= (minScore ?? 0)),
       }));
-      const score = scoreTracking(clip.labels, replayTracker(frames, options));
+      const replayed = detectEvery
+        ? replayDetectEvery(frames, detectEvery, options)
+        : replayTracker(frames, options);
+      const score = scoreTracking(clip.labels, replayed);
       return {
         detector: DETECTORS[variant],
         setting: name,
@@ -169,6 +174,7 @@ export const tracking: BenchDefinition = {
         `Held-out clip seeds ${HELD_OUT_SEEDS.join(', ')} of bench/lib/tracking-clip.ts (each 300 frames of vtest.avi, 768x576, six face paths of five faces, 40-180 px; two crossings, a post, a face leaving and coming back); the tracker defaults were chosen on seeds ${TUNING_SEEDS.join(', ')}.`,
         'Hypotheses: detections of confirmed tracks; faces under 40 px or less than half visible are ignored; pairs need IoU >= 0.5.',
         'FPS: one channel, pace asap, default detect pool; the tracker settings replay the same detections (the tracker costs microseconds per frame).',
+        "detectEvery N rows: the same detections replayed with only every Nth frame given to the tracker, the frames between scored on the confirmed tracks' predicted boxes (what a channel with detectEvery N reports); their FPS column is that of detecting every frame (the detect work falls to 1/N: npm run capacity measures what that buys).",
       ],
       data: rows,
     };

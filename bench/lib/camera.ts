@@ -36,6 +36,8 @@ export function cameraConfig(
     fullFrames?: 'auto' | 'always' | 'never';
     /** Re-ID and gender/age on every channel (embed and classify pools of 1 worker each). */
     faces?: boolean;
+    /** Channel detectEvery (default: the channel default, or RXVISION_BENCH_DETECT_EVERY). */
+    detectEvery?: number;
   },
 ): RxvisionConfig {
   return parseConfig(
@@ -51,6 +53,7 @@ export function cameraConfig(
         ...(options.faces ? { reid: { enabled: true }, demographics: { enabled: true } } : {}),
         ...(options.maxFrames ? { maxFrames: options.maxFrames } : {}),
         ...envChannelDefaults(),
+        ...(options.detectEvery ? { detectEvery: options.detectEvery } : {}),
       },
       channels: Array.from({ length: n }, (_, i) => ({
         id: `cam${i + 1}`,

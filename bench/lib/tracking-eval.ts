@@ -12,6 +12,7 @@ import { channelSchema, type ChannelConfigInput } from '../../src/config/schema/
 import type { Detection } from '../../src/kernels/frame';
 import { createChannel, type FrameResult } from '../../src/pipelines/camera/channel';
 import { poolDetect } from '../../src/pipelines/camera/run-channels';
+import { createTrackPredictor } from '../../src/pipelines/camera/detect-every';
 import { createTracker, type TrackerOptions, type TrackUpdate } from '../../src/pipelines/camera/tracker';
 import { MotAccumulator, updateWithBoxes, type LabelledBox, type MotSummary } from './mot-metrics';
 import type { ClipLabels } from './tracking-clip';
@@ -147,4 +148,34 @@ export function replayTracker(
     detections: f.detections,
     tracking: tracker.update(f.detections, f.seq, f.capturedAt),
   }));
+}
+
+/**
+ * Replays recorded detections as a channel with `detectEvery: every` would see them: the tracker gets every
+ * `every`-th frame (counted from the first), and the frames between report the confirmed tracks at their
+ * predicted boxes (the channel's track predictor), scored as that frame's hypotheses.
+ */
+export function replayDetectEvery(
+  frames: ReadonlyArray<Pick<FrameResult, 'seq' | 'capturedAt' | 'detections'>>,
+  every: number,
+  options: TrackerOptions,
+): TrackedFrame[] {
+  const tracker = createTracker(options);
+  const predictor = createTrackPredictor();
+  return frames.map((f, i) => {
+    if (i % every === 0) {
+      return {
+        seq: f.seq,
+        detections: f.detections,
+        tracking: predictor.observe(tracker.update(f.detections, f.seq, f.capturedAt)),
+      };
+    }
+    const { tracks } = predictor.predict(f.seq, f.capturedAt);
+    const shown = tracks.filter((t) => t.state === 'confirmed');
+    return {
+      seq: f.seq,
+      detections: shown.map((t) => ({ box: t.box, score: 1 })),
+      tracking: { tracks, trackIds: shown.map((t) => t.id) },
+    };
+  });
 }
