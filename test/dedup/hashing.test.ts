@@ -59,6 +59,16 @@ describe('hamming helpers', () => {
 });
 
 describe('pixels', () => {
+  test('rasterFromBytes widens every byte to its own float copy and checks the size', () => {
+    const bytes = Uint8Array.from({ length: 2 * 3 * 3 }, (_, i) => (i * 37) % 256);
+    const raster = rasterFromBytes(bytes, 2, 3, 3);
+    expect(raster.data).toBeInstanceOf(Float32Array);
+    expect(Array.from(raster.data)).toEqual(Array.from(bytes));
+    bytes[0] = 255;
+    expect(raster.data[0]).toBe(0);
+    expect(() => rasterFromBytes(bytes, 3, 3, 3)).toThrow(/size mismatch/);
+  });
+
   test('area resize by an integer factor is the block mean', () => {
     const src = gradient(4, 4, (x, y) => x * 10 + y);
     const out = resizeArea(src, 2, 2);
