@@ -70,7 +70,7 @@ describePostgres('queuePool + serveDedupQueue', () => {
   });
 
   afterAll(async () => {
-    for (const p of pools) p.close();
+    for (const p of pools) await p.close();
     await serving?.stop();
     await boss?.stop({ graceful: false, wait: true });
     await database?.close();
@@ -114,11 +114,20 @@ describePostgres('queuePool + serveDedupQueue', () => {
     expect(verdicts).toEqual([]);
   });
 
+  test('closing the pool cancels its outstanding batches and rejects their calls', async () => {
+    const pool = remote(dir);
+    const call = pool.run('featuresBatch', [[file], settings.features]);
+    await pool.close();
+    await expect(call).rejects.toMatchObject({ name: 'ClusterBatchError', state: 'cancelled' });
+    await expect(pool.run('features', [file, settings.features])).rejects.toThrow(/closed/);
+  });
+
   test('status: batches per state and per worker', async () => {
     const status = await dedupQueueStatus(database.db);
     expect(status.installed).toBe(true);
     expect(status.states.completed).toBe(1);
     expect(status.states.failed).toBe(2);
+    expect(status.states.cancelled).toBe(1);
     expect(status.workers).toEqual([
       { worker: 'test-worker', completed: 1, lastCompletedAt: expect.any(Date) as Date },
     ]);

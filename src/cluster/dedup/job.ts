@@ -56,7 +56,7 @@ export async function runClusterDedupJob(options: ClusterDedupJobOptions): Promi
       featureBatch: job.featureBatch ?? cluster.filesPerBatch * cluster.batchesInFlight,
     });
   } finally {
-    pool.close();
+    await pool.close();
     await serving?.stop();
     await boss.stop({ graceful: true, wait: true, timeout: 30_000 }).catch((err: unknown) => {
       log.warn({ err }, `stopping the dedup queue: ${(err as Error).message}`);

@@ -53,8 +53,11 @@ export interface QueuePoolOptions {
   localFallback?: readonly QueuedMethod[];
 }
 
-/** The pool, plus `close` (stops polling; outstanding calls reject). */
-export type QueuePool = WorkerPool<HashWorkerApi> & { close(): void };
+/**
+ * The pool, plus `close`: stops polling, cancels the batches still outstanding (a job that failed or
+ * stopped leaves no work for the workers) and rejects their calls.
+ */
+export type QueuePool = WorkerPool<HashWorkerApi> & { close(): Promise<void> };
 
 interface Waiter {
   resolve: (output: BatchJobOutput) => void;
@@ -126,6 +129,11 @@ export function queuePool(
       retryDelay: 1,
     });
     if (!id) throw new Error(`dedup queue refused a ${method} batch (${identity ?? 'no identity'})`);
+    if (closed) {
+      // Closed while the batch was being sent: nobody will read its result.
+      await boss.cancel(DEDUP_QUEUE, id);
+      throw new ClusterBatchError(id, identity, 'cancelled', 'the job ended');
+    }
     const output = await new Promise<BatchJobOutput>((resolve, reject) => {
       waiting.set(id, { resolve, reject, identity });
       schedule();
@@ -160,12 +168,22 @@ export function queuePool(
     killWorker: (id) => local.killWorker(id),
     workerIds: () => local.workerIds(),
     terminate: () => local.terminate(),
-    close: () => {
+    close: async () => {
       closed = true;
       if (timer) clearTimeout(timer);
-      for (const [id, w] of waiting)
-        w.reject(new ClusterBatchError(id, w.identity, 'abandoned', 'the job ended'));
+      const outstanding = [...waiting];
       waiting.clear();
+      for (const [id, w] of outstanding)
+        w.reject(new ClusterBatchError(id, w.identity, 'cancelled', 'the job ended'));
+      if (outstanding.length === 0) return;
+      await boss
+        .cancel(
+          DEDUP_QUEUE,
+          outstanding.map(([id]) => id),
+        )
+        .catch((err: unknown) =>
+          log.warn({ err }, `cancelling outstanding batches: ${(err as Error).message}`),
+        );
     },
   };
 }
