@@ -1,6 +1,7 @@
 import { cameraFaces } from './camera-faces';
 import { cameraScaling } from './camera-scaling';
 import { cameraThroughput } from './camera-throughput';
+import { clusterBench } from './cluster';
 import { coreOverhead } from './core-overhead';
 import { externalBenchmarks } from './external';
 import { faceSize } from './face-size';
@@ -25,5 +26,6 @@ export const BENCHMARKS: BenchDefinition[] = [
   tracking,
   haar,
   detectEveryBench,
+  clusterBench,
   ...externalBenchmarks,
 ];
