@@ -4,14 +4,20 @@
  * transforms). `pipeline dedup` with its defaults (cold: fresh PGlite data dir) and Debian's
  * `findimagedupes` run on the same split in the same run, each under `/usr/bin/time -v`: pairwise
  * precision / recall / F1, recall per transform and per kind of picture, wrong groups (groups whose members
- * show different pictures), images/s and peak RSS.
+ * show different pictures), images/s, time to the first computed feature and peak RSS, with the load
+ * average before and after (the machine may be shared: compare tools within one run).
  *
- * Run alone: `node dist/bench/dedup-eval.js [--split report|tune] [--no-findimagedupes] [--json]`.
+ * `--set camera` runs the same comparison on camera-size JPEGs (bench/lib/camera-jpegs.ts, 2,000 by
+ * default, `--count N`); `--no-cache` adds a run of `pipeline dedup --no-cache` (no database at all).
+ *
+ * Run alone: `node dist/bench/dedup-eval.js [--set collection|camera] [--count N] [--split report|tune]
+ * [--no-cache] [--no-findimagedupes] [--json]`.
  */
 import { spawnSync } from 'node:child_process';
 import { promises as fs, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { cameraJpegs } from './lib/camera-jpegs';
 import { buildCollection, splitFolder, type CollectionItem, type Split } from './lib/dedup-collection';
 
 /** Scores of predicted groups (lists of absolute paths) against the labels. */
@@ -61,31 +67,50 @@ export function score(items: readonly CollectionItem[], groups: readonly string[
   };
 }
 
+interface Timed {
+  stdout: string;
+  ms: number;
+  peakRssMb: number;
+  /** Milliseconds from the start to the first computed feature (from the log), when the tool logs it. */
+  firstFeatureMs?: number;
+}
+
+/**
+ * The time of the first log line (pino JSON on stderr, epoch ms in `time`) about the features stage:
+ * the first image whose features were computed (progress lines come at most every 250 ms).
+ */
+function firstFeatureAt(stderr: string): number | undefined {
+  for (const line of stderr.split('\n')) {
+    if (!line.startsWith('{') || !line.includes('"stage":"features"')) continue;
+    const time = (JSON.parse(line) as { time?: number }).time;
+    if (typeof time === 'number') return time;
+  }
+  return undefined;
+}
+
 /** Runs a command under `/usr/bin/time -v`: wall time and peak RSS (MB) of the whole process tree's largest. */
-function timed(cmd: string, args: string[]): { stdout: string; ms: number; peakRssMb: number } {
+function timed(cmd: string, args: string[]): Timed {
+  const startedAt = Date.now();
   const t0 = performance.now();
   const r = spawnSync('/usr/bin/time', ['-v', cmd, ...args], { encoding: 'utf8', maxBuffer: 1 << 28 });
   const ms = performance.now() - t0;
   const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(r.stderr);
   if (r.status !== 0 || !rss)
     throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr.slice(-2000)}`);
-  return { stdout: r.stdout, ms, peakRssMb: Math.round(Number(rss[1]) / 1024) };
+  const first = firstFeatureAt(r.stderr);
+  return {
+    stdout: r.stdout,
+    ms,
+    peakRssMb: Math.round(Number(rss[1]) / 1024),
+    firstFeatureMs: first === undefined ? undefined : first - startedAt,
+  };
 }
 
-function runRxvision(root: string, work: string) {
-  const out = path.join(work, 'rx-report');
+function runRxvision(root: string, work: string, cache: boolean) {
+  const out = path.join(work, cache ? 'rx-report' : 'rx-report-no-cache');
   const cli = path.join(__dirname, '..', 'src', 'cli', 'main.js');
-  const t = timed(process.execPath, [
-    cli,
-    'dedup',
-    root,
-    '--out',
-    out,
-    '--data-dir',
-    path.join(work, 'rx-db'),
-    '--no-progress',
-    '--json',
-  ]);
+  const db = cache ? ['--data-dir', path.join(work, 'rx-db')] : ['--no-cache'];
+  const t = timed(process.execPath, [cli, 'dedup', root, '--out', out, ...db, '--no-progress', '--json']);
   const report = JSON.parse(readFileSync(path.join(out, 'report.json'), 'utf8')) as {
     groups: { members: { path: string }[] }[];
   };
@@ -112,33 +137,56 @@ function runFindimagedupes(root: string) {
 }
 
 export interface EvalOptions {
+  /** The labelled collection (default) or camera-size JPEGs. */
+  set?: 'collection' | 'camera';
+  /** Camera-size JPEGs in the camera set (default 2,000). */
+  count?: number;
   split?: Split;
   findimagedupes?: boolean;
+  /** Also run rxvision with `--no-cache` (no database). */
+  noCache?: boolean;
 }
 
-/** Builds (or reuses) the collection and runs both tools on one split (default: report). */
-export async function run(opts: EvalOptions = {}) {
+async function evalSet(opts: EvalOptions): Promise<{ root: string; items: CollectionItem[]; name: string }> {
+  if (opts.set === 'camera') {
+    const count = opts.count ?? 2000;
+    return { ...(await cameraJpegs(count)), name: `camera JPEGs 1600x1200 (${count})` };
+  }
   const split = opts.split ?? 'report';
-  const { root, items } = await splitFolder(await buildCollection(), split);
+  return { ...(await splitFolder(await buildCollection(), split)), name: `collection, ${split} split` };
+}
+
+const loadAverage = () => os.loadavg().map((l) => +l.toFixed(1));
+
+/** Builds (or reuses) the images and runs the tools on them, one after the other. */
+export async function run(opts: EvalOptions = {}) {
+  const { root, items, name } = await evalSet(opts);
   const work = await fs.mkdtemp(path.join(os.tmpdir(), 'dedup-eval-'));
   const results: Record<string, unknown> = {
     collection: {
-      split,
+      set: name,
       images: items.length,
+      megabytes: +(
+        (await Promise.all(items.map((i) => fs.stat(i.path)))).reduce((s, st) => s + st.size, 0) / 1e6
+      ).toFixed(1),
       pictures: new Set(items.map((i) => i.label)).size,
       cores: os.cpus().length,
+      loadBefore: loadAverage(),
     },
   };
-  const summarise = (name: string, r: { groups: string[][]; ms: number; peakRssMb: number }) => {
+  const summarise = (name: string, r: Timed & { groups: string[][] }) => {
     results[name] = {
       imagesPerSec: +(items.length / (r.ms / 1000)).toFixed(1),
       seconds: +(r.ms / 1000).toFixed(1),
+      // A batch tool without a log has its first result at the end.
+      firstResultSec: +((r.firstFeatureMs ?? r.ms) / 1000).toFixed(1),
       peakRssMb: r.peakRssMb,
       ...score(items, r.groups),
     };
   };
   try {
-    summarise('rxvision', runRxvision(root, work));
+    summarise('rxvision', runRxvision(root, work, true));
+    if (opts.noCache) summarise('rxvision --no-cache', runRxvision(root, work, false));
     if (opts.findimagedupes !== false) {
       ensureFindimagedupes();
       summarise('findimagedupes', runFindimagedupes(root));
@@ -146,10 +194,16 @@ export async function run(opts: EvalOptions = {}) {
   } finally {
     await fs.rm(work, { recursive: true, force: true });
   }
+  (results.collection as Record<string, unknown>).loadAfter = loadAverage();
   return results;
 }
 
-type Scored = ReturnType<typeof score> & { imagesPerSec: number; seconds: number; peakRssMb: number };
+type Scored = ReturnType<typeof score> & {
+  imagesPerSec: number;
+  seconds: number;
+  firstResultSec: number;
+  peakRssMb: number;
+};
 
 function fmt(results: Record<string, unknown>): string {
   const tools = Object.entries(results).filter(
@@ -158,11 +212,11 @@ function fmt(results: Record<string, unknown>): string {
   const f = (x: number) => x.toFixed(3);
   const lines = [
     JSON.stringify(results.collection),
-    '| | precision | recall | F1 | wrong groups | images/s | peak RSS |',
-    '| --- | --- | --- | --- | --- | --- | --- |',
+    '| | precision | recall | F1 | wrong groups | images/s | first result | peak RSS |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
     ...tools.map(
       ([n, r]) =>
-        `| ${n} | ${f(r.precision)} | ${f(r.recall)} | ${f(r.f1)} | ${r.wrongGroups} | ${r.imagesPerSec} | ${r.peakRssMb} MB |`,
+        `| ${n} | ${f(r.precision)} | ${f(r.recall)} | ${f(r.f1)} | ${r.wrongGroups} | ${r.imagesPerSec} | ${r.firstResultSec} s | ${r.peakRssMb} MB |`,
     ),
     '',
     `recall per transform: ${tools.map(([n]) => n).join(' / ')}`,
@@ -179,10 +233,14 @@ function fmt(results: Record<string, unknown>): string {
 
 if (require.main === module) {
   const argv = process.argv.slice(2);
-  const s = argv.indexOf('--split');
+  const value = (flag: string) => (argv.includes(flag) ? argv[argv.indexOf(flag) + 1] : undefined);
+  const count = value('--count');
   run({
-    split: s >= 0 ? (argv[s + 1] as Split) : undefined,
+    set: value('--set') as EvalOptions['set'],
+    count: count === undefined ? undefined : Number(count),
+    split: value('--split') as Split | undefined,
     findimagedupes: !argv.includes('--no-findimagedupes'),
+    noCache: argv.includes('--no-cache'),
   }).then(
     (r) => process.stdout.write(`${fmt(r)}\n${argv.includes('--json') ? JSON.stringify(r) + '\n' : ''}`),
     (err) => {

@@ -93,7 +93,7 @@ function synthetic(seed: number): Buffer {
   return px;
 }
 
-async function generate(dir: string, count: number): Promise<void> {
+export async function generate(dir: string, count: number): Promise<void> {
   const marker = path.join(dir, `.complete-v4-${count}`);
   if (existsSync(marker)) return;
   const raw = { raw: { width: W, height: H, channels: 3 as const } };

@@ -43,6 +43,13 @@ const SPECS: ExternalSpec[] = [
     optIn: true,
     timeoutMs: 1_800_000,
   },
+  {
+    name: 'dedup-cluster',
+    title: 'Dedup on a cluster: one process vs 1 and 2 `pipeline worker` processes (PostgreSQL queue)',
+    options: (quick) => (quick ? { count: 500 } : { count: 2000 }),
+    optIn: true,
+    timeoutMs: 1_800_000,
+  },
 ];
 
 function modulePath(name: string): string {

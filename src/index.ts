@@ -4,7 +4,7 @@
  * The package root holds what a library user composes pipelines with. More specialised pieces live on
  * the sub-entry points: `rxvision/operators` (demand plumbing, stage statistics), `rxvision/pools`
  * (worker-side helpers, sizing), `rxvision/sinks` (row helpers, console sink), `rxvision/camera`
- * (sources, detectors, tracker, records), `rxvision/dedup` (reports, actions, progress) and
+ * (sources, detectors, tracker, records), `rxvision/dedup` (reports, actions, progress, cluster jobs and workers) and
  * `rxvision/web` (board, live view, server).
  */
 

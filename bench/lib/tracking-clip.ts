@@ -30,6 +30,14 @@ const HEIGHT = 576;
 const FPS = 25;
 const FRAMES = 300;
 
+/**
+ * Seeds the tracker's defaults were chosen on (1 was used first; 2-8 while finding the ID switch and extra
+ * tracks that `duplicateOverlap` fixes). Nothing is reported from them.
+ */
+export const TUNING_SEEDS: readonly number[] = [1, 2, 3, 4, 5, 6, 7, 8];
+/** Seeds never looked at while choosing settings: the tracking bench and test report these. */
+export const HELD_OUT_SEEDS: readonly number[] = [9, 10, 11, 12, 13, 14];
+
 /** One face box of the clip. */
 export interface ClipBox {
   frame: number;
@@ -238,6 +246,8 @@ async function scaled(crop: FaceCrop, width: number) {
 
 /** The cached clip of a seed, built first when missing. */
 export async function trackingClip(seed = 1): Promise<TrackingClip> {
+  if (!(Number.isInteger(seed) && seed >= 1))
+    throw new Error(`tracking clip: seed must be an integer >= 1, got ${seed}`);
   const dir = path.join(downloadCacheDir(), 'tracking-clip', `v${VERSION}-seed${seed}`);
   const file = path.join(dir, 'clip.mp4');
   const labelsFile = path.join(dir, 'labels.json');

@@ -84,12 +84,24 @@ export function boxArea(b: Box): number {
   return Math.max(0, b[2] - b[0]) * Math.max(0, b[3] - b[1]);
 }
 
-/** Intersection over union of two boxes, 0 when either is empty. */
-export function iou(a: Box, b: Box): number {
+/** Area of the intersection of two boxes (0 when they do not overlap). */
+export function intersectionArea(a: Box, b: Box): number {
   const ix = Math.min(a[2], b[2]) - Math.max(a[0], b[0]);
   const iy = Math.min(a[3], b[3]) - Math.max(a[1], b[1]);
-  if (ix <= 0 || iy <= 0) return 0;
-  const inter = ix * iy;
+  return ix > 0 && iy > 0 ? ix * iy : 0;
+}
+
+/** Intersection over union of two boxes, 0 when either is empty. */
+export function iou(a: Box, b: Box): number {
+  const inter = intersectionArea(a, b);
+  if (inter === 0) return 0;
   const union = boxArea(a) + boxArea(b) - inter;
   return union > 0 ? inter / union : 0;
+}
+
+/** Intersection over the smaller box's area: 1 when one box lies inside the other, 0 when either is empty. */
+export function overlapOfSmaller(a: Box, b: Box): number {
+  const inter = intersectionArea(a, b);
+  const smaller = Math.min(boxArea(a), boxArea(b));
+  return inter > 0 && smaller > 0 ? inter / smaller : 0;
 }

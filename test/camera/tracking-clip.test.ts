@@ -1,21 +1,24 @@
 /**
  * One channel with default settings on the labelled street clip (bench/lib/tracking-clip.ts, built from
  * Debian data by the test itself): faces of 40-165 px, two crossings, a post, a face leaving and coming
- * back. The defaults were chosen on seed 1; this runs seed 2, which they never saw. Workers load dist/:
+ * back. The defaults were chosen on the tuning seeds; this runs held-out seed 9, which they never saw (the
+ * tracking bench runs every held-out seed). Workers load dist/:
  * run `npx tsc -p tsconfig.json` first.
  */
-import { trackingClip } from '../../bench/lib/tracking-clip';
+import { HELD_OUT_SEEDS, TUNING_SEEDS, trackingClip } from '../../bench/lib/tracking-clip';
 import { runClip, scoreTracking, replayTracker, type TrackingScore } from '../../bench/lib/tracking-eval';
 import { closeAllPools } from '../../src/pools/registry';
 
 jest.setTimeout(240_000);
+
+const SEED = 9;
 
 describe('tracking clip, one channel, default settings', () => {
   let score: TrackingScore;
   let previous: TrackingScore;
 
   beforeAll(async () => {
-    const clip = await trackingClip(2);
+    const clip = await trackingClip(SEED);
     const run = await runClip(clip.file);
     score = scoreTracking(clip.labels, run.results);
     // The same detections through the previous defaults (SORT, no Kalman, ends tentative tracks on a miss,
@@ -32,27 +35,33 @@ describe('tracking clip, one channel, default settings', () => {
         reacquireDistance: 0,
         maxTentativeMissed: 0,
         maxAge: 30,
+        duplicateOverlap: 0,
       }),
     );
   });
 
   afterAll(() => closeAllPools());
 
+  it('reports a seed the defaults were not chosen on', () => {
+    expect(HELD_OUT_SEEDS).toContain(SEED);
+    expect(TUNING_SEEDS).not.toContain(SEED);
+  });
+
   it('finds the faces of 40 px and more', () => {
-    // Measured: recall 0.938, precision 0.963 (detector alone: 0.952 / 0.935).
+    // Measured: recall 0.937, precision 0.955 (detector alone: 0.951 / 0.939). The issue's target is recall
+    // >= 0.95 at precision >= 0.95: the recall part is not met (tentative frames before confirmation, boxes
+    // of the smallest face under IoU 0.5).
     expect(score.mot.recall).toBeGreaterThanOrEqual(0.92);
     expect(score.mot.precision).toBeGreaterThanOrEqual(0.95);
     expect(score.detector.recall).toBeGreaterThanOrEqual(0.94);
   });
 
-  it('keeps identities: high IDF1, at most one ID switch, at most one track more than face paths', () => {
-    // Measured: IDF1 0.943, 1 switch (the smallest face, 40-55 px, after the post), 7 tracks for 6 paths.
+  it('keeps identities: no ID switch, exactly one track per face path', () => {
+    // Measured: IDF1 0.946, 0 switches, 6 tracks for 6 paths.
     expect(score.mot.idf1).toBeGreaterThanOrEqual(0.92);
-    expect(score.mot.switches).toBeLessThanOrEqual(1);
-    expect(score.mot.hypothesisTracks).toBeLessThanOrEqual(score.mot.objectTracks + 1);
-    for (const path of ['astronaut#1', 'astronaut#2', 'roxanne', 'bernard', 'roxanne2']) {
-      expect(score.tracksPerIdentity[path]).toHaveLength(1);
-    }
+    expect(score.mot.switches).toBe(0);
+    expect(score.mot.hypothesisTracks).toBe(score.mot.objectTracks);
+    expect(score.oneTrackPerIdentity).toBe(true);
   });
 
   it('does better than the previous tracker defaults on the same detections', () => {

@@ -101,6 +101,49 @@ describe('pipeline dedup', () => {
     for (const o of moved) expect(existsSync(o.from)).toBe(true);
   }, 180_000);
 
+  test('--no-cache opens no database unless one is named; the groups are the same', async () => {
+    const cwd = process.cwd();
+    const envUrl = process.env.RXVISION_DATABASE_URL;
+    const work = mkdtempSync(path.join(base, 'no-cache-'));
+    delete process.env.RXVISION_DATABASE_URL;
+    try {
+      // The default database is ./data/db: run where it would be created.
+      process.chdir(work);
+      const bare = await cli(['dedup', root, '--out', path.join(work, 'bare'), '--no-cache', '--json']);
+      expect(bare.code).toBe(0);
+      expect(existsSync(path.join(work, 'data'))).toBe(false);
+      // No database, so no result rows: the summary has no run id.
+      expect(JSON.parse(bare.stdout.trim().split('\n').pop()!).runId).toBeUndefined();
+      const named = path.join(work, 'named-db');
+      const withDb = await cli([
+        'dedup',
+        root,
+        '--out',
+        path.join(work, 'named'),
+        '--no-cache',
+        '--data-dir',
+        named,
+        '--json',
+      ]);
+      expect(withDb.code).toBe(0);
+      expect(existsSync(path.join(named, 'PG_VERSION'))).toBe(true);
+      expect(JSON.parse(withDb.stdout.trim().split('\n').pop()!).runId).toEqual(expect.any(String));
+      const groups = async (dir: string) =>
+        (
+          JSON.parse(await fs.readFile(path.join(work, dir, 'report.json'), 'utf8')) as {
+            groups: { members: { path: string }[] }[];
+          }
+        ).groups
+          .map((g) => g.members.map((m) => m.path).sort())
+          .sort();
+      expect(await groups('bare')).toHaveLength(2);
+      expect(await groups('bare')).toEqual(await groups('named'));
+    } finally {
+      process.chdir(cwd);
+      if (envUrl !== undefined) process.env.RXVISION_DATABASE_URL = envUrl;
+    }
+  }, 180_000);
+
   test.each([
     [['dedup', '/nonexistent/dir/xyz', '--data-dir', ':memory:']],
     [['dedup']],

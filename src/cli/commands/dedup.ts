@@ -3,9 +3,16 @@ import { promises as fs } from 'node:fs';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { loadConfig, type RxvisionConfig } from '../../config';
 import type { DedupJobConfig } from '../../config/schema/dedup';
-import { DatabaseError, openDatabase, resolveDatabaseConfig, type Database } from '../../db';
+import {
+  DatabaseError,
+  openDatabase,
+  resolveDatabaseConfig,
+  type Database,
+  type DatabaseConfig,
+} from '../../db';
 import { undoActions } from '../../pipelines/dedup/undo';
-import { runDedupJob, type DedupJobResult } from '../../pipelines/dedup/job';
+import { runDedupJob, type DedupJobOptions, type DedupJobResult } from '../../pipelines/dedup/job';
+import { runClusterDedupJob } from '../../cluster/dedup/job';
 import { runConfigDedupJobs } from '../../pipelines/dedup/run-config-jobs';
 import { selfExcludes } from '../../pipelines/dedup/self-excludes';
 import { createProgressDisplay, type ProgressDisplay } from '../display/dedup-progress';
@@ -41,6 +48,9 @@ export interface DedupCommandOptions {
   dataDir?: string;
   json?: boolean;
   progress: boolean;
+  cluster?: boolean;
+  /** With --cluster: false when this process should only coordinate (`--no-work`). */
+  work?: boolean;
 }
 
 function triple(name: string) {
@@ -180,6 +190,27 @@ async function runUndo(file: string, dir: string | undefined, json: boolean | un
   if (by('failed') + by('refused') + by('incomplete') > 0) process.exitCode = ExitCode.failure;
 }
 
+/**
+ * A database is opened for the feature cache, or for the run's result rows when one was named (`--db-url`,
+ * `--data-dir`, `RXVISION_DATABASE_URL`, the config file): `--no-cache` alone starts no PGlite (its start
+ * costs seconds and 200-370 MB, more than the job on a folder of a few thousand images).
+ */
+function wantsDatabase(opts: DedupCommandOptions, dbConfig: DatabaseConfig): boolean {
+  return opts.cache || Boolean(dbConfig.url || dbConfig.dataDir);
+}
+
+async function openMigrated(dbConfig: DatabaseConfig): Promise<Database> {
+  try {
+    const database = await openDatabase(dbConfig);
+    await database.migrate();
+    return database;
+  } catch (err) {
+    const where = dbConfig.url ? redactUrl(dbConfig.url) : (dbConfig.dataDir ?? './data/db');
+    if (err instanceof DatabaseError) throw err;
+    throw new CliError(`database ${where}: ${(err as Error).message}`, ExitCode.database);
+  }
+}
+
 /** Runs `pipeline dedup <dir>` with parsed options. */
 export async function runDedupCommand(dir: string | undefined, opts: DedupCommandOptions): Promise<void> {
   if (opts.undo) return runUndo(opts.undo, dir, opts.json);
@@ -201,15 +232,22 @@ export async function runDedupCommand(dir: string | undefined, opts: DedupComman
   }
   const out = path.resolve(opts.out);
   const dbConfig = resolveDatabaseConfig({ url: opts.dbUrl, dataDir: opts.dataDir }, config?.database);
+  const clustered = opts.cluster === true || job?.cluster?.enabled === true;
+  const clusterUrl = dbConfig.url;
+  if (clustered && !clusterUrl)
+    throw new CliError(
+      'pipeline dedup --cluster: needs a PostgreSQL database shared with the workers (--db-url, RXVISION_DATABASE_URL or database.url in --config); PGlite serves one process',
+      ExitCode.invalidConfig,
+    );
   configurePools(config?.pools);
-  let database: Database;
+  // The workers start (threads loading sharp) while the database opens.
+  const pool = hashPool();
+  let database: Database | undefined;
   try {
-    database = await openDatabase(dbConfig);
-    await database.migrate();
+    database = wantsDatabase(opts, dbConfig) ? await openMigrated(dbConfig) : undefined;
   } catch (err) {
-    const where = dbConfig.url ? redactUrl(dbConfig.url) : (dbConfig.dataDir ?? './data/db');
-    if (err instanceof DatabaseError) throw err;
-    throw new CliError(`database ${where}: ${(err as Error).message}`, ExitCode.database);
+    await closeAllPools({ drainMs: 0 });
+    throw err;
   }
   const display =
     opts.progress && !opts.json ? createProgressDisplay() : createProgressDisplay({ tty: false });
@@ -225,16 +263,15 @@ export async function runDedupCommand(dir: string | undefined, opts: DedupComman
   const abort = new AbortController();
   shutdown.shutdown$.subscribe(() => abort.abort());
   shutdown.onStop('worker pools', () => closeAllPools({ drainMs: 2_000 }), 'pools');
-  shutdown.onStop('database', () => database.close(), 'database');
+  if (database) shutdown.onStop('database', () => database.close(), 'database');
   let failure: unknown;
   const work = (async () => {
     try {
-      const pool = hashPool();
-      const result = await runDedupJob({
+      const jobOptions: DedupJobOptions = {
         root,
         out,
         pool,
-        db: database.db,
+        db: database?.db,
         cache: opts.cache,
         jobId: job?.id,
         settings,
@@ -248,7 +285,15 @@ export async function runDedupCommand(dir: string | undefined, opts: DedupComman
         },
         onProgress: display.listener,
         signal: abort.signal,
-      });
+      };
+      const result =
+        clusterUrl && clustered
+          ? await runClusterDedupJob({
+              ...jobOptions,
+              url: clusterUrl,
+              cluster: { ...job?.cluster, ...(opts.work === false ? { work: false } : {}) },
+            })
+          : await runDedupJob(jobOptions);
       display.stop();
       if (opts.json)
         process.stdout.write(
@@ -320,11 +365,19 @@ export function registerDedupCommand(program: Command): void {
       'images whose feature data verification holds at most (memory vs cache reads; default 32768)',
       positiveInt('--working-set'),
     )
-    .option('--no-cache', 'do not read or write the feature cache')
+    .option(
+      '--no-cache',
+      'do not read or write the feature cache (and open no database unless --db-url/--data-dir/config names one)',
+    )
     .option('--db-url <url>', 'PostgreSQL URL (default: the config database, else PGlite in ./data/db)')
     .option('--data-dir <dir>', 'PGlite data directory')
     .option('--no-progress', 'no progress bars')
     .option('--json', 'print the summary as JSON')
+    .option(
+      '--cluster',
+      'queue feature batches and blocks of candidate pairs for `pipeline worker` processes (needs a PostgreSQL database; files at the same absolute path on every host)',
+    )
+    .option('--no-work', 'with --cluster: only coordinate, take no batches in this process')
     .action(async (dir: string | undefined, opts: DedupCommandOptions) => {
       await runDedupCommand(dir, opts);
     });

@@ -5,6 +5,7 @@ import { registerDbCommand } from './db';
 import { registerDoctorCommand } from './doctor';
 import { registerRunCommand } from './run';
 import { registerDedupCommand } from './dedup';
+import { registerWorkerCommand } from './worker';
 import { registerClusterCommand } from './cluster';
 
 /**
@@ -18,5 +19,6 @@ export function registerCommands(program: Command): void {
   registerDbCommand(program);
   registerDoctorCommand(program);
   registerDedupCommand(program);
+  registerWorkerCommand(program);
   registerClusterCommand(program);
 }

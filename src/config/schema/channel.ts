@@ -85,6 +85,14 @@ const trackerSchema = z
       .describe(
         'A confirmed or lost track left unmatched by IoU takes a confident detection whose centre is within this many box heights of its predicted centre (size within 1.5x): re-acquires faces after occlusions. 0: off',
       ),
+    duplicateOverlap: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(TRACKER_DEFAULTS.duplicateOverlap)
+      .describe(
+        'A confident detection left over after matching starts no track when this fraction of the smaller of it and a detection taken by a confirmed or lost track lies inside the other (one face boxed twice). 0: off',
+      ),
   })
   .describe(
     'Face tracker (SORT with a Kalman filter, ByteTrack low-score pass, re-acquisition of lost tracks)',

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { dedupSettingsSchema } from './dedup-settings';
+import { dedupClusterSchema } from './dedup-cluster';
 
 /**
  * One dedup job in a config file (`dedup: [...]`). Paths (root, out, settings.actions.targetDir,
@@ -40,6 +41,7 @@ export const dedupJobSchema = z
       .optional()
       .describe('How root is walked'),
     settings: dedupSettingsSchema.optional(),
+    cluster: dedupClusterSchema.optional(),
   })
   .describe('A dedup job: find near-duplicate images under root');
 

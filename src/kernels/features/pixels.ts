@@ -17,7 +17,7 @@ export function rasterFromBytes(bytes: Uint8Array, width: number, height: number
   if (bytes.length !== width * height * channels) {
     throw new Error(`raster size mismatch: ${bytes.length} bytes for ${width}x${height}x${channels}`);
   }
-  return { data: Float32Array.from(bytes), width, height, channels };
+  return { data: new Float32Array(bytes), width, height, channels };
 }
 
 /** Grey (ITU-R 601 luma, as PIL's "L" mode) from an RGB(A) raster; a grey raster is returned as is. */

@@ -17,7 +17,6 @@ import { shareClusterIdentities, type SharedIdentities } from './reid/cluster-id
 import type { RxvisionConfig } from '../../config';
 import type { ChannelConfig } from '../../config/schema/channel';
 import { openDatabase } from '../../db';
-import { detectPool, haarPool } from '../../pools/kinds';
 import { toTransferable } from '../../pools/transfer';
 import { logger } from '../../util/logger';
 import type { DetectFn } from './channel';
@@ -30,6 +29,7 @@ import { usesFaceCrops } from './face-stages';
 import type { RunChannelsOptions, RunChannelsSummary } from './run-options';
 import { wireStop } from './run-stop';
 import { warmPools } from './warm-pools';
+import { detectPoolFor } from './detect-pool';
 import type { ChannelStatusEvent } from './sources/frame-source';
 import { cameraRowSinks } from './row-sinks';
 import { finishCameraRun, runOutcome, startCameraRun } from './run-records';
@@ -60,8 +60,7 @@ export function poolDetect(channel: ChannelConfig, cropDemand?: () => CropDemand
   const key = detectorKey(channel.detector);
   // Re-ID / gender-age need face crops cut in the worker (the frame does not come back from it).
   const crops = faceCropRequest(channel);
-  // OpenCV loads in one thread per process: Haar runs in a pool of processes (haarPool).
-  const pool = channel.detector.type === 'haar' ? haarPool() : detectPool();
+  const pool = detectPoolFor(channel);
   const detect: DetectFn = (frame: Frame) => {
     const request = crops && cropDemand ? narrowCropRequest(crops, cropDemand()) : (crops ?? null);
     const full = frame.data && (request || !frame.resized) ? toTransferable(frame.data) : null;

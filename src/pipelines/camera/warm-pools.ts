@@ -1,12 +1,14 @@
 /**
  * Starts the worker pools a run's channels need and opens their models before the first frame: the detect
- * workers (each detector of the run), and the embed/classify workers when a channel runs Re-ID or gender/age
+ * workers (each detector of the run, in the pool that runs it: see detect-pool.ts), and the embed/classify workers when a channel runs Re-ID or gender/age
  * (otherwise these start on the first face, seconds into the run, and frames pile up meanwhile).
  */
 import type { ChannelConfig } from '../../config/schema/channel';
 import { detectorKey } from '../../kernels/detectors';
-import { classifyPool, detectPool, embedPool } from '../../pools/kinds';
+import { classifyPool, embedPool, type DetectApi } from '../../pools/kinds';
+import type { WorkerPool } from '../../pools/pool';
 import type { Logger } from '../../util/logger';
+import { detectPoolFor } from './detect-pool';
 import { faceStagesOf } from './face-stages';
 
 /** Runs `call` once per worker of a pool (concurrently, so each worker takes one) and ignores failures. */
@@ -22,13 +24,14 @@ export async function warmPools(channels: readonly ChannelConfig[], log?: Logger
   if (channels.length === 0) return;
   const unique = <T>(items: T[]) => [...new Map(items.map((i) => [JSON.stringify(i), i])).values()];
   const jobs: Array<Promise<unknown>> = [];
-  // Haar runs in its own process pool (haarPool), never in the detect threads: OpenCV loads in one thread.
-  const threaded = channels.filter((c) => c.detector.type !== 'haar');
-  if (threaded.length > 0) {
-    const detect = detectPool();
-    for (const key of unique(threaded.map((c) => detectorKey(c.detector)))) {
-      jobs.push(everyWorker(detect.size, () => detect.run('inputLayout', [key])));
-    }
+  // Each detector is warmed in the pool that will run it (Haar: its process pool; others: detect threads).
+  const detectors = new Map<WorkerPool<DetectApi>, string[]>();
+  for (const channel of channels) {
+    const pool = detectPoolFor(channel);
+    detectors.set(pool, unique([...(detectors.get(pool) ?? []), detectorKey(channel.detector)]));
+  }
+  for (const [pool, keys] of detectors) {
+    for (const key of keys) jobs.push(everyWorker(pool.size, () => pool.run('inputLayout', [key])));
   }
   const stages = channels.map(faceStagesOf);
   const embedders = unique(stages.flatMap((s) => (s.reid ? [s.reid.model] : [])));

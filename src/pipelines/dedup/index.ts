@@ -32,3 +32,5 @@ export {
 export { readUndoLog, undoActions, type UndoOptions, type UndoOutcome, type UndoRecord } from './undo';
 export { undoLogPath, UndoLogError } from './undo-log';
 export type { DedupReport, ReportGroup, ReportMember } from './report/model';
+export * from '../../cluster/dedup';
+export { dedupClusterSchema, type DedupClusterSettings } from '../../config/schema/dedup-cluster';

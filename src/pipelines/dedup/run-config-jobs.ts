@@ -11,7 +11,8 @@ import { openDatabase, type Database } from '../../db';
 import type { WorkerPool } from '../../pools';
 import { hashPool, type HashWorkerApi } from '../../pools/kinds';
 import { logger, type Logger } from '../../util/logger';
-import { runDedupJob, type DedupJobResult } from './job';
+import { runClusterDedupJob, ClusterDatabaseError } from '../../cluster/dedup/job';
+import { runDedupJob, type DedupJobOptions, type DedupJobResult } from './job';
 import type { ProgressListener } from './progress';
 import { selfExcludes } from './self-excludes';
 
@@ -55,7 +56,7 @@ export async function runConfigDedupJobs(
     await database.migrate();
     const pool = options.pool ?? hashPool();
     for (const job of jobs) {
-      const outcome = await runOneJob(job, database, pool, options, log);
+      const outcome = await runOneJob(job, database, pool, options, log, config.database?.url);
       outcomes.push(outcome);
       options.onJobEnd?.(outcome);
       // After onJobEnd, which stops the job's progress bars, so the line is not drawn over.
@@ -77,6 +78,7 @@ async function runOneJob(
   pool: WorkerPool<HashWorkerApi>,
   options: ConfigJobsOptions,
   log: Logger,
+  url: string | undefined,
 ): Promise<ConfigJobOutcome> {
   if (options.signal?.aborted) {
     log.warn({ job: job.id }, `dedup job ${job.id} not started: stopping`);
@@ -85,7 +87,7 @@ async function runOneJob(
   const settings = job.settings ?? dedupSettingsSchema.parse({});
   const onProgress = options.onJobStart?.(job);
   try {
-    const result = await runDedupJob({
+    const jobOptions: DedupJobOptions = {
       root: job.root,
       out: job.out,
       pool,
@@ -102,7 +104,11 @@ async function runOneJob(
       },
       onProgress,
       signal: options.signal,
-    });
+    };
+    let result: DedupJobResult;
+    if (!job.cluster?.enabled) result = await runDedupJob(jobOptions);
+    else if (!url) throw new ClusterDatabaseError(`dedup job ${job.id}`);
+    else result = await runClusterDedupJob({ ...jobOptions, url, cluster: job.cluster });
     return { job, status: 'done', settings, result };
   } catch (err) {
     return { job, status: 'failed', settings, error: err instanceof Error ? err : new Error(String(err)) };

@@ -229,6 +229,45 @@ describe('createTracker', () => {
     expect(off.trackIds).toEqual([2]);
   });
 
+  it('starts no track from a second, larger box of a tracked face, so that box cannot take the face over', () => {
+    // The tracking clip's failure (seed 2): the detector boxes a small face twice, the face itself and a
+    // larger box taking in what lies below it; a track started from the larger box later took the face
+    // when the detector gave only that box (an ID switch and a track too many).
+    const run = (duplicateOverlap: number) => {
+      const tracker = createTracker({ duplicateOverlap });
+      const ids: number[] = [];
+      for (let seq = 0; seq < 10; seq++) tracker.update([face(300 - seq * 2, 300)], seq, seq * 40);
+      for (let seq = 10; seq < 16; seq++) {
+        const x = 300 - seq * 2;
+        const twice = [face(x, 300), { box: [x - 40, 295, x + 45, 376] as Box, score: 0.7 }];
+        ids.push(...tracker.update(twice, seq, seq * 40).trackIds);
+      }
+      // Only the larger box now: it belongs to the face's track.
+      for (let seq = 16; seq < 20; seq++) {
+        const x = 300 - seq * 2;
+        ids.push(
+          ...tracker.update([{ box: [x - 40, 295, x + 45, 376], score: 0.7 }], seq, seq * 40).trackIds,
+        );
+      }
+      return { ids, tracks: tracker.tracks().filter((t) => t.state !== 'tentative').length };
+    };
+    const on = run(TRACKER_DEFAULTS.duplicateOverlap);
+    expect(new Set(on.ids.filter((id) => id >= 0))).toEqual(new Set([1]));
+    expect(on.ids.slice(-4)).toEqual([1, 1, 1, 1]);
+    expect(on.tracks).toBe(1);
+    // Without the rule, the larger box becomes a second track and takes the face (the failure it fixes).
+    const off = run(0);
+    expect(off.ids.slice(-4)).toEqual([2, 2, 2, 2]);
+    expect(off.tracks).toBe(2);
+  });
+
+  it('still starts a track for a second face beside a tracked one', () => {
+    const tracker = createTracker({ minHits: 1 });
+    tracker.update([face(100, 100)], 0, 0);
+    // Overlapping the tracked face's box by a third of its own area: another face, not a duplicate.
+    expect(tracker.update([face(100, 100), face(133, 100)], 1, 40).trackIds).toEqual([1, 2]);
+  });
+
   it('does not re-acquire with a face of a very different size', () => {
     const tracker = createTracker({ minHits: 1 });
     tracker.update([face(100, 100)], 0, 0);
@@ -250,6 +289,7 @@ describe('createTracker', () => {
     expect(() => createTracker({ trackScore: 2 })).toThrow(/trackScore/);
     expect(() => createTracker({ maxTentativeMissed: -1 })).toThrow(/maxTentativeMissed/);
     expect(() => createTracker({ reacquireDistance: -1 })).toThrow(/reacquireDistance/);
+    expect(() => createTracker({ duplicateOverlap: 1.5 })).toThrow(/duplicateOverlap/);
   });
 
   it('holds the size of a lost track, and re-acquires it at its full size after its view shrank going out', () => {

@@ -40,6 +40,13 @@ describe('dedup stages on a small corpus', () => {
     );
   });
 
+  test('context: the reports folder is resolved once, absolute; none without spec.out', () => {
+    const relative = new JobContext({ root: fx.root, out: 'some/report' }, { pool: fx.pool });
+    expect(relative.out).toBe(path.resolve('some/report'));
+    expect(ctx.out).toBe(path.join(fx.base, 'report'));
+    expect(new JobContext({ root: fx.root }, { pool: fx.pool }).out).toBeUndefined();
+  });
+
   test('scan: every image file, with start and end events', async () => {
     const events: DedupEvent[] = [];
     ctx.events.subscribe((e) => events.push(e));

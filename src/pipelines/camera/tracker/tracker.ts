@@ -1,4 +1,4 @@
-import { boxArea, iou, type Box, type Detection } from '../../../kernels/frame';
+import { boxArea, iou, overlapOfSmaller, type Box, type Detection } from '../../../kernels/frame';
 import { hungarian } from './hungarian';
 import { BoxKalman } from './kalman';
 
@@ -95,6 +95,15 @@ export interface TrackerOptions {
    * prediction drifted too far for any overlap.
    */
   reacquireDistance?: number;
+  /**
+   * A confident detection left over after matching starts no track when at least this fraction of the
+   * smaller of it and a detection that a confirmed or lost track took in the same frame lies inside the
+   * other (default 0.6; 0 turns it off): the detector boxed one face twice (a second, larger box taking in
+   * hair or the background), and a track started from the second box would take the face over the next
+   * time the detector gives only that box (an ID switch). Two faces side by side overlap less; a face
+   * mostly hidden behind another is not detected anyway.
+   */
+  duplicateOverlap?: number;
   /** First track id (default 1). */
   firstId?: number;
 }
@@ -109,6 +118,7 @@ export const TRACKER_DEFAULTS = {
   trackScore: 0.5,
   lowScoreIouThreshold: 0.5,
   reacquireDistance: 1.5,
+  duplicateOverlap: 0.6,
 } as const satisfies Required<Omit<TrackerOptions, 'firstId'>>;
 
 /** A per-channel SORT/ByteTrack-style tracker; pure and synchronous. */
@@ -202,13 +212,16 @@ function checkCount(name: string, v: number, min: number): void {
  * 3. tentative tracks with the confident detections left, by IoU;
  * 4. confirmed and lost tracks still unmatched with the confident detections left, by the distance of the
  *    centres relative to the track's size (`reacquireDistance`);
- * confident detections still left start tentative tracks; low-score ones are dropped (trackId -1).
+ * confident detections still left start tentative tracks, unless they box a face that an established track
+ * took in this frame a second time (`duplicateOverlap`); low-score ones and duplicates are dropped
+ * (trackId -1).
  */
 export function createTracker(options: TrackerOptions = {}): Tracker {
   const o = { ...TRACKER_DEFAULTS, ...definedOnly(options) };
   checkUnit('iouThreshold', o.iouThreshold);
   checkUnit('trackScore', o.trackScore);
   checkUnit('lowScoreIouThreshold', o.lowScoreIouThreshold);
+  checkUnit('duplicateOverlap', o.duplicateOverlap);
   checkCount('minHits', o.minHits, 1);
   checkCount('maxAge', o.maxAge, 0);
   checkCount('maxTentativeMissed', o.maxTentativeMissed, 0);
@@ -326,8 +339,14 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
       survivors.push(t);
     });
 
+    const takenByEstablished = live
+      .filter((t) => t.state !== 'tentative' && t.detection && t.lastSeq === seq)
+      .map((t) => t.detection!.box);
+    const duplicate = (d: Detection) =>
+      o.duplicateOverlap > 0 &&
+      takenByEstablished.some((box) => overlapOfSmaller(box, d.box) >= o.duplicateOverlap);
     detections.forEach((d, di) => {
-      if (trackIds[di] >= 0 || !confident(di)) return;
+      if (trackIds[di] >= 0 || !confident(di) || duplicate(d)) return;
       const t: TrackRecord = {
         id: nextId++,
         state: 'tentative',

@@ -23,11 +23,10 @@ export function actStage(ctx: JobContext): OperatorFunction<Reported, Acted> {
     ctx,
     'actions',
     concatMap(async (reported): Promise<Acted> => {
-      const { root } = ctx;
+      const { root, out } = ctx;
       const { action, targetDir, confirm } = ctx.settings.actions;
       if (action === 'report') return { ...reported, outcomes: [] };
       const { report } = reported;
-      const out = ctx.spec.out ? path.resolve(ctx.spec.out) : undefined;
       const undoLog = undoLogPath({ out, targetDir, root });
       const plan = planActions(
         report.groups.map((g) => ({

@@ -49,6 +49,8 @@ export class JobStopped extends Error {
 export class JobContext {
   readonly settings: DedupSettings;
   readonly root: string;
+  /** The reports folder (`spec.out`, absolute), where the undo log goes too; undefined: no reports. */
+  readonly out?: string;
   readonly jobId: string;
   readonly log: Logger;
   readonly startedAt = new Date();
@@ -90,6 +92,7 @@ export class JobContext {
   ) {
     this.settings = dedupSettingsSchema.parse(spec.settings ?? {});
     this.root = path.resolve(spec.root);
+    this.out = spec.out ? path.resolve(spec.out) : undefined;
     this.jobId = spec.jobId ?? path.basename(this.root);
     this.log = logger().child({ pipeline: 'dedup', job: this.jobId });
     this.progress = new ProgressTracker((progress) => this.events.next({ type: 'progress', progress }));

@@ -26,7 +26,7 @@ export function reportStage(ctx: JobContext): OperatorFunction<Grouped, Reported
     'report',
     concatMap(async (grouped): Promise<Reported> => {
       const { report } = grouped;
-      const out = ctx.spec.out ? path.resolve(ctx.spec.out) : undefined;
+      const { out } = ctx;
       if (out) {
         ctx.progress.update('report', 0, 3);
         await writeJsonReport(report, path.join(out, 'report.json'));
