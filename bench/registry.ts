@@ -2,6 +2,7 @@ import { cameraFaces } from './camera-faces';
 import { capacity } from './capacity';
 import { cameraScaling } from './camera-scaling';
 import { cameraThroughput } from './camera-throughput';
+import { clusterBench } from './cluster';
 import { coreOverhead } from './core-overhead';
 import { externalBenchmarks } from './external';
 import { faceSize } from './face-size';
@@ -27,5 +28,6 @@ export const BENCHMARKS: BenchDefinition[] = [
   haar,
   capacity,
   detectEveryBench,
+  clusterBench,
   ...externalBenchmarks,
 ];

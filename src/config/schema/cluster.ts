@@ -40,6 +40,14 @@ export const clusterSchema = z
       .describe(
         'A node whose connection is open but whose heartbeat is older than this counts as hung: the others end its lock connection (pg_terminate_backend), which frees its channels (ms).',
       ),
+    identityRefreshMs: z
+      .int()
+      .min(200)
+      .max(600_000)
+      .default(5_000)
+      .describe(
+        'Re-ID: besides the notice a node sends when it stores new identities, every node re-reads the identities the others created this often (ms); the window in which one person seen on two nodes at once can get two identities.',
+      ),
     nodeId: z
       .string()
       .min(1)

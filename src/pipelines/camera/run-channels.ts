@@ -4,7 +4,7 @@
  * failure never stops the others.
  */
 import path from 'node:path';
-import { Observable, Subject, finalize, lastValueFrom, merge, share, takeUntil } from 'rxjs';
+import { Observable, Subject, finalize, lastValueFrom, merge, share, takeUntil, tap } from 'rxjs';
 import {
   ClusterConfigError,
   clusterNodeFor,
@@ -13,6 +13,7 @@ import {
   type ClusterNodeSetup,
 } from '../../cluster/setup';
 import { runWhileLeased } from '../../cluster/lease-runs';
+import { shareClusterIdentities, type SharedIdentities } from './reid/cluster-identities';
 import type { RxvisionConfig } from '../../config';
 import type { ChannelConfig } from '../../config/schema/channel';
 import { openDatabase } from '../../db';
@@ -91,6 +92,7 @@ export async function runChannels(
   }
   const nodeId = clustered ? nodeIdOf(config) : undefined;
   let cluster: ClusterNodeSetup | undefined;
+  let sharedIdentities: SharedIdentities | undefined;
   const ownsDb = output.type === 'database' && !output.db;
   const warm = options.detect ? undefined : warmPools(channels, log); // meanwhile the database opens
   const database =
@@ -134,6 +136,16 @@ export async function runChannels(
         log,
       });
       log.info({ node: nodeId, namespace: cluster.namespace }, `cluster: node ${nodeId} joining`);
+      if (faces && database) {
+        sharedIdentities = await shareClusterIdentities({
+          url: config.database!.url!,
+          nodeId,
+          database,
+          faces,
+          refreshMs: clusterSettings(config).identityRefreshMs,
+          log,
+        });
+      }
     }
     const results$ = (
       cluster
@@ -175,7 +187,11 @@ export async function runChannels(
       tracks$.pipe(sinkOf('tracks'), count('tracks')),
       ...(faces
         ? [
-            faces.identityRows$.pipe(sinkOf('identities'), count('identities')),
+            faces.identityRows$.pipe(
+              sinkOf('identities'),
+              count('identities'),
+              tap((ack) => (ack.spooled ? undefined : sharedIdentities?.announce())),
+            ),
             faces.sightingRows$.pipe(sinkOf('identity_sightings'), count('sightings')),
           ]
         : []),
@@ -205,6 +221,7 @@ export async function runChannels(
     unhookStop?.();
     // After the sinks flushed: closing the lock connection frees the channels for the other nodes.
     await cluster?.leases.close();
+    await sharedIdentities?.close();
     if (ownsDb) await database?.close();
   }
 }

@@ -75,6 +75,8 @@ export interface FaceAnalysis {
   cropDemand(channelId: string): CropDemand;
   /** Whether the channel's tracks want any crop now (see {@link cropDemand}): its `WantsPixels`. */
   wantsPixels(channelId: string): boolean;
+  /** Adds identities stored by other nodes of a cluster to the galleries; returns how many were new. */
+  adoptIdentities(identities: readonly StoredIdentity[]): number;
   identityRows$: Observable<IdentityRow>;
   sightingRows$: Observable<SightingRow>;
   stats(): FaceAnalysisStats;
@@ -180,6 +182,7 @@ export function createFaceAnalysis(config: RxvisionConfig, deps: FaceAnalysisDep
   const cropDemand = (channelId: string): CropDemand => stages.get(channelId)?.cropDemand() ?? {};
   return {
     gallery,
+    adoptIdentities: (identities) => gallery.adopt(identities),
     stage,
     identityRows$: rows.identityRows$,
     sightingRows$: rows.sightingRows$,

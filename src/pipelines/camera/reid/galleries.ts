@@ -14,13 +14,20 @@ export function modelKey(model: EmbedderConfig): string {
 /** The gallery of a model: the same one for every channel using that model. */
 export type GalleryOf = (model: EmbedderConfig) => IdentityGallery;
 
+/** The galleries of a run, which can also adopt identities other processes stored (cluster mode). */
+export interface Galleries extends GalleryOf {
+  /** Adds the identities no gallery knows yet (others are left as they are); returns how many were new. */
+  adopt(identities: readonly StoredIdentity[]): number;
+}
+
 /** See the file header. */
 export function createGalleries(
   settings: Pick<IdentitiesConfig, 'threshold' | 'maxWeight'>,
-  stored: readonly StoredIdentity[] = [],
-): GalleryOf {
+  loaded: readonly StoredIdentity[] = [],
+): Galleries {
   const galleries = new Map<string, IdentityGallery>();
-  return (model) => {
+  const stored = [...loaded];
+  const galleryOf: GalleryOf = (model) => {
     const key = modelKey(model);
     let gallery = galleries.get(key);
     if (!gallery) {
@@ -30,4 +37,17 @@ export function createGalleries(
     }
     return gallery;
   };
+  const known = new Set(stored.map((i) => i.id));
+  const adopt = (identities: readonly StoredIdentity[]): number => {
+    const fresh = identities.filter(
+      (i) => !known.has(i.id) && ![...galleries.values()].some((g) => g.get(i.id)),
+    );
+    for (const i of fresh) {
+      known.add(i.id);
+      stored.push(i); // for galleries created later
+      galleries.get(i.model)?.load([i]);
+    }
+    return fresh.length;
+  };
+  return Object.assign(galleryOf, { adopt });
 }

@@ -2,9 +2,11 @@
 import type { Database } from '../../../db';
 import type { StoredIdentity } from './galleries';
 
-/** Loads every stored identity (all models). */
-export async function loadIdentities(db: Database): Promise<StoredIdentity[]> {
-  const rows = await db.db.selectFrom('identities').selectAll().execute();
+/** Loads every stored identity (all models), or those created at or after `since`. */
+export async function loadIdentities(db: Database, since?: Date): Promise<StoredIdentity[]> {
+  let query = db.db.selectFrom('identities').selectAll();
+  if (since) query = query.where('created_at', '>=', since);
+  const rows = await query.execute();
   return rows.map((r) => ({
     id: r.id,
     model: r.model,
