@@ -72,7 +72,7 @@ function timed(cmd: string, args: string[]): { stdout: string; ms: number; peakR
   return { stdout: r.stdout, ms, peakRssMb: Math.round(Number(rss[1]) / 1024) };
 }
 
-function runRxvision(root: string, work: string) {
+export function runRxvision(root: string, work: string, extraArgs: readonly string[] = []) {
   const out = path.join(work, 'rx-report');
   const cli = path.join(__dirname, '..', 'src', 'cli', 'main.js');
   const t = timed(process.execPath, [
@@ -85,6 +85,7 @@ function runRxvision(root: string, work: string) {
     path.join(work, 'rx-db'),
     '--no-progress',
     '--json',
+    ...extraArgs,
   ]);
   const report = JSON.parse(readFileSync(path.join(out, 'report.json'), 'utf8')) as {
     groups: { members: { path: string }[] }[];
@@ -92,14 +93,14 @@ function runRxvision(root: string, work: string) {
   return { ...t, groups: report.groups.map((g) => g.members.map((m) => path.join(root, m.path))) };
 }
 
-function ensureFindimagedupes(): void {
+export function ensureFindimagedupes(): void {
   if (spawnSync('which', ['findimagedupes']).status === 0) return;
   const r = spawnSync('apt-get', ['install', '-y', 'findimagedupes'], { stdio: 'ignore' });
   if (r.status !== 0)
     throw new Error('findimagedupes is not installed and apt-get install findimagedupes failed');
 }
 
-function runFindimagedupes(root: string) {
+export function runFindimagedupes(root: string) {
   // -R recurse, -q quiet, -t its default similarity threshold; one group per line. No fingerprint db: cold.
   const t = timed('findimagedupes', ['-R', '-q', '-t', '90%', root]);
   return {
