@@ -106,25 +106,41 @@ function timed(cmd: string, args: string[]): Timed {
   };
 }
 
-function runRxvision(root: string, work: string, cache: boolean) {
+/** Runs `pipeline dedup` on `root` (with a fresh database folder under `work`, or `--no-cache`) plus `extraArgs`. */
+export function runRxvision(
+  root: string,
+  work: string,
+  opts: { cache?: boolean; extraArgs?: readonly string[] } = {},
+) {
+  const cache = opts.cache ?? true;
   const out = path.join(work, cache ? 'rx-report' : 'rx-report-no-cache');
   const cli = path.join(__dirname, '..', 'src', 'cli', 'main.js');
   const db = cache ? ['--data-dir', path.join(work, 'rx-db')] : ['--no-cache'];
-  const t = timed(process.execPath, [cli, 'dedup', root, '--out', out, ...db, '--no-progress', '--json']);
+  const t = timed(process.execPath, [
+    cli,
+    'dedup',
+    root,
+    '--out',
+    out,
+    ...db,
+    '--no-progress',
+    '--json',
+    ...(opts.extraArgs ?? []),
+  ]);
   const report = JSON.parse(readFileSync(path.join(out, 'report.json'), 'utf8')) as {
     groups: { members: { path: string }[] }[];
   };
   return { ...t, groups: report.groups.map((g) => g.members.map((m) => path.join(root, m.path))) };
 }
 
-function ensureFindimagedupes(): void {
+export function ensureFindimagedupes(): void {
   if (spawnSync('which', ['findimagedupes']).status === 0) return;
   const r = spawnSync('apt-get', ['install', '-y', 'findimagedupes'], { stdio: 'ignore' });
   if (r.status !== 0)
     throw new Error('findimagedupes is not installed and apt-get install findimagedupes failed');
 }
 
-function runFindimagedupes(root: string) {
+export function runFindimagedupes(root: string) {
   // -R recurse, -q quiet, -t its default similarity threshold; one group per line. No fingerprint db: cold.
   const t = timed('findimagedupes', ['-R', '-q', '-t', '90%', root]);
   return {
@@ -185,8 +201,8 @@ export async function run(opts: EvalOptions = {}) {
     };
   };
   try {
-    summarise('rxvision', runRxvision(root, work, true));
-    if (opts.noCache) summarise('rxvision --no-cache', runRxvision(root, work, false));
+    summarise('rxvision', runRxvision(root, work));
+    if (opts.noCache) summarise('rxvision --no-cache', runRxvision(root, work, { cache: false }));
     if (opts.findimagedupes !== false) {
       ensureFindimagedupes();
       summarise('findimagedupes', runFindimagedupes(root));

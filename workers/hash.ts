@@ -12,6 +12,7 @@ import { decodeImageBgr, type DecodeBgrOptions, type DecodedBgr } from '../src/k
 import type { FeatureResult, FeatureSettings, VerifySettings } from '../src/kernels/features/types';
 import { verifyBatch, type VerifyBatch } from '../src/kernels/features/verify-batch';
 import type { PairVerdict } from '../src/kernels/features/verify';
+import { embeddingPairsInBlock, type EmbeddingPairs } from '../src/kernels/embedding/nearest';
 
 // The pool already runs one worker per core: keep libvips to one thread and a small cache per worker.
 sharp.concurrency(1);
@@ -86,6 +87,20 @@ const api = {
    */
   verifyPairs(batch: VerifyBatch, settings: VerifySettings): (PairVerdict | undefined)[] {
     return verifyBatch(batch, settings);
+  },
+  /**
+   * Embedding pairs with cosine >= `minCosine` among rows [from, to) and every later row of `vectors`
+   * (L2-normalised, row-major, on a SharedArrayBuffer: read here without a copy).
+   */
+  embeddingPairs(
+    vectors: Float32Array,
+    dim: number,
+    from: number,
+    to: number,
+    minCosine: number,
+  ): EmbeddingPairs {
+    const found = embeddingPairsInBlock(vectors, dim, from, to, minCosine);
+    return transferResult(found, movableBuffers([found.a, found.b, found.score]));
   },
 };
 

@@ -17,7 +17,7 @@
  */
 
 /** The asset ids (also the `--only` values of `pipeline assets fetch`). */
-export const ASSET_IDS = ['blazeface', 'face-api', 'cascades', 'samples'] as const;
+export const ASSET_IDS = ['blazeface', 'face-api', 'mobilenet', 'cascades', 'samples'] as const;
 
 /** One of {@link ASSET_IDS}. */
 export type AssetId = (typeof ASSET_IDS)[number];
@@ -195,6 +195,39 @@ export const ASSET_MANIFEST: readonly AssetSpec[] = [
         path: 'tiny_face_detector_model.bin',
         size: 193321,
         sha256: 'b7503ce7df31039b1c43316a9b865cab6a70dd748cc602d3fa28b551503c3871',
+      },
+    ],
+  },
+  {
+    id: 'mobilenet',
+    description:
+      'MobileNetV2 (width 1.4, 224x224) tfjs graph model from nsfwjs, as UMD bundles of the model JSON and ' +
+      'base64 weight shards; converted to ONNX on first use for the dedup embedding (src/models/mobilenet-model.ts)',
+    license: 'MIT',
+    dir: 'models/mobilenet',
+    source: {
+      kind: 'npm',
+      package: 'nsfwjs',
+      version: '4.4.0',
+      integrity:
+        'sha512-krC1fgeTLXtZwgdpKJ0jm7hqv0gTSRQQRL+FhOaxaJ9Wj92t42BO3csO2odwgTAgZgf2RvkwPtp0R8Aa7dc+MA==',
+    },
+    archiveRoot: 'package/dist/models/mobilenet_v2_mid',
+    files: [
+      {
+        path: 'model.min.js',
+        size: 128625,
+        sha256: 'a7a9e701491e2449b221dab7c424957f853e700602b5575da33cfd745616f964',
+      },
+      {
+        path: 'group1-shard1of2.min.js',
+        size: 5593186,
+        sha256: 'f2e79a209e44d668220ec5f1533a98f2be954e3953685bf074d201b82fefc29a',
+      },
+      {
+        path: 'group1-shard2of2.min.js',
+        size: 142742,
+        sha256: 'f291df992a0131741372506a6072fb9f1645bff7c973c983fd6276f5f9625d5e',
       },
     ],
   },

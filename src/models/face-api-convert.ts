@@ -20,14 +20,14 @@ import { weight, type WeightMap, type WeightTensor } from './tfjs-weights';
 export const FACE_API_MEAN_RGB = [122.782, 117.001, 104.298] as const;
 
 /** A value flowing through the graph: its name and static NCHW size (batch is dynamic). */
-interface Value {
+export interface Value {
   name: string;
   c: number;
   h: number;
   w: number;
 }
 
-type Padding = 'same' | 'valid';
+export type Padding = 'same' | 'valid';
 
 /** Output size and [begin, end] padding of one spatial axis, as TensorFlow computes them. */
 export function tfPadding(
@@ -48,7 +48,7 @@ export function tfPadding(
 }
 
 /** tfjs conv filter [kh, kw, in, out] -> ONNX [out, in, kh, kw], each output channel scaled by `scale`. */
-function hwioToOihw(f: WeightTensor, scale?: Float32Array): Float32Array {
+export function hwioToOihw(f: WeightTensor, scale?: Float32Array): Float32Array {
   const [kh, kw, ci, co] = f.shape;
   const out = new Float32Array(f.data.length);
   for (let o = 0; o < co; o++) {
@@ -64,7 +64,7 @@ function hwioToOihw(f: WeightTensor, scale?: Float32Array): Float32Array {
 }
 
 /** tfjs depthwise filter [kh, kw, c, 1] -> ONNX grouped conv weight [c, 1, kh, kw]. */
-function depthwiseToOnnx(f: WeightTensor): Float32Array {
+export function depthwiseToOnnx(f: WeightTensor): Float32Array {
   const [kh, kw, c] = f.shape;
   const out = new Float32Array(f.data.length);
   for (let ch = 0; ch < c; ch++)
@@ -73,8 +73,8 @@ function depthwiseToOnnx(f: WeightTensor): Float32Array {
   return out;
 }
 
-/** Graph-building helpers shared by both networks. */
-class NetBuilder {
+/** Graph-building helpers shared by both face-api networks and the tfjs graph converter. */
+export class NetBuilder {
   readonly g: OnnxGraph;
 
   constructor(

@@ -6,14 +6,15 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
 /** One weight as tfjs describes it in a manifest. */
-interface ManifestWeight {
+export interface ManifestWeight {
   name: string;
   shape: number[];
   dtype: string;
   quantization?: { dtype: 'uint8' | 'uint16' | 'float16'; scale?: number; min?: number };
 }
 
-interface ManifestGroup {
+/** One group of a tfjs weights manifest: its shard files and the weights packed in them, in order. */
+export interface ManifestGroup {
   paths: string[];
   weights: ManifestWeight[];
 }
@@ -78,19 +79,35 @@ export function loadTfjsWeights(manifestFile: string): WeightMap {
   } catch (err) {
     throw new Error(`cannot read tfjs weights manifest ${manifestFile}: ${(err as Error).message}`);
   }
+  return decodeWeightGroups(
+    groups,
+    (p) => readFileSync(path.join(path.dirname(manifestFile), p)),
+    manifestFile,
+  );
+}
+
+/**
+ * Decodes the weights of tfjs manifest groups; `shard` returns the bytes of one shard path (files next to
+ * a manifest, or strings unpacked from a bundle). `file` names the source in errors.
+ */
+export function decodeWeightGroups(
+  groups: readonly ManifestGroup[],
+  shard: (shardPath: string) => Uint8Array,
+  file: string,
+): WeightMap {
   const map: WeightMap = new Map();
   for (const group of groups) {
-    const shards = group.paths.map((p) => readFileSync(path.join(path.dirname(manifestFile), p)));
+    const shards = group.paths.map(shard);
     const all = shards.length === 1 ? shards[0] : Buffer.concat(shards);
     let offset = 0;
     for (const w of group.weights) {
       const count = w.shape.reduce((a, b) => a * b, 1);
       const size = count * BYTES[w.quantization?.dtype ?? w.dtype];
-      if (!size && count > 0) throw new Error(`${manifestFile}: weight ${w.name} has unknown dtype`);
+      if (!size && count > 0) throw new Error(`${file}: weight ${w.name} has unknown dtype`);
       if (offset + size > all.length) {
-        throw new Error(`${manifestFile}: weight ${w.name} runs past the end of ${group.paths.join(', ')}`);
+        throw new Error(`${file}: weight ${w.name} runs past the end of ${group.paths.join(', ')}`);
       }
-      map.set(w.name, { shape: w.shape, data: decode(w, all.subarray(offset, offset + size), manifestFile) });
+      map.set(w.name, { shape: w.shape, data: decode(w, all.subarray(offset, offset + size), file) });
       offset += size;
     }
   }

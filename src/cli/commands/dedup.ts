@@ -16,7 +16,13 @@ import { runClusterDedupJob } from '../../cluster/dedup/job';
 import { runConfigDedupJobs } from '../../pipelines/dedup/run-config-jobs';
 import { selfExcludes } from '../../pipelines/dedup/self-excludes';
 import { createProgressDisplay, type ProgressDisplay } from '../display/dedup-progress';
-import { dedupSettingsSchema, type DedupSettings } from '../../config/schema/dedup-settings';
+import {
+  dedupSettingsSchema,
+  MOBILENET_EMBEDDING,
+  type DedupSettings,
+} from '../../config/schema/dedup-settings';
+import { BUILTIN_MOBILENET } from '../../kernels/features/types';
+import { mobilenetOnnxPath } from '../../models/mobilenet-model';
 import { hashPool } from '../../pools/kinds';
 import { closeAllPools, configurePools } from '../../pools/registry';
 import { createShutdown, type Shutdown } from '../../runtime/shutdown';
@@ -37,6 +43,8 @@ export interface DedupCommandOptions {
   followSymlinks?: boolean;
   flip?: boolean;
   rotate?: boolean;
+  /** The built-in MobileNetV2 embedding (`features.embedding: "mobilenet"`). */
+  deep?: boolean;
   embeddingModel?: string;
   embeddingSize?: number;
   embeddingLayout?: 'NCHW' | 'NHWC';
@@ -91,13 +99,17 @@ export function settingsFromOptions(opts: DedupCommandOptions, job?: DedupJobCon
   const base = job?.settings ?? dedupSettingsSchema.parse({});
   const features = { ...base.features };
   if (opts.flip || opts.rotate) features.variants = true;
+  if (opts.deep) features.embedding = { ...MOBILENET_EMBEDDING };
   if (opts.embeddingModel) {
+    const own = base.features.embedding?.model !== BUILTIN_MOBILENET ? base.features.embedding : undefined;
     features.embedding = {
-      ...(base.features.embedding ?? {
+      ...(own ?? {
         inputSize: 224,
         layout: 'NCHW',
         mean: [0.485, 0.456, 0.406],
         std: [0.229, 0.224, 0.225],
+        greyscale: false,
+        flipSum: false,
       }),
       model: path.resolve(opts.embeddingModel),
     };
@@ -225,7 +237,10 @@ export async function runDedupCommand(dir: string | undefined, opts: DedupComman
   const config = opts.config ? await loadConfig(opts.config) : undefined;
   const job = pickJob(config, opts.config, opts.job);
   const settings = settingsFromOptions(opts, job);
-  if (settings.features.embedding) {
+  if (settings.features.embedding?.model === BUILTIN_MOBILENET) {
+    // Converted here once (not in each worker); a missing asset exits with the assets error's code.
+    mobilenetOnnxPath();
+  } else if (settings.features.embedding) {
     const model = settings.features.embedding.model;
     if (!(await fs.stat(model).catch(() => undefined))?.isFile())
       throw new CliError(`embedding model ${model}: file not found`, ExitCode.invalidConfig);
@@ -351,6 +366,10 @@ export function registerDedupCommand(program: Command): void {
     )
     .option('--flip', 'also find mirrored copies')
     .option('--rotate', 'also find copies rotated by 90/180/270 degrees')
+    .option(
+      '--deep',
+      'CNN embedding with the built-in MobileNetV2 (features.embedding: "mobilenet"): candidates by embedding find flipped, greyscale, rotated and cropped copies; needs `pipeline assets fetch --only mobilenet`',
+    )
     .option('--embedding-model <onnx>', 'ONNX model for the CNN embedding stage')
     .option(
       '--embedding-size <px>',

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import type * as Kernel from '../../kernels/features/types';
+import { BUILTIN_MOBILENET } from '../../kernels/features/types';
 import type { Conform } from './conform';
 
 /**
@@ -68,6 +69,38 @@ export const foregroundVerifySettingsSchema = z
     'Stage 3b, for pictures on a plain background: their foregrounds must agree, in the whole frame or in the content box',
   );
 
+const embeddingObjectSchema = z.strictObject({
+  model: z.string().min(1).describe('ONNX model file'),
+  inputName: z.string().optional().describe('Input tensor name (default: the first input)'),
+  outputName: z.string().optional().describe('Output tensor name (default: the first output)'),
+  inputSize: z.number().int().min(8).max(1024).default(224).describe('Square input side in pixels'),
+  layout: z.enum(['NCHW', 'NHWC']).default('NCHW'),
+  mean: z
+    .tuple([z.number(), z.number(), z.number()])
+    .default([0.485, 0.456, 0.406])
+    .describe('Per-channel mean, pixels in 0..1'),
+  std: z
+    .tuple([z.number(), z.number(), z.number()])
+    .default([0.229, 0.224, 0.225])
+    .describe('Per-channel std'),
+  greyscale: z.boolean().default(false).describe('Feed the grey image (greyscale copies embed alike)'),
+  flipSum: z
+    .boolean()
+    .default(false)
+    .describe('Sum the embeddings of the image and its mirror image (flipped copies embed alike)'),
+});
+
+/** `features.embedding: "mobilenet"`: the converted MobileNetV2, NHWC RGB in 0..1, grey and flip-summed. */
+export const MOBILENET_EMBEDDING: z.output<typeof embeddingObjectSchema> = {
+  model: BUILTIN_MOBILENET,
+  inputSize: 224,
+  layout: 'NHWC',
+  mean: [0, 0, 0],
+  std: [1, 1, 1],
+  greyscale: true,
+  flipSum: true,
+};
+
 export const featureSettingsSchema = z
   .strictObject({
     limitInputPixels: z
@@ -91,23 +124,17 @@ export const featureSettingsSchema = z
       .describe('Also hash mirrored and rotated copies (finds flipped duplicates)'),
     foreground: foregroundSettingsSchema.default(foregroundSettingsSchema.parse({})),
     embedding: z
-      .strictObject({
-        model: z.string().min(1).describe('ONNX model file'),
-        inputName: z.string().optional().describe('Input tensor name (default: the first input)'),
-        outputName: z.string().optional().describe('Output tensor name (default: the first output)'),
-        inputSize: z.number().int().min(8).max(1024).default(224).describe('Square input side in pixels'),
-        layout: z.enum(['NCHW', 'NHWC']).default('NCHW'),
-        mean: z
-          .tuple([z.number(), z.number(), z.number()])
-          .default([0.485, 0.456, 0.406])
-          .describe('Per-channel mean, pixels in 0..1'),
-        std: z
-          .tuple([z.number(), z.number(), z.number()])
-          .default([0.229, 0.224, 0.225])
-          .describe('Per-channel std'),
-      })
+      .union([
+        z
+          .literal('mobilenet')
+          .transform(() => ({ ...MOBILENET_EMBEDDING }))
+          .describe(
+            'The built-in MobileNetV2 (pipeline assets fetch --only mobilenet): grey input, flip-summed; finds flipped, greyscale and some rotated/cropped copies',
+          ),
+        embeddingObjectSchema,
+      ])
       .optional()
-      .describe('Optional CNN embedding'),
+      .describe('Optional CNN embedding: "mobilenet" or a user ONNX model'),
   })
   .describe('Feature extraction');
 
@@ -134,6 +161,14 @@ export const verifySettingsSchema = z
       .max(1)
       .default(0.85)
       .describe('Stage 4: min cosine similarity of embeddings'),
+    embeddingMatch: z
+      .number()
+      .min(-1)
+      .max(1)
+      .default(0.93)
+      .describe(
+        'With an embedding: pairs whose embeddings reach this cosine are duplicates even when their hashes differ (flipped, greyscale, rotated, cropped copies); 1 turns embedding candidates off',
+      ),
     foreground: foregroundVerifySettingsSchema.default(foregroundVerifySettingsSchema.parse({})),
     workingSet: z
       .number()

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { dedupSettingsSchema } from './dedup-settings';
 import { dedupClusterSchema } from './dedup-cluster';
+import { BUILTIN_MOBILENET } from '../../kernels/features/types';
 
 /**
  * One dedup job in a config file (`dedup: [...]`). Paths (root, out, settings.actions.targetDir,
@@ -54,15 +55,16 @@ export function resolveDedupJobPaths(job: DedupJobConfig, resolve: (p: string) =
     actions: job.settings.actions.targetDir
       ? { ...job.settings.actions, targetDir: resolve(job.settings.actions.targetDir) }
       : job.settings.actions,
-    features: job.settings.features.embedding
-      ? {
-          ...job.settings.features,
-          embedding: {
-            ...job.settings.features.embedding,
-            model: resolve(job.settings.features.embedding.model),
-          },
-        }
-      : job.settings.features,
+    features:
+      job.settings.features.embedding && job.settings.features.embedding.model !== BUILTIN_MOBILENET
+        ? {
+            ...job.settings.features,
+            embedding: {
+              ...job.settings.features.embedding,
+              model: resolve(job.settings.features.embedding.model),
+            },
+          }
+        : job.settings.features,
   };
   return {
     ...job,

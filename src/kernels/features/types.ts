@@ -110,7 +110,7 @@ export type FeatureResult = { ok: true; features: ImageFeatures } | { ok: false;
 
 /** The optional CNN embedding of the feature extraction (defaults live in the config schema). */
 export interface EmbeddingSettings {
-  /** ONNX model file. */
+  /** ONNX model file, or {@link BUILTIN_MOBILENET} for the converted MobileNetV2 (asset `mobilenet`). */
   model: string;
   /** Input tensor name; default: the first input. */
   inputName?: string;
@@ -123,7 +123,14 @@ export interface EmbeddingSettings {
   mean: readonly number[];
   /** Per-channel standard deviation. */
   std: readonly number[];
+  /** Feed the grey image (R = G = B): greyscale copies embed like their originals. */
+  greyscale?: boolean;
+  /** Embed the image and its mirror image in one batch and sum them: mirrored copies embed alike. */
+  flipSum?: boolean;
 }
+
+/** `EmbeddingSettings.model` of the built-in MobileNetV2 (converted from the `mobilenet` asset on first use). */
+export const BUILTIN_MOBILENET = 'builtin:mobilenet';
 
 /**
  * Feature extraction settings, complete (defaults applied by the config layer before they reach a worker:
@@ -161,6 +168,11 @@ export interface VerifySettings {
   minStructure: number;
   /** Stage 4: min cosine similarity of embeddings. */
   minEmbedding: number;
+  /**
+   * Embedding candidates (stage `embedding`): pairs whose embeddings reach this cosine are duplicates
+   * even when the hashes differ (flips, greyscale, small rotations and crops).
+   */
+  embeddingMatch: number;
   /** Stage 3b: the foreground comparison of pictures on a plain background. */
   foreground: ForegroundVerifySettings;
   /** Images whose feature data verification holds at most (main thread only). */

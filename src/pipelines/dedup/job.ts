@@ -2,7 +2,8 @@
  * One dedup job end to end, as one Observable of events composed of stage operators (stages/, one file
  * each): scan -> exact (stage 0: size, then content hash) -> features (hash worker pool; one
  * representative per exact group, fresh cached rows reused) -> candidates -> verify (in the pool) ->
- * group -> report -> act. Files stream through bounded stages (pullFrom -> inPool); a stage that needs
+ * embedding (with
+ * an embedding: candidates by cosine, in the pool) -> group -> report -> act. Files stream through bounded stages (pullFrom -> inPool); a stage that needs
  * the whole set says so with `toArray()`. Per image only scan metadata and the feature summary (hashes,
  * digest) are held, never pixels. With a feature cache, colour signatures and thumbnails go to the cache
  * (through the typed sink) as they are computed, and verification reads them back per chunk of pairs
@@ -34,6 +35,7 @@ import { exactStage } from './stages/exact';
 import { featuresStage } from './stages/features';
 import { candidatesStage } from './stages/candidates';
 import { verifyStage } from './stages/verify';
+import { embeddingStage } from './stages/embedding';
 import { groupStage } from './stages/group';
 import { reportStage } from './stages/report';
 import { actStage } from './stages/act';
@@ -55,6 +57,7 @@ export function dedupJob(spec: DedupJobSpec, deps: DedupJobDeps): Observable<Ded
       featuresStage(ctx),
       candidatesStage(ctx),
       verifyStage(ctx),
+      embeddingStage(ctx),
       groupStage(ctx),
     );
     const result$ = found$.pipe(

@@ -12,6 +12,7 @@ export const DEDUP_STAGES = [
   'features',
   'candidates',
   'verify',
+  'embedding',
   'group',
   'report',
   'actions',
