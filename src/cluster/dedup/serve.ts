@@ -84,12 +84,25 @@ export async function serveDedupQueue(
       throw err;
     }
   };
-  // pg-boss 10 runs one fetch loop per work() call: one call per slot.
+  // pg-boss 10 runs one fetch loop per work() call: one call per slot. A loop waits the polling interval
+  // after every fetch; notifying it from its handler makes it fetch the next batch at once (it waits only
+  // when the queue was empty).
   const ids: string[] = [];
-  for (let i = 0; i < slots; i++)
-    ids.push(
-      await boss.work<BatchJobData>(DEDUP_QUEUE, { batchSize: 1, pollingIntervalSeconds: 0.5 }, handler),
+  for (let i = 0; i < slots; i++) {
+    let id = '';
+    id = await boss.work<BatchJobData>(
+      DEDUP_QUEUE,
+      { batchSize: 1, pollingIntervalSeconds: 0.5 },
+      async (jobs) => {
+        try {
+          return await handler(jobs);
+        } finally {
+          boss.notifyWorker(id);
+        }
+      },
     );
+    ids.push(id);
+  }
   log.info({ slots }, 'serving the dedup queue');
   return {
     workerId,
