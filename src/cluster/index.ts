@@ -5,6 +5,7 @@ export { channelLeases, type ChannelLeaseOptions, type ChannelLeases, type Lease
 export { runWhileLeased, type StartRun } from './lease-runs';
 export { clusterStatus, type ClusterStatus, type NodeStatus } from './status';
 export {
+  assertClusterCanRun,
   ClusterConfigError,
   clusterNodeFor,
   clusterSettings,

@@ -25,6 +25,13 @@ export function clusterSettings(config: RxvisionConfig): ClusterConfig & { url: 
   return { ...clusterSchema.parse(config.cluster ?? {}), url };
 }
 
+/** Throws {@link ClusterConfigError} when cluster mode cannot run: no `database.url`, or rows not going to the database. */
+export function assertClusterCanRun(config: RxvisionConfig, output: 'database' | 'jsonl'): void {
+  clusterSettings(config);
+  if (output !== 'database')
+    throw new ClusterConfigError('cluster mode writes its rows to the shared database: drop --jsonl');
+}
+
 /** A node of the cluster, ready to lease channels. */
 export interface ClusterNodeSetup {
   nodeId: string;

@@ -41,8 +41,13 @@ describe('config JSON Schema', () => {
         'web',
         'identities',
         'demographics',
+        'cluster',
       ].sort(),
     );
+    expect(schema.properties.cluster.properties?.heartbeatMs).toMatchObject({
+      default: 1000,
+      type: 'integer',
+    });
     expect(schema.additionalProperties).toBe(false);
     expect(schema.required ?? []).toEqual([]);
     expect(schema.properties.database.properties?.dataDir).toMatchObject({ default: './data/db' });

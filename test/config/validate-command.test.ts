@@ -30,7 +30,7 @@ describe('validateFiles', () => {
     expect(io.out).toEqual([`${good}: ok`]);
     expect(io.err).toEqual([
       `${bad}: log.level: expected "trace" | "debug" | "info" | "warn" | "error" | "fatal" | "silent", found 3`,
-      `${bad}: chanels: unknown key "chanels" (did you mean "channels"?); expected one of: $schema, database, pools, log, channelDefaults, channels, dedup, web, metrics, identities, demographics`,
+      `${bad}: chanels: unknown key "chanels" (did you mean "channels"?); expected one of: $schema, database, pools, log, channelDefaults, channels, dedup, web, metrics, identities, demographics, cluster`,
       `${broken}: invalid JSON at line 3:2: expected ',' or '}' after a property value, found end of file`,
     ]);
   });

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
+import { assertClusterCanRun, ClusterConfigError } from '../../cluster/setup';
 import { loadConfig, webSchema, type RxvisionConfig } from '../../config';
 import { runChannels, type RunChannelsSummary } from '../../pipelines/camera/run-channels';
 import { closeAllPools, configurePools } from '../../pools/registry';
@@ -37,6 +38,17 @@ interface RunOptions {
   detectEvery?: number;
   tiles?: boolean;
   cluster?: boolean;
+}
+
+/** Cluster mode can run (PostgreSQL URL, database output), or a config error (exit 2) naming what is missing. */
+function checkCluster(file: string, config: RxvisionConfig, opts: RunOptions): void {
+  try {
+    assertClusterCanRun(config, opts.jsonl ? 'jsonl' : 'database');
+  } catch (err) {
+    if (err instanceof ClusterConfigError)
+      throw new CliError(`${file}: ${err.message}`, ExitCode.invalidConfig);
+    throw err;
+  }
 }
 
 /** Starts the web server when `--web` or `web.enabled` asks for it; a refused bind is a config error (exit 2). */
@@ -186,6 +198,7 @@ export function registerRunCommand(program: Command): void {
         if (opts.detectEvery) channel.detectEvery = opts.detectEvery;
         if (opts.tiles) channel.detector.tiles ??= {};
       }
+      if (opts.cluster || config.cluster?.enabled) checkCluster(file, config, opts);
       configurePools(config.pools);
       const web = await startWebFor(file, config, opts);
       const shutdown = createShutdown({

@@ -39,3 +39,15 @@ export {
   type FrameBufferSettings,
 } from './sources/frame-buffer';
 export { checkReachable, reachableAddress } from './sources/reachable';
+// Cluster mode of camera channels (runChannels' `cluster` option): status, leases and the rebalance policy.
+export {
+  clusterStatus,
+  fairShare,
+  rebalance,
+  runWhileLeased,
+  type ClusterStatus,
+  type NodeStatus,
+  type RebalanceDecision,
+  type RebalanceInput,
+} from '../../cluster';
+export { shareClusterIdentities, type SharedIdentities } from './reid/cluster-identities';

@@ -6,7 +6,7 @@
 import path from 'node:path';
 import { Observable, Subject, finalize, lastValueFrom, merge, share, takeUntil, tap } from 'rxjs';
 import {
-  ClusterConfigError,
+  assertClusterCanRun,
   clusterNodeFor,
   clusterSettings,
   nodeIdOf,
@@ -85,11 +85,7 @@ export async function runChannels(
   const started = Date.now();
   const output = options.output ?? { type: 'database' };
   const clustered = options.cluster ?? config.cluster?.enabled ?? false;
-  if (clustered) {
-    if (output.type !== 'database')
-      throw new ClusterConfigError('cluster mode writes its rows to the shared database: drop --jsonl');
-    clusterSettings(config); // throws when database.url is missing, before anything starts
-  }
+  if (clustered) assertClusterCanRun(config, output.type); // before anything starts
   const nodeId = clustered ? nodeIdOf(config) : undefined;
   let cluster: ClusterNodeSetup | undefined;
   let sharedIdentities: SharedIdentities | undefined;
