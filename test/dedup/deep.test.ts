@@ -10,20 +10,11 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { assetPath } from '../../src/assets';
-import { runCli } from '../../src/cli/main';
+import { runCliQuietly } from '../helpers/cli';
 
 jest.setTimeout(300_000);
 
-async function cli(args: string[]): Promise<number> {
-  const spy = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
-  try {
-    process.exitCode = undefined;
-    return await runCli(['--log-level', 'silent', ...args]);
-  } finally {
-    spy.mockRestore();
-    process.exitCode = undefined;
-  }
-}
+const cli = runCliQuietly;
 
 function groupsOf(out: string): string[][] {
   const report = JSON.parse(readFileSync(path.join(out, 'report.json'), 'utf8')) as {
