@@ -37,6 +37,13 @@ const SPECS: ExternalSpec[] = [
     timeoutMs: 900_000,
   },
   {
+    name: 'dedup-hard',
+    title: 'Dedup hard copies (flip, rotate, grey, 70% crop): --deep vs plain vs findimagedupes',
+    options: () => ({}),
+    optIn: true,
+    timeoutMs: 1_800_000,
+  },
+  {
     name: 'dedup-scale',
     title: 'Dedup at scale (generated images)',
     options: (quick) => (quick ? { count: 1000 } : {}),

@@ -41,6 +41,7 @@ describe('pipeline assets', () => {
     expect(status.map((s) => [s.id, s.present])).toEqual([
       ['blazeface', false],
       ['face-api', false],
+      ['mobilenet', false],
       ['cascades', false],
       ['samples', false],
     ]);
@@ -64,7 +65,7 @@ describe('pipeline assets', () => {
   it('rejects an unknown --only id with exit code 2', async () => {
     expect((await run(['assets', 'fetch', '--only', 'nope'])).code).toBe(ExitCode.invalidConfig);
     expect(() => parseAssetIds(['samples,nope'])).toThrow(
-      /unknown asset id nope \(known: blazeface, face-api, cascades, samples\)/,
+      /unknown asset id nope \(known: blazeface, face-api, mobilenet, cascades, samples\)/,
     );
     expect(parseAssetIds(['samples,cascades'])).toEqual(['samples', 'cascades']);
   });

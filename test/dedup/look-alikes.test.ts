@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
-import { runCli } from '../../src/cli/main';
+import { runCliQuietly } from '../helpers/cli';
 
 const FRUIT = '/usr/share/openclipart/svg/food/fruit';
 const FOLDERS = '/usr/share/icons/breeze/places/64';
@@ -25,16 +25,7 @@ const SOURCES = [
   ...['folder-music', 'folder-videos', 'folder-download'].map((n) => path.join(FOLDERS, `${n}.svg`)),
 ];
 
-async function cli(args: string[]): Promise<number> {
-  const spy = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
-  try {
-    process.exitCode = undefined;
-    return await runCli(['--log-level', 'silent', ...args]);
-  } finally {
-    spy.mockRestore();
-    process.exitCode = undefined;
-  }
-}
+const cli = runCliQuietly;
 
 describe('pipeline dedup on look-alike pictures', () => {
   let base: string;

@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
-import sharp from 'sharp';
+import sharp, { type Sharp } from 'sharp';
 import { assetPath } from '../../src/assets';
 import {
   loadMobilenetBundles,
@@ -38,10 +38,10 @@ let dir: string;
 let onnxFile: string;
 
 /** A sample photo as a 224x224 RGB raster, optionally transformed by sharp first. */
-async function photo(name: string, edit: (s: sharp.Sharp) => sharp.Sharp = (s) => s): Promise<Raster> {
+async function photo(name: string, edit: (s: Sharp) => Sharp = (s) => s): Promise<Raster> {
   const src = await edit(sharp(assetPath('samples', name)))
     .toBuffer()
-    .then((b) =>
+    .then((b: Buffer) =>
       sharp(b)
         .resize(MOBILENET_INPUT, MOBILENET_INPUT, { fit: 'fill' })
         .removeAlpha()

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { mobilenetOnnxPath } from '../../models/mobilenet-model';
 import { ASSET_IDS, assetStatus, fetchAssets, isAssetId, type AssetId, type AssetReport } from '../../assets';
 import { logger } from '../../util/logger';
 import { CliError, ExitCode } from '../exit-codes';
@@ -61,6 +62,11 @@ export function registerAssetsCommand(program: Command): void {
           if (e.phase !== 'warning' && e.phase !== 'done') logger().info(e.message);
         },
       });
+      // The dedup embedding model is converted to ONNX here (cached), not on a dedup job's first run.
+      if (reports.some((r) => r.id === 'mobilenet')) {
+        const onnx = mobilenetOnnxPath();
+        if (!opts.json) process.stdout.write(`mobilenet  converted to ONNX: ${onnx}\n`);
+      }
       if (opts.json) process.stdout.write(JSON.stringify(reports, null, 2) + '\n');
       else for (const r of reports) process.stdout.write(reportLine(r) + '\n');
     });
