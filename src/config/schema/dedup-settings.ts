@@ -68,6 +68,21 @@ export const foregroundVerifySettingsSchema = z
     'Stage 3b, for pictures on a plain background: their foregrounds must agree, in the whole frame or in the content box',
   );
 
+export const detailVerifySettingsSchema = z
+  .strictObject({
+    minBlock: z
+      .number()
+      .min(-1)
+      .max(1)
+      .default(0.3)
+      .describe(
+        'Min SSIM of the worst block (a quarter of the side) of the 64x64 grey views (whole frame, or content box aligned for small crops); -1 turns the stage off',
+      ),
+  })
+  .describe(
+    'Stage 3c, for pairs that passed every cheaper stage: the pictures must agree in detail (twice the resolution of stage 3)',
+  );
+
 export const featureSettingsSchema = z
   .strictObject({
     limitInputPixels: z
@@ -135,6 +150,7 @@ export const verifySettingsSchema = z
       .default(0.85)
       .describe('Stage 4: min cosine similarity of embeddings'),
     foreground: foregroundVerifySettingsSchema.default(foregroundVerifySettingsSchema.parse({})),
+    detail: detailVerifySettingsSchema.default(detailVerifySettingsSchema.parse({})),
     workingSet: z
       .number()
       .int()
