@@ -101,6 +101,21 @@ export const MOBILENET_EMBEDDING: z.output<typeof embeddingObjectSchema> = {
   flipSum: true,
 };
 
+export const detailVerifySettingsSchema = z
+  .strictObject({
+    minBlock: z
+      .number()
+      .min(-1)
+      .max(1)
+      .default(0.3)
+      .describe(
+        'Min SSIM of the worst block (a quarter of the side) of the 64x64 grey views (whole frame, or content box aligned for small crops); -1 turns the stage off',
+      ),
+  })
+  .describe(
+    'Stage 3c, for pairs that passed every cheaper stage: the pictures must agree in detail (twice the resolution of stage 3)',
+  );
+
 export const featureSettingsSchema = z
   .strictObject({
     limitInputPixels: z
@@ -170,6 +185,7 @@ export const verifySettingsSchema = z
         'With an embedding: pairs whose embeddings reach this cosine are duplicates even when their hashes differ (flipped, greyscale, rotated, cropped copies); 1 turns embedding candidates off',
       ),
     foreground: foregroundVerifySettingsSchema.default(foregroundVerifySettingsSchema.parse({})),
+    detail: detailVerifySettingsSchema.default(detailVerifySettingsSchema.parse({})),
     workingSet: z
       .number()
       .int()

@@ -11,6 +11,7 @@
  * ({@link foregroundCheck}) compares the two frames separately (masked SSIM, worst block, mask overlap,
  * foreground colour distance) and accepts a pair when either frame agrees on every count.
  */
+import { DETAIL_BYTES, detailAt, writeDetail, type Detail } from './detail';
 import { resizeArea, toBytes, toGrey, type Raster } from './pixels';
 import { ssimMap } from './ssim';
 import type { ForegroundSettings, ForegroundVerifySettings } from './types';
@@ -21,8 +22,9 @@ export const FG_SIZE = 32;
 export const FG_COLOUR = 8;
 const FRAME_BYTES = 2 * FG_SIZE * FG_SIZE + 3 * FG_COLOUR * FG_COLOUR;
 const HEADER = 8;
-/** Bytes of an encoded foreground record. */
-export const FOREGROUND_BYTES = HEADER + 2 * FRAME_BYTES;
+const DETAIL_OFFSET = HEADER + 2 * FRAME_BYTES;
+/** Bytes of an encoded foreground record (the two frames, then the 64x64 detail views of detail.ts). */
+export const FOREGROUND_BYTES = DETAIL_OFFSET + DETAIL_BYTES;
 
 /** One frame of a decoded record: views into the encoded bytes. */
 export interface ForegroundFrame {
@@ -37,6 +39,8 @@ export interface Foreground {
   plain: boolean;
   full: ForegroundFrame;
   box: ForegroundFrame;
+  /** Whole frame and content box at 64x64 (stage 3c, every picture). */
+  detail: Detail;
 }
 
 /** Per-channel median of the raster's outer two-pixel ring, and the share of ring pixels close to it. */
@@ -111,6 +115,8 @@ export function foregroundOf(src: Raster, settings: ForegroundSettings): Uint8Ar
   );
   writeFrame(out, HEADER, src, maskRaster);
   writeFrame(out, HEADER + FRAME_BYTES, crop(src, x0, y0, x1, y1), crop(maskRaster, x0, y0, x1, y1));
+  // Without a plain border the box is not stable under crops: the detail box view is the whole frame.
+  writeDetail(out, DETAIL_OFFSET, src, plain ? [x0, y0, x1, y1] : [0, 0, src.width, src.height]);
   return out;
 }
 
@@ -127,7 +133,12 @@ function frameAt(bytes: Uint8Array, offset: number): ForegroundFrame {
 export function decodeForeground(bytes: Uint8Array): Foreground {
   if (bytes.length !== FOREGROUND_BYTES)
     throw new Error(`foreground record has ${bytes.length} bytes, expected ${FOREGROUND_BYTES}`);
-  return { plain: bytes[0] === 1, full: frameAt(bytes, HEADER), box: frameAt(bytes, HEADER + FRAME_BYTES) };
+  return {
+    plain: bytes[0] === 1,
+    full: frameAt(bytes, HEADER),
+    box: frameAt(bytes, HEADER + FRAME_BYTES),
+    detail: detailAt(bytes, DETAIL_OFFSET),
+  };
 }
 
 /** Scores of one frame comparison (higher is more similar, except `colourDistance`). */

@@ -175,6 +175,8 @@ export interface VerifySettings {
   embeddingMatch: number;
   /** Stage 3b: the foreground comparison of pictures on a plain background. */
   foreground: ForegroundVerifySettings;
+  /** Stage 3c: the 64x64 detail views of every picture. */
+  detail: DetailVerifySettings;
   /** Images whose feature data verification holds at most (main thread only). */
   workingSet: number;
 }
@@ -197,4 +199,10 @@ export interface ForegroundVerifySettings {
   minBlockStructure: number;
   /** Max mean per-channel distance (0..255) of the colour grids over foreground cells. */
   maxColourDistance: number;
+}
+
+/** Thresholds of the detail comparison (verification stage 3c). */
+export interface DetailVerifySettings {
+  /** Min SSIM of the worst block (a quarter of the side) of the 64x64 views (whole frame or aligned content box); -1 turns the stage off. */
+  minBlock: number;
 }

@@ -3,7 +3,8 @@
  * (stage 1) must pass every applicable stage to become a verified edge for the grouping stage.
  */
 import { histogramIntersection } from './colour';
-import { foregroundCheck } from './foreground';
+import { detailCheck } from './detail';
+import { decodeForeground, foregroundCheck } from './foreground';
 import { hammingHex } from './hamming';
 import { transformThumb } from './pixels';
 import { ssim } from './ssim';
@@ -90,8 +91,15 @@ export interface PairVerdict {
   /** Mean of the applicable stage scores, in [0, 1] for passing pairs. */
   score: number;
   /** The first stage that rejected the pair. */
-  rejectedBy?: 'hash' | 'colour' | 'structure' | 'foreground' | 'embedding';
-  scores: { hash: number; colour?: number; structure?: number; foreground?: number; embedding?: number };
+  rejectedBy?: 'hash' | 'colour' | 'structure' | 'foreground' | 'detail' | 'embedding';
+  scores: {
+    hash: number;
+    colour?: number;
+    structure?: number;
+    foreground?: number;
+    detail?: number;
+    embedding?: number;
+  };
   transform: Transform;
 }
 
@@ -133,8 +141,18 @@ export function screenPair(
   return rejectedBy ? rejection(rejectedBy, scores, transform) : undefined;
 }
 
+/** Stage 3c on b's detail views transformed like its thumbnail; `undefined` when switched off (minBlock -1). */
+function detailStage(a: ImageFeatures, b: ImageFeatures, settings: VerifySettings, transform: Transform) {
+  if (settings.detail.minBlock <= -1) return undefined;
+  const da = decodeForeground(a.foreground).detail;
+  const db = decodeForeground(b.foreground).detail;
+  const size = Math.sqrt(db.full.length);
+  const tb = { full: transformThumb(db.full, size, transform), box: transformThumb(db.box, size, transform) };
+  return detailCheck(da, tb, settings.detail);
+}
+
 /**
- * Runs stages 1-4 (3b: the foreground of pictures on a plain background) in order of cost and stops at the first failure. `transform` tells which of b's hash
+ * Runs stages 1-4 (3b: the foreground of pictures on a plain background; 3c: detail at 64x64) in order of cost and stops at the first failure. `transform` tells which of b's hash
  * variants matched (identity unless variants are on).
  */
 export function verifyPair(
@@ -155,13 +173,23 @@ export function verifyPair(
     scores.foreground = fg.score;
     if (!fg.pass) return rejection('foreground', scores, transform);
   }
+  const detail = detailStage(a, b, settings, transform);
+  if (detail) {
+    scores.detail = detail.score;
+    if (!detail.pass) return rejection('detail', scores, transform);
+  }
   const emb = embeddingCheck(a, b, settings.minEmbedding);
   if (emb) {
     scores.embedding = emb.score;
     if (!emb.pass) return rejection('embedding', scores, transform);
   }
-  const parts = [scores.hash, scores.colour, scores.structure, scores.foreground, scores.embedding].filter(
-    (x): x is number => x !== undefined,
-  );
+  const parts = [
+    scores.hash,
+    scores.colour,
+    scores.structure,
+    scores.foreground,
+    scores.detail,
+    scores.embedding,
+  ].filter((x): x is number => x !== undefined);
   return { pass: true, score: parts.reduce((s, x) => s + x, 0) / parts.length, scores, transform };
 }

@@ -52,8 +52,8 @@ export function featureSettingsKey(s: FeatureSettings): string {
     variants: s.variants,
     embedding: s.embedding ?? null,
     foreground: s.foreground,
-    // 2: foreground records; dHash/wHash ignore sub-grey-level noise.
-    version: 2,
+    // 2: foreground records; dHash/wHash ignore sub-grey-level noise. 3: 64x64 detail views in them.
+    version: 3,
   };
   return createHash('sha1').update(JSON.stringify(relevant)).digest('hex').slice(0, 16);
 }

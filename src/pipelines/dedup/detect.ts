@@ -85,7 +85,7 @@ export class Verdicts {
   readonly stats: DetectStats = {
     candidates: 0,
     verified: 0,
-    rejected: { hash: 0, colour: 0, structure: 0, foreground: 0, embedding: 0 },
+    rejected: { hash: 0, colour: 0, structure: 0, foreground: 0, detail: 0, embedding: 0 },
     reused: 0,
   };
   private readonly best = new Map<string, ScoredPair>();

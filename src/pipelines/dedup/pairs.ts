@@ -21,7 +21,7 @@ import type { VerifySettings } from '../../config/schema/dedup-settings';
 import type { Transform } from '../../kernels/features/types';
 
 /** Bumped when a verification stage changes what it computes, so older decisions are not reused. */
-const VERIFY_VERSION = 2;
+const VERIFY_VERSION = 3;
 
 /** Key of every verification setting a decision depends on (all of them: thresholds and index hash). */
 export function verifySettingsKey(v: VerifySettings): string {
@@ -32,6 +32,7 @@ export function verifySettingsKey(v: VerifySettings): string {
     minStructure: v.minStructure,
     minEmbedding: v.minEmbedding,
     foreground: v.foreground,
+    detail: v.detail,
     version: VERIFY_VERSION,
   };
   return createHash('sha1').update(JSON.stringify(relevant)).digest('hex').slice(0, 16);

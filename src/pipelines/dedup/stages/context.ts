@@ -80,7 +80,7 @@ export class JobContext {
     elapsedMs: 0,
     candidates: 0,
     verified: 0,
-    rejected: { hash: 0, colour: 0, structure: 0, foreground: 0, embedding: 0 },
+    rejected: { hash: 0, colour: 0, structure: 0, foreground: 0, detail: 0, embedding: 0 },
     reused: 0,
   };
   readonly skipped: SkippedFile[] = [];
