@@ -4,7 +4,18 @@ import os from 'node:os';
 import path from 'node:path';
 import { assetPath } from '../../src/assets';
 import { openDatabase } from '../../src/db';
+import { Command } from 'commander';
+import { registerRunCommand, webSettingsFor } from '../../src/cli/commands/run';
+import { parseConfig } from '../../src/config';
 import { packageRoot } from '../../src/util/paths';
+
+/** The run command alone, with its action replaced: parsing only, nothing runs. */
+function program(): Command {
+  const root = new Command().exitOverride();
+  registerRunCommand(root);
+  for (const command of root.commands) command.action(() => undefined);
+  return root;
+}
 
 const cli = path.join(packageRoot(), 'dist', 'src', 'cli', 'main.js');
 
@@ -108,6 +119,39 @@ describe('pipeline run', () => {
     expect(ran.code).toBe(2);
     expect(ran.stderr).toContain(file);
     expect(ran.stderr).toContain('channels[0].pace');
+  });
+
+  it('takes web.allowedHosts and web.maxStreams from flags, over the config', () => {
+    const config = parseConfig(
+      { web: { allowedHosts: ['cfg.example'], maxStreams: 4, port: 9000 } },
+      'w.json',
+    );
+    expect(webSettingsFor(config, {})).toMatchObject({
+      allowedHosts: ['cfg.example'],
+      maxStreams: 4,
+      port: 9000,
+    });
+    const flags = program().parse(
+      ['run', 'w.json', '--web-allowed-hosts', 'cam.example, .lan', '--web-max-streams', '2'],
+      { from: 'user' },
+    );
+    const opts = flags.commands.find((c) => c.name() === 'run')!.opts();
+    expect(webSettingsFor(config, opts)).toMatchObject({
+      allowedHosts: ['cam.example', '.lan'],
+      maxStreams: 2,
+      port: 9000,
+    });
+  });
+
+  it('lists the web flags in --help and rejects bad values, naming the flag', async () => {
+    const help = await runCli(['run', '--help']);
+    expect(help.stdout).toMatch(/--web-allowed-hosts <hosts>[\s\S]*--web-max-streams <n>/);
+    const streams = await runCli(['run', 'whatever.json', '--web-max-streams', '0']);
+    expect(streams.code).toBe(2);
+    expect(streams.stderr).toMatch(/--web-max-streams must be a positive integer, got "0"/);
+    const hosts = await runCli(['run', 'whatever.json', '--web-allowed-hosts', ' , ']);
+    expect(hosts.code).toBe(2);
+    expect(hosts.stderr).toMatch(/--web-allowed-hosts needs at least one host name/);
   });
 
   it('rejects a bad --frames value', async () => {

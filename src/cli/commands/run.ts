@@ -33,6 +33,8 @@ interface RunOptions {
   json?: boolean;
   web?: boolean;
   webPort?: number;
+  webAllowedHosts?: string[];
+  webMaxStreams?: number;
   dbConnectTimeout?: number;
   dbQueryTimeout?: number;
   detectEvery?: number;
@@ -51,6 +53,31 @@ function checkCluster(file: string, config: RxvisionConfig, opts: RunOptions): v
   }
 }
 
+/** The web settings of a run: the config's `web`, overridden by the --web-* flags that were given. */
+export function webSettingsFor(
+  config: RxvisionConfig,
+  opts: Pick<RunOptions, 'webPort' | 'webAllowedHosts' | 'webMaxStreams'>,
+) {
+  return webSchema.parse({
+    ...(config.web ?? {}),
+    ...(opts.webPort !== undefined && { port: opts.webPort }),
+    ...(opts.webAllowedHosts !== undefined && { allowedHosts: opts.webAllowedHosts }),
+    ...(opts.webMaxStreams !== undefined && { maxStreams: opts.webMaxStreams }),
+  });
+}
+
+/** Parses a comma-separated list of host names (`--web-allowed-hosts`), refusing an empty one. */
+function hostList(value: string): string[] {
+  const hosts = value
+    .split(',')
+    .map((h) => h.trim())
+    .filter(Boolean);
+  if (hosts.length === 0) {
+    throw new InvalidArgumentError(`--web-allowed-hosts needs at least one host name, got "${value}"`);
+  }
+  return hosts;
+}
+
 /** Starts the web server when `--web` or `web.enabled` asks for it; a refused bind is a config error (exit 2). */
 async function startWebFor(
   file: string,
@@ -58,10 +85,7 @@ async function startWebFor(
   opts: RunOptions,
 ): Promise<WebSurface | undefined> {
   if (!opts.web && !config.web?.enabled) return undefined;
-  const web = webSchema.parse({
-    ...(config.web ?? {}),
-    ...(opts.webPort !== undefined ? { port: opts.webPort } : {}),
-  });
+  const web = webSettingsFor(config, opts);
   try {
     return await startWeb({
       web,
@@ -173,6 +197,17 @@ export function registerRunCommand(program: Command): void {
           throw new InvalidArgumentError(`--web-port must be 0-65535, got "${v}"`);
         return n;
       },
+    )
+    .option(
+      '--web-allowed-hosts <hosts>',
+      'comma-separated host names requests may be addressed to, besides loopback ones; ".example.com" ' +
+        'allows subdomains (overrides web.allowedHosts)',
+      hostList,
+    )
+    .option(
+      '--web-max-streams <n>',
+      'most live MJPEG streams served at once; more get 503 (overrides web.maxStreams)',
+      positiveNumber('--web-max-streams', true),
     )
     .option(
       '--db-connect-timeout <ms>',
