@@ -4,7 +4,7 @@
  * queue), other methods stay local, a batch whose root a worker cannot see fails on every try and is
  * reported by name (feature batches) or verified locally (pair blocks), and the status counts it all.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type PgBoss from 'pg-boss';
@@ -19,6 +19,7 @@ import { createPool, type WorkerPool } from '../../src/pools';
 import type { HashWorkerApi } from '../../src/pools/kinds';
 import { workerPath } from '../../src/util/paths';
 import { createTestDatabaseUrl, describePostgres, type TestDatabase } from '../helpers/postgres';
+import { startCli } from '../faults/helpers/cli-process';
 
 const settings = dedupSettingsSchema.parse({});
 
@@ -131,5 +132,18 @@ describePostgres('queuePool + serveDedupQueue', () => {
     expect(status.workers).toEqual([
       { worker: 'test-worker', completed: 1, lastCompletedAt: expect.any(Date) as Date },
     ]);
+  });
+
+  test('pipeline cluster status shows the dedup queue (text and --json)', async () => {
+    const file = path.join(dir, 'cluster.json');
+    writeFileSync(file, JSON.stringify({ database: { url: testDb.url }, channels: [] }));
+    const json = await startCli(['cluster', 'status', file, '--json'], dir).exited;
+    expect(json.code).toBe(0);
+    const doc = JSON.parse(json.stdout) as { sections: Record<string, { states: Record<string, number> }> };
+    expect(doc.sections['dedup queue'].states).toMatchObject({ completed: 1, failed: 2, cancelled: 1 });
+    const text = await startCli(['cluster', 'status', file], dir).exited;
+    expect(text.code).toBe(0);
+    expect(text.stdout).toContain('dedup queue');
+    expect(text.stdout).toMatch(/test-worker: 1 batch\(es\) done/);
   });
 });

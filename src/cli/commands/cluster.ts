@@ -1,18 +1,12 @@
 /** `pipeline cluster status <config> [--json]`: the nodes of a cluster, their heartbeats and channels. */
 import type { Command } from 'commander';
-import type { Kysely } from 'kysely';
 import { clusterSettings, ClusterConfigError } from '../../cluster/setup';
 import { clusterStatus } from '../../cluster/status';
+import { dedupQueueStatus } from '../../cluster/dedup/status';
 import { loadConfig } from '../../config';
-import { DatabaseError, openDatabase, type DB } from '../../db';
-import { formatClusterStatus, type StatusSection } from '../display/cluster-status';
+import { DatabaseError, openDatabase } from '../../db';
+import { dedupQueueSection, formatClusterStatus, type StatusSection } from '../display/cluster-status';
 import { CliError, ExitCode } from '../exit-codes';
-
-/**
- * Further sections of the status, each read from the shared database (undefined: nothing to show).
- * EXTENSION POINT: the dedup queue (batches, workers) adds its section here.
- */
-export const extraStatusSections: Array<(db: Kysely<DB>) => Promise<StatusSection | undefined>> = [];
 
 /** Prints the status of the cluster the config describes. */
 export async function runClusterStatus(file: string, opts: { json?: boolean }): Promise<void> {
@@ -36,7 +30,8 @@ export async function runClusterStatus(file: string, opts: { json?: boolean }): 
     await database.migrate();
     const channels = (config.channels ?? []).filter((c) => c.enabled).map((c) => c.id);
     const status = await clusterStatus(database.db, settings.namespace, settings.hungAfterMs, channels);
-    const sections = (await Promise.all(extraStatusSections.map((section) => section(database.db)))).filter(
+    // Sections after the nodes: the dedup queue's batches and workers (pg-boss tables), when there are any.
+    const sections = [dedupQueueSection(await dedupQueueStatus(database.db))].filter(
       (s): s is StatusSection => s !== undefined,
     );
     process.stdout.write(

@@ -1,5 +1,6 @@
 /** `pipeline cluster status` as text: one block per node, then the channels nobody runs. */
 import type { ClusterStatus } from '../../cluster/status';
+import type { DedupQueueStatus } from '../../cluster/dedup/status';
 
 /** An extra section of the status (e.g. the dedup queue): a title and its lines. */
 export interface StatusSection {
@@ -24,4 +25,18 @@ export function formatClusterStatus(status: ClusterStatus, sections: readonly St
   if (status.unassigned.length) lines.push(`  not running anywhere: ${status.unassigned.join(', ')}`);
   for (const s of sections) lines.push(s.title, ...s.lines.map((l) => `  ${l}`));
   return lines.join('\n');
+}
+
+/** The dedup queue as a status section (undefined when no cluster dedup job ever ran on this database). */
+export function dedupQueueSection(queue: DedupQueueStatus): StatusSection | undefined {
+  if (!queue.installed) return undefined;
+  const states = Object.entries(queue.states);
+  const lines = [
+    `batches: ${states.length ? states.map(([state, n]) => `${n} ${state}`).join(', ') : 'none'}`,
+    ...queue.workers.map(
+      (w) =>
+        `${w.worker}: ${w.completed} batch(es) done, last ${w.lastCompletedAt ? new Date(w.lastCompletedAt).toISOString() : '-'}`,
+    ),
+  ];
+  return { title: 'dedup queue', lines, json: { states: queue.states, workers: queue.workers } };
 }
