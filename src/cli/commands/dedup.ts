@@ -36,6 +36,7 @@ export interface DedupCommandOptions {
   embeddingMean?: [number, number, number];
   embeddingStd?: [number, number, number];
   workingSet?: number;
+  maxImagePixels?: number;
   cache: boolean;
   dbUrl?: string;
   dataDir?: string;
@@ -81,6 +82,7 @@ export function settingsFromOptions(opts: DedupCommandOptions, job?: DedupJobCon
   const base = job?.settings ?? dedupSettingsSchema.parse({});
   const features = { ...base.features };
   if (opts.flip || opts.rotate) features.variants = true;
+  if (opts.maxImagePixels) features.limitInputPixels = opts.maxImagePixels;
   if (opts.embeddingModel) {
     features.embedding = {
       ...(base.features.embedding ?? {
@@ -319,6 +321,11 @@ export function registerDedupCommand(program: Command): void {
       '--working-set <n>',
       'images whose feature data verification holds at most (memory vs cache reads; default 32768)',
       positiveInt('--working-set'),
+    )
+    .option(
+      '--max-image-pixels <n>',
+      'skip (and report) images with more pixels, as decompression bombs (overrides features.limitInputPixels)',
+      positiveInt('--max-image-pixels'),
     )
     .option('--no-cache', 'do not read or write the feature cache')
     .option('--db-url <url>', 'PostgreSQL URL (default: the config database, else PGlite in ./data/db)')
