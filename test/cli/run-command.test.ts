@@ -5,7 +5,12 @@ import path from 'node:path';
 import { assetPath } from '../../src/assets';
 import { openDatabase } from '../../src/db';
 import { Command } from 'commander';
-import { registerRunCommand, webSettingsFor } from '../../src/cli/commands/run';
+import {
+  registerRunCommand,
+  webSettingsFor,
+  withRunFlags,
+  type RunOptions,
+} from '../../src/cli/commands/run';
 import { parseConfig } from '../../src/config';
 import { packageRoot } from '../../src/util/paths';
 
@@ -145,13 +150,34 @@ describe('pipeline run', () => {
 
   it('lists the web flags in --help and rejects bad values, naming the flag', async () => {
     const help = await runCli(['run', '--help']);
-    expect(help.stdout).toMatch(/--web-allowed-hosts <hosts>[\s\S]*--web-max-streams <n>/);
+    expect(help.stdout).toMatch(
+      /--max-image-pixels <n>[\s\S]*--web-allowed-hosts <hosts>[\s\S]*--web-max-streams <n>/,
+    );
     const streams = await runCli(['run', 'whatever.json', '--web-max-streams', '0']);
     expect(streams.code).toBe(2);
     expect(streams.stderr).toMatch(/--web-max-streams must be a positive integer, got "0"/);
     const hosts = await runCli(['run', 'whatever.json', '--web-allowed-hosts', ' , ']);
     expect(hosts.code).toBe(2);
     expect(hosts.stderr).toMatch(/--web-allowed-hosts needs at least one host name/);
+  });
+
+  it("--max-image-pixels sets every channel's image pixel limit, over the config", () => {
+    const config = parseConfig(
+      {
+        channels: [
+          { id: 'a', source: 'frames/' },
+          { id: 'b', source: 'more/', maxImagePixels: 5 },
+        ],
+      },
+      'p.json',
+    );
+    expect(withRunFlags(config, { status: true }).channels!.map((c) => c.maxImagePixels)).toEqual([
+      40_000_000, 5,
+    ]);
+    const opts = program()
+      .parse(['run', 'p.json', '--max-image-pixels', '1000'], { from: 'user' })
+      .commands[0].opts<RunOptions>();
+    expect(withRunFlags(config, opts).channels!.map((c) => c.maxImagePixels)).toEqual([1000, 1000]);
   });
 
   it('rejects a bad --frames value', async () => {

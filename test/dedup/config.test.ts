@@ -71,6 +71,18 @@ describe('dedup jobs in config files', () => {
     expect(s.actions.confirm).toBe(true);
   });
 
+  test('--max-image-pixels sets the decompression-bomb limit, over the job settings', () => {
+    const base = { out: '/r', action: 'report', cache: true, progress: true } as DedupCommandOptions;
+    const job = {
+      id: 'j',
+      root: '/x',
+      settings: dedupSettingsSchema.parse({ features: { limitInputPixels: 500 } }),
+    };
+    expect(settingsFromOptions(base).features.limitInputPixels).toBe(100_000_000);
+    expect(settingsFromOptions(base, job).features.limitInputPixels).toBe(500);
+    expect(settingsFromOptions({ ...base, maxImagePixels: 64 }, job).features.limitInputPixels).toBe(64);
+  });
+
   test('the working set comes from the job settings, --working-set overrides it, and it keys no stored pair', () => {
     const base = { out: '/r', action: 'report', cache: true, progress: true } as DedupCommandOptions;
     expect(settingsFromOptions(base).verify.workingSet).toBe(32_768);

@@ -51,6 +51,7 @@ export interface DedupCommandOptions {
   embeddingMean?: [number, number, number];
   embeddingStd?: [number, number, number];
   workingSet?: number;
+  maxImagePixels?: number;
   cache: boolean;
   dbUrl?: string;
   dataDir?: string;
@@ -100,6 +101,7 @@ export function settingsFromOptions(opts: DedupCommandOptions, job?: DedupJobCon
   const features = { ...base.features };
   if (opts.flip || opts.rotate) features.variants = true;
   if (opts.deep) features.embedding = { ...MOBILENET_EMBEDDING };
+  if (opts.maxImagePixels) features.limitInputPixels = opts.maxImagePixels;
   if (opts.embeddingModel) {
     const own = base.features.embedding?.model !== BUILTIN_MOBILENET ? base.features.embedding : undefined;
     features.embedding = {
@@ -383,6 +385,11 @@ export function registerDedupCommand(program: Command): void {
       '--working-set <n>',
       'images whose feature data verification holds at most (memory vs cache reads; default 32768)',
       positiveInt('--working-set'),
+    )
+    .option(
+      '--max-image-pixels <n>',
+      'skip (and report) images with more pixels, as decompression bombs (overrides features.limitInputPixels)',
+      positiveInt('--max-image-pixels'),
     )
     .option(
       '--no-cache',

@@ -25,7 +25,7 @@ export function positiveNumber(name: string, integer = false) {
   };
 }
 
-interface RunOptions {
+export interface RunOptions {
   frames?: number;
   duration?: number;
   jsonl?: string;
@@ -35,6 +35,7 @@ interface RunOptions {
   webPort?: number;
   webAllowedHosts?: string[];
   webMaxStreams?: number;
+  maxImagePixels?: number;
   dbConnectTimeout?: number;
   dbQueryTimeout?: number;
   detectEvery?: number;
@@ -51,6 +52,24 @@ function checkCluster(file: string, config: RxvisionConfig, opts: RunOptions): v
       throw new CliError(`${file}: ${err.message}`, ExitCode.invalidConfig);
     throw err;
   }
+}
+
+/** The config with the run's command-line overrides (database timeouts, per-channel flags) applied. */
+export function withRunFlags(loaded: RxvisionConfig, opts: RunOptions): RxvisionConfig {
+  const config: RxvisionConfig = {
+    ...loaded,
+    database: {
+      ...loaded.database,
+      ...(opts.dbConnectTimeout !== undefined && { connectTimeoutMs: opts.dbConnectTimeout }),
+      ...(opts.dbQueryTimeout !== undefined && { queryTimeoutMs: opts.dbQueryTimeout }),
+    },
+  };
+  for (const channel of config.channels ?? []) {
+    if (opts.detectEvery) channel.detectEvery = opts.detectEvery;
+    if (opts.tiles) channel.detector.tiles ??= {};
+    if (opts.maxImagePixels) channel.maxImagePixels = opts.maxImagePixels;
+  }
+  return config;
 }
 
 /** The web settings of a run: the config's `web`, overridden by the --web-* flags that were given. */
@@ -182,6 +201,11 @@ export function registerRunCommand(program: Command): void {
       '--cluster',
       'cluster mode (PostgreSQL database.url only): run this config on N processes or hosts, each channel runs on one of them (overrides cluster.enabled)',
     )
+    .option(
+      '--max-image-pixels <n>',
+      "image-folder sources: skip (and report) images with more pixels, read from their header; overrides the channels' maxImagePixels",
+      positiveNumber('--max-image-pixels', true),
+    )
     .option('--no-status', 'no live status line on the terminal')
     .option('--json', 'print the run summary as JSON')
     .option(
@@ -220,19 +244,7 @@ export function registerRunCommand(program: Command): void {
       positiveNumber('--db-query-timeout', true),
     )
     .action(async (file: string, opts: RunOptions) => {
-      const loaded = await loadConfig(file);
-      const config: RxvisionConfig = {
-        ...loaded,
-        database: {
-          ...loaded.database,
-          ...(opts.dbConnectTimeout !== undefined && { connectTimeoutMs: opts.dbConnectTimeout }),
-          ...(opts.dbQueryTimeout !== undefined && { queryTimeoutMs: opts.dbQueryTimeout }),
-        },
-      };
-      for (const channel of config.channels ?? []) {
-        if (opts.detectEvery) channel.detectEvery = opts.detectEvery;
-        if (opts.tiles) channel.detector.tiles ??= {};
-      }
+      const config = withRunFlags(await loadConfig(file), opts);
       if (opts.cluster || config.cluster?.enabled) checkCluster(file, config, opts);
       configurePools(config.pools);
       const web = await startWebFor(file, config, opts);
