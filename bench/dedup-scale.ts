@@ -17,6 +17,7 @@ import type { DedupProgress } from '../src/pipelines/dedup/progress';
 import type { DedupReport } from '../src/pipelines/dedup/report/model';
 import { hashPool } from '../src/pools/kinds';
 import { closeAllPools } from '../src/pools/registry';
+import { seededRandom } from './lib/seeded-random';
 
 const W = 160;
 const H = 120;
@@ -37,15 +38,7 @@ const H = 120;
  * candidates, exactly the 200 planted groups.
  */
 function synthetic(seed: number): Buffer {
-  // mulberry32: a proper 32-bit PRNG, so distinct seeds give distinct pictures.
-  let a = (seed + 0x9e3779b9) >>> 0;
-  const rnd = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const rnd = seededRandom(seed + 0x9e3779b9);
   const px = Buffer.alloc(W * H * 3);
   const base = [rnd() * 255, rnd() * 255, rnd() * 255];
   const theta = rnd() * 2 * Math.PI;

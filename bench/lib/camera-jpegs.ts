@@ -12,21 +12,10 @@ import { existsSync, mkdirSync, promises as fs, readdirSync, renameSync, rmSync 
 import path from 'node:path';
 import sharp from 'sharp';
 import { buildCollection, collectionDir, type CollectionItem } from './dedup-collection';
+import { seededRandom } from './seeded-random';
 
 export const CAMERA_WIDTH = 1600;
 export const CAMERA_HEIGHT = 1200;
-
-/** A seeded 32-bit generator (mulberry32), so a rebuilt set is the same set. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** The original photos of the labelled collection (at most 1024 px on a side, flat sRGB PNG). */
 async function sourcePhotos(): Promise<{ file: string; width: number; height: number }[]> {
@@ -69,7 +58,7 @@ export async function cameraJpegs(count: number): Promise<{ root: string; items:
   const tmp = `${root}.tmp-${process.pid}`;
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true });
-  const rnd = seeded(count);
+  const rnd = seededRandom(count);
   let previous: Buffer | undefined;
   for (let i = 0; i < count; i++) {
     const name = path.join(tmp, fileName(i));

@@ -22,6 +22,7 @@ import { openFfmpegReader } from '../../src/pipelines/camera/sources/ffmpeg-read
 import { parseSource } from '../../src/pipelines/camera/sources/source-uri';
 import { downloadCacheDir } from '../../src/util/paths';
 import { skimageData } from './debian-images';
+import { seededRandom } from './seeded-random';
 
 /** Bump when the generator changes: cached clips of another version are rebuilt. */
 const VERSION = 8;
@@ -114,21 +115,9 @@ interface PathPlan {
   keys: Key[];
 }
 
-/** Small seeded generator (mulberry32), so a seed always gives the same clip. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** The scenario of a seed: paths with jittered keyframes, the post, the video offset, the bob phases. */
 function plan(seed: number) {
-  const rnd = random(seed * 7919 + 17);
+  const rnd = seededRandom(seed * 7919 + 17);
   const j = (spread: number) => (rnd() * 2 - 1) * spread;
   const size = (w: number) => Math.min(180, Math.max(40, Math.round(w * (1 + j(0.1)))));
   const key = (t: number, cx: number, cy: number, w: number): Key => [

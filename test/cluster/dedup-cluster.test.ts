@@ -8,10 +8,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, promises as fs, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Client } from 'pg';
 import { generate } from '../../bench/dedup-scale';
 import { packageRoot } from '../../src/util/paths';
-import { createTestDatabaseUrl, describePostgres, type TestDatabase } from '../helpers/postgres';
+import { createTestDatabaseUrl, describePostgres, type TestDatabase, queryRows } from '../helpers/postgres';
 
 const cli = path.join(packageRoot(), 'dist', 'src', 'cli', 'main.js');
 const COUNT = 2000;
@@ -48,16 +47,6 @@ async function groupsOf(out: string): Promise<string[][]> {
   return report.groups
     .map((g) => g.members.map((m) => m.path).sort())
     .sort((a, b) => a[0].localeCompare(b[0]));
-}
-
-async function query<T>(url: string, text: string): Promise<T[]> {
-  const c = new Client({ connectionString: url });
-  await c.connect();
-  try {
-    return (await c.query(text)).rows as T[];
-  } finally {
-    await c.end();
-  }
 }
 
 const until = async (cond: () => Promise<boolean>, timeoutMs: number): Promise<void> => {
@@ -114,7 +103,7 @@ describePostgres('pipeline dedup --cluster with pipeline worker processes', () =
     expect(reference.length).toBeGreaterThanOrEqual(COUNT / 10 - 5);
     expect(await groupsOf(out)).toEqual(reference);
     // Both workers took batches (the coordinator took none: --no-work).
-    const byWorker = await query<{ worker: string; n: string }>(
+    const byWorker = await queryRows<{ worker: string; n: string }>(
       db.url,
       `SELECT output->>'worker' AS worker, count(*) AS n FROM pgboss.job
         WHERE name = 'rxvision-dedup' AND state = 'completed' GROUP BY 1 ORDER BY 1`,
@@ -151,7 +140,7 @@ describePostgres('pipeline dedup --cluster with pipeline worker processes', () =
     const run = start(['dedup', images, '--config', cfg, '--out', out, '--json', '--no-progress']);
     // Kill once the victim has finished a few batches and holds some (mid-run, mid-batch).
     await until(async () => {
-      const rows = await query<{ done: string; active: string }>(
+      const rows = await queryRows<{ done: string; active: string }>(
         db.url,
         `SELECT count(*) FILTER (WHERE state = 'completed' AND output->>'worker' = 'victim') AS done,
                 count(*) FILTER (WHERE state = 'active') AS active
@@ -167,7 +156,7 @@ describePostgres('pipeline dedup --cluster with pipeline worker processes', () =
     // The run ended, so the batches the victim held when it died expired and ran again (retry_count > 0)
     // on the survivor (under heavy load a batch of a live worker can expire too: its retry may then
     // land on either worker).
-    const retried = await query<{ worker: string }>(
+    const retried = await queryRows<{ worker: string }>(
       db.url,
       `SELECT output->>'worker' AS worker FROM pgboss.job
         WHERE name = 'rxvision-dedup' AND retry_count > 0 AND state = 'completed'`,

@@ -8,10 +8,9 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Client } from 'pg';
 import { assetPath } from '../../src/assets';
 import { openDatabase } from '../../src/db';
-import { createTestDatabaseUrl, describePostgres, type TestDatabase } from '../helpers/postgres';
+import { createTestDatabaseUrl, describePostgres, type TestDatabase, queryRows } from '../helpers/postgres';
 import { startCli, type CliExit, type CliProcess } from './helpers/cli-process';
 
 jest.setTimeout(400_000);
@@ -21,16 +20,6 @@ const video = assetPath('samples', 'Megamind.avi');
 const CHANNELS = Array.from({ length: 6 }, (_, i) => `cam${i + 1}`);
 /** The issue's bound on takeover after a kill and on the gap of a SIGTERM handover. */
 const TAKEOVER_MS = 10_000;
-
-async function query<T>(url: string, text: string, params: unknown[] = []): Promise<T[]> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query(text, params)).rows as T[];
-  } finally {
-    await client.end();
-  }
-}
 
 async function waitUntil<T>(what: string, ms: number, probe: () => Promise<T | undefined>): Promise<T> {
   const until = Date.now() + ms;
@@ -50,7 +39,7 @@ interface NodeRow {
 
 /** The channels each live node holds, by run id. */
 async function holders(url: string): Promise<Map<number, string[]>> {
-  const rows = await query<NodeRow>(url, 'select id, run_id, channels from cluster_nodes');
+  const rows = await queryRows<NodeRow>(url, 'select id, run_id, channels from cluster_nodes');
   return new Map(rows.map((r) => [Number(r.run_id), Object.keys(r.channels)]));
 }
 
@@ -62,7 +51,7 @@ async function stateElsewhere(
   notRun: number,
   since: number,
 ): Promise<number | undefined> {
-  const [row] = await query<{ at: Date | null }>(
+  const [row] = await queryRows<{ at: Date | null }>(
     url,
     `select min(at) as at from channel_status_events
       where channel_id = $1 and state = $4 and run_id <> $2 and at >= $3`,
@@ -82,12 +71,12 @@ interface Segment {
  * event or detection before the next 'connecting' of that run and channel.
  */
 async function segments(url: string, channel: string): Promise<Segment[]> {
-  const events = await query<{ run_id: string; state: string; at: Date }>(
+  const events = await queryRows<{ run_id: string; state: string; at: Date }>(
     url,
     'select run_id, state, at from channel_status_events where channel_id = $1 order by run_id, seq',
     [channel],
   );
-  const detections = await query<{ run_id: string; at: Date }>(
+  const detections = await queryRows<{ run_id: string; at: Date }>(
     url,
     'select run_id, captured_at as at from detections where channel_id = $1',
     [channel],
@@ -152,7 +141,7 @@ describePostgres('cluster mode (3 real processes, 6 channels, real PostgreSQL)',
 
     // Every channel live, two per node.
     const runs = await waitUntil('6 channels live on 3 nodes', 180_000, async () => {
-      const rows = await query<NodeRow>(url, 'select id, run_id, channels from cluster_nodes');
+      const rows = await queryRows<NodeRow>(url, 'select id, run_id, channels from cluster_nodes');
       const states = rows.flatMap((r) => Object.values(r.channels));
       return rows.length === 3 &&
         states.length === 6 &&
@@ -168,8 +157,9 @@ describePostgres('cluster mode (3 real processes, 6 channels, real PostgreSQL)',
     // SIGKILL the node that started first.
     const runIdOfPid = async (pid: number) =>
       Number(
-        (await query<{ run_id: string }>(url, 'select run_id from cluster_nodes where pid = $1', [pid]))[0]
-          .run_id,
+        (
+          await queryRows<{ run_id: string }>(url, 'select run_id from cluster_nodes where pid = $1', [pid])
+        )[0].run_id,
       );
     const victim = nodes[0];
     const victimRun = await runIdOfPid(victim.pid);
@@ -236,14 +226,14 @@ describePostgres('cluster mode (3 real processes, 6 channels, real PostgreSQL)',
     // Rows: the SIGTERMed nodes stored every detection they made; the killed one lost at most its last batch.
     for (const exit of [leaverExit, lastExit]) {
       const summary = summaryOf(exit);
-      const [stored] = await query<{ n: string }>(
+      const [stored] = await queryRows<{ n: string }>(
         url,
         'select count(*) as n from detections where run_id = $1',
         [summary.runId],
       );
       expect(Number(stored.n)).toBe(summary.channels.reduce((n, c) => n + c.faces, 0));
     }
-    const [lastRow] = await query<{ at: Date }>(
+    const [lastRow] = await queryRows<{ at: Date }>(
       url,
       'select max(written_at) as at from detections where run_id = $1',
       [victimRun],
@@ -256,6 +246,6 @@ describePostgres('cluster mode (3 real processes, 6 channels, real PostgreSQL)',
     expect(Math.max(...gaps)).toBeLessThan(TAKEOVER_MS);
     // The sink writes a partial batch 500 ms after its first row; 2 s allows for the machine's load.
     expect(unflushedMs).toBeLessThan(2_500);
-    expect(await query(url, 'select id from cluster_nodes')).toEqual([]);
+    expect(await queryRows(url, 'select id from cluster_nodes')).toEqual([]);
   });
 });

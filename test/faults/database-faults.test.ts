@@ -6,11 +6,11 @@
 import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Client } from 'pg';
 import { assetPath } from '../../src/assets';
 import { openDatabase } from '../../src/db';
 import { startCli as startCliProcess, type CliExit, type CliProcess } from './helpers/cli-process';
 import { startHangProxy, startPgCluster, type HangProxy, type PgCluster } from './helpers/pg-cluster';
+import { queryRows } from '../helpers/postgres';
 
 jest.setTimeout(300_000);
 
@@ -53,19 +53,9 @@ function summaryOf(exit: CliExit): Summary {
   return JSON.parse(last) as Summary;
 }
 
-async function query<T>(url: string, text: string, params: unknown[] = []): Promise<T[]> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query(text, params)).rows as T[];
-  } finally {
-    await client.end();
-  }
-}
-
 /** Stored detection rows of a run, and how many distinct keys they have. */
 async function detectionCounts(url: string, runId: number): Promise<{ rows: number; distinct: number }> {
-  const [r] = await query<{ rows: string; distinct: string }>(
+  const [r] = await queryRows<{ rows: string; distinct: string }>(
     url,
     `select count(*) as rows, count(distinct (channel_id, frame_seq, idx)) as distinct
        from detections where run_id = $1`,
@@ -92,7 +82,7 @@ describe('database faults (real processes, real PostgreSQL)', () => {
   /** A fresh database on the cluster; its URL direct or through the hang proxy. */
   async function freshDatabase(): Promise<{ direct: string; proxied: string }> {
     const name = `faults_${++databases}`;
-    await query(cluster.url, `create database ${name}`);
+    await queryRows(cluster.url, `create database ${name}`);
     return {
       direct: `postgres://postgres@127.0.0.1:${cluster.port}/${name}`,
       proxied: `postgres://postgres@127.0.0.1:${proxy.port}/${name}`,
@@ -146,7 +136,7 @@ describe('database faults (real processes, real PostgreSQL)', () => {
     expect(exit.code).toBe(0);
     const summary = summaryOf(exit);
     const stored = await detectionCounts(db.direct, summary.runId);
-    const [status] = await query<{ rows: string; distinct: string }>(
+    const [status] = await queryRows<{ rows: string; distinct: string }>(
       db.direct,
       `select count(*) as rows, count(distinct (channel_id, seq)) as distinct from channel_status_events where run_id = $1`,
       [summary.runId],
@@ -182,7 +172,10 @@ describe('database faults (real processes, real PostgreSQL)', () => {
     await run.exited;
     cluster.start();
 
-    const [{ id: runId }] = await query<{ id: string }>(db.direct, 'select max(id) as id from pipeline_runs');
+    const [{ id: runId }] = await queryRows<{ id: string }>(
+      db.direct,
+      'select max(id) as id from pipeline_runs',
+    );
     const committed = (await detectionCounts(db.direct, Number(runId))).rows;
     const spooled = spoolRows(path.join(dir, 'data', 'spool', 'detections.jsonl'));
     expect(spooled).toBeGreaterThan(0);

@@ -130,3 +130,14 @@ export async function withTestDatabase<T>(fn: (url: string) => Promise<T>, label
     await testDb.drop();
   }
 }
+
+/** Runs one query on its own connection (for tests that inspect what other processes wrote). */
+export async function queryRows<T>(url: string, text: string, params: unknown[] = []): Promise<T[]> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query(text, params)).rows as T[];
+  } finally {
+    await client.end();
+  }
+}

@@ -1,0 +1,14 @@
+/**
+ * A seeded 32-bit generator (mulberry32) for the bench's generated data: a seed always gives the same
+ * pictures or clip, and distinct seeds give distinct ones. Returns numbers in [0, 1).
+ */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
