@@ -95,6 +95,21 @@ describe('FaceAnalysis.cropDemand', () => {
     expect(analysis.cropDemand('other')).toEqual({});
   });
 
+  it('keeps the demand of the last detected frame through predicted frames (detectEvery > 1)', async () => {
+    const { analysis, input } = setup({ detectEvery: 2 });
+    input.next(faceFrame('cam', 0, [{ track: 1, hits: 3, box: [0, 0, 100, 100] }]));
+    await settle();
+    const wanted = analysis.cropDemand('cam');
+    expect(wanted).toEqual({ embed: 0, classify: 0 });
+    // The frame between detections: the track at its predicted box, no detection, no faces.
+    const predicted = faceFrame('cam', 1, []);
+    predicted.tracking.tracks = [{ id: 1, state: 'confirmed', hits: 3, firstSeen: 0 } as Track];
+    predicted.predicted = true;
+    input.next(predicted);
+    await settle();
+    expect(analysis.cropDemand('cam')).toEqual(wanted);
+  });
+
   it('wants only what the visible faces could use: big, confident and better than their best enough', async () => {
     const { analysis, input } = setup({});
     input.next(faceFrame('cam', 0, [{ track: 1, hits: 3, box: [0, 0, 100, 100], crops: crops() }]));

@@ -53,7 +53,7 @@ export interface FaceStageServices {
 /** One channel's stage and what its tracks still want. */
 export interface FaceStage {
   operator: OperatorFunction<FrameResult, FrameResult>;
-  /** The crops the faces of the channel's last result still want (see {@link cropDemandOf}). */
+  /** The crops the faces of the channel's last detected frame still want (see {@link cropDemandOf}). */
   cropDemand(): CropDemand;
 }
 
@@ -219,7 +219,9 @@ export function createFaceStage(channel: string, stages: FaceStages, services: F
     }
     for (const [id, st] of ended)
       if (r.capturedAt - st.lastSeen > (reid?.continueWithinMs ?? 0)) ended.delete(id);
-    lastTracks = r.tracking.tracks;
+    // A predicted frame (detectEvery > 1) has no faces: the demand stays that of the last detected frame,
+    // or the next detected frame would never get crops.
+    if (!r.predicted) lastTracks = r.tracking.tracks;
     return Object.keys(attributes).length > 0 ? { ...r, attributes } : r;
   };
 
