@@ -97,10 +97,10 @@ describe('FaceAnalysis.cropDemand', () => {
 
   it('keeps the demand of the last detected frame through predicted frames (detectEvery > 1)', async () => {
     const { analysis, input } = setup({ detectEvery: 2 });
-    input.next(faceFrame('cam', 0, [{ track: 1, hits: 3, box: [0, 0, 100, 100] }]));
+    input.next(faceFrame('cam', 0, [{ track: 1, hits: 3, box: [0, 0, 100, 100], crops: crops() }]));
     await settle();
     const wanted = analysis.cropDemand('cam');
-    expect(wanted).toEqual({ embed: 0, classify: 0 });
+    expect(wanted).toEqual({ embed: expect.any(Number), classify: 0 });
     // The frame between detections: the track at its predicted box, no detection, no faces.
     const predicted = faceFrame('cam', 1, []);
     predicted.tracking.tracks = [{ id: 1, state: 'confirmed', hits: 3, firstSeen: 0 } as Track];
