@@ -146,4 +146,32 @@ describePostgres('queuePool + serveDedupQueue', () => {
     expect(text.stdout).toContain('dedup queue');
     expect(text.stdout).toMatch(/test-worker: 1 batch\(es\) done/);
   });
+
+  test('pipeline worker --metrics-port serves Prometheus metrics and stops on SIGTERM (exit 130)', async () => {
+    const worker = startCli(
+      [
+        'worker',
+        '--db-url',
+        testDb.url,
+        '--metrics-port',
+        '0',
+        '--id',
+        'metrics-worker',
+        '--concurrency',
+        '1',
+      ],
+      dir,
+    );
+    await worker.waitFor(/metrics at http:\/\/\S+/, 60_000);
+    const url = /metrics at (http:\/\/\S+)/.exec(worker.stderr())![1];
+    const res = await fetch(url);
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    expect(text).toContain('# TYPE rxvision_dedup_worker_batches_total counter');
+    expect(text).toContain('rxvision_dedup_worker_last_batch_timestamp_seconds');
+    expect(text).toContain('process_resident_memory_bytes');
+    expect(text).not.toContain(testDb.url);
+    worker.kill('SIGTERM');
+    expect((await worker.exited).code).toBe(130);
+  });
 });

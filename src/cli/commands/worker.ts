@@ -4,11 +4,14 @@ import { loadConfig } from '../../config';
 import { resolveDatabaseConfig } from '../../db';
 import { openDedupQueue } from '../../cluster/dedup/queue';
 import { serveDedupQueue } from '../../cluster/dedup/serve';
+import { counter, gauge } from '../../metrics/registry';
 import { hashPool } from '../../pools/kinds';
 import { closeAllPools, configurePools } from '../../pools/registry';
 import { createShutdown } from '../../runtime/shutdown';
 import { redactUrl } from '../../util/redact';
 import { logger } from '../../util/logger';
+import { ChannelBoard } from '../../web/channel-board';
+import { startWebServer, type WebServer } from '../../web/server';
 import { CliError, ExitCode } from '../exit-codes';
 
 /** Options of `pipeline worker` as commander parses them. */
@@ -17,13 +20,29 @@ export interface WorkerCommandOptions {
   dbUrl?: string;
   concurrency?: number;
   id?: string;
+  metricsPort?: number;
 }
 
-function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0)
-    throw new InvalidArgumentError(`--concurrency must be a positive integer, got "${value}"`);
-  return n;
+const intOption =
+  (flag: string, min: number) =>
+  (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min || n > 65_535)
+      throw new InvalidArgumentError(`${flag} must be an integer >= ${min}, got "${value}"`);
+    return n;
+  };
+
+/**
+ * Prometheus `/metrics` (and `/healthz`, `/readyz`) of a worker on 127.0.0.1:`port` (0: a free port):
+ * the process metrics plus the batches it ran, by outcome, and its last batch's time.
+ */
+async function startWorkerMetrics(port: number, workerId: string): Promise<WebServer> {
+  return startWebServer({
+    port,
+    board: new ChannelBoard(),
+    ready: async () => ({ ready: true, checks: { queue: 'serving' } }),
+    log: logger().child({ worker: workerId }),
+  });
 }
 
 /**
@@ -46,14 +65,26 @@ export async function runWorkerCommand(opts: WorkerCommandOptions): Promise<void
   const pool = hashPool();
   let batches = 0;
   let failed = 0;
+  const batchesMetric = counter('rxvision_dedup_worker_batches_total', 'Dedup batches this worker ran', [
+    'outcome',
+  ]);
+  const lastBatch = gauge(
+    'rxvision_dedup_worker_last_batch_timestamp_seconds',
+    'When this worker last finished a batch (Unix time)',
+  );
   const serving = await serveDedupQueue(boss, pool, {
     concurrency: opts.concurrency,
     workerId: opts.id,
     onBatch: ({ ok }) => {
       batches++;
       if (!ok) failed++;
+      batchesMetric.inc({ outcome: ok ? 'ok' : 'failed' });
+      lastBatch.set(Date.now() / 1000);
     },
   });
+  const web =
+    opts.metricsPort === undefined ? undefined : await startWorkerMetrics(opts.metricsPort, serving.workerId);
+  if (web) process.stderr.write(`worker ${serving.workerId}: metrics at ${web.url}metrics\n`);
   process.stderr.write(
     `worker ${serving.workerId}: serving the dedup queue at ${redactUrl(url)} (Ctrl-C stops)\n`,
   );
@@ -68,6 +99,7 @@ export async function runWorkerCommand(opts: WorkerCommandOptions): Promise<void
     'sources',
   );
   shutdown.onStop('worker pools', () => closeAllPools({ drainMs: 2_000 }), 'pools');
+  if (web) shutdown.onStop('metrics server', () => web.close(), 'sinks');
   // Runs until a signal: the stop sequence then exits with 130 (interrupted), the CLI convention.
   await shutdown.done;
 }
@@ -84,7 +116,16 @@ export function registerWorkerCommand(program: Command): void {
       '--db-url <url>',
       'PostgreSQL URL of the cluster (default: RXVISION_DATABASE_URL, else the config database)',
     )
-    .option('--concurrency <n>', 'batches run at once (default: twice the hash pool size)', positiveInt)
+    .option(
+      '--concurrency <n>',
+      'batches run at once (default: twice the hash pool size)',
+      intOption('--concurrency', 1),
+    )
+    .option(
+      '--metrics-port <port>',
+      'serve Prometheus /metrics (batches by outcome, last batch time, process) on 127.0.0.1:<port> (0: any free port)',
+      intOption('--metrics-port', 0),
+    )
     .option('--id <name>', "this worker's name in results and `pipeline cluster status` (default host:pid)")
     .addHelpText(
       'after',
