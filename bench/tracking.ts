@@ -10,7 +10,13 @@ import { closeAllPools } from '../src/pools/registry';
 import type { TrackerOptions } from '../src/pipelines/camera/tracker';
 import { fmt } from './lib/measure';
 import { HELD_OUT_SEEDS, TUNING_SEEDS, trackingClip } from './lib/tracking-clip';
-import { replayDetectEvery, replayTracker, runClip, scoreTracking } from './lib/tracking-eval';
+import {
+  PREVIOUS_TRACKER,
+  replayDetectEvery,
+  replayTracker,
+  runClip,
+  scoreTracking,
+} from './lib/tracking-eval';
 import type { BenchDefinition } from './lib/types';
 
 const DETECTORS = { back: 'BlazeFace back (256 px, default)', front: 'BlazeFace front (128 px)' } as const;
@@ -24,18 +30,7 @@ const SETTINGS: Array<{ name: string; options: TrackerOptions; minScore?: number
   { name: 'no re-acquisition', options: { reacquireDistance: 0 } },
   { name: 'tentative tracks end on a miss', options: { maxTentativeMissed: 0 } },
   { name: 'no duplicate-box rule (duplicateOverlap 0)', options: { duplicateOverlap: 0 } },
-  {
-    name: 'previous defaults (SORT, no Kalman, maxAge 30, detections >= 0.5)',
-    options: {
-      useKalman: false,
-      trackScore: 0,
-      reacquireDistance: 0,
-      maxTentativeMissed: 0,
-      maxAge: 30,
-      duplicateOverlap: 0,
-    },
-    minScore: 0.5,
-  },
+  { name: 'previous defaults (SORT, no Kalman, maxAge 30, detections >= 0.5)', ...PREVIOUS_TRACKER },
 ];
 
 interface Row {

@@ -137,6 +137,23 @@ export async function runClip(file: string, channel: Partial<ChannelConfigInput>
   return { results: frames, fps: frames.length / seconds };
 }
 
+/**
+ * The tracker as it was before the tracking issue (SORT without Kalman, no low-score pass, no reacquire,
+ * tentative tracks end on a miss, maxAge 30, no duplicate-box rule), run on detections >= 0.5: the
+ * baseline of the tracking bench and test.
+ */
+export const PREVIOUS_TRACKER: { options: TrackerOptions; minScore: number } = {
+  options: {
+    useKalman: false,
+    trackScore: 0,
+    reacquireDistance: 0,
+    maxTentativeMissed: 0,
+    maxAge: 30,
+    duplicateOverlap: 0,
+  },
+  minScore: 0.5,
+};
+
 /** Runs recorded detections (one entry per frame) through a new tracker with `options`. */
 export function replayTracker(
   frames: ReadonlyArray<Pick<FrameResult, 'seq' | 'capturedAt' | 'detections'>>,

@@ -6,7 +6,13 @@
  * run `npx tsc -p tsconfig.json` first.
  */
 import { HELD_OUT_SEEDS, TUNING_SEEDS, trackingClip } from '../../bench/lib/tracking-clip';
-import { runClip, scoreTracking, replayTracker, type TrackingScore } from '../../bench/lib/tracking-eval';
+import {
+  PREVIOUS_TRACKER,
+  runClip,
+  scoreTracking,
+  replayTracker,
+  type TrackingScore,
+} from '../../bench/lib/tracking-eval';
 import { closeAllPools } from '../../src/pools/registry';
 
 jest.setTimeout(240_000);
@@ -25,19 +31,9 @@ describe('tracking clip, one channel, default settings', () => {
     // detections >= 0.5), for comparison.
     const confident = run.results.map((r) => ({
       ...r,
-      detections: r.detections.filter((d) => d.score >= 0.5),
+      detections: r.detections.filter((d) => d.score >= PREVIOUS_TRACKER.minScore),
     }));
-    previous = scoreTracking(
-      clip.labels,
-      replayTracker(confident, {
-        useKalman: false,
-        trackScore: 0,
-        reacquireDistance: 0,
-        maxTentativeMissed: 0,
-        maxAge: 30,
-        duplicateOverlap: 0,
-      }),
-    );
+    previous = scoreTracking(clip.labels, replayTracker(confident, PREVIOUS_TRACKER.options));
   });
 
   afterAll(() => closeAllPools());
