@@ -56,7 +56,15 @@ async function roundTrip(db: Kysely<DB>): Promise<void> {
     db,
     feats.map((f, i) => toCacheRow(entries[i], f, key, `hash${i}`)),
   );
-  // Upserting again (same keys, new mtime) replaces rather than duplicates.
+  // Upserting again (same keys, new mtime) replaces rather than duplicates; a file modified in place
+  // (here: path 1 now holds picture 0) reads back as its new features in every column.
+  await upsertCacheRows(db, [
+    toCacheRow({ ...entries[1], mtimeMs: 5 }, { ...feats[0], path: feats[1].path }, key),
+  ]);
+  const replaced = await readCachedRows(db, [feats[1].path]);
+  expect(comparable(fromCacheRow(replaced.get(feats[1].path)!))).toEqual(
+    comparable({ ...feats[0], path: feats[1].path }),
+  );
   await upsertCacheRows(db, [toCacheRow({ ...entries[1], mtimeMs: 5 }, feats[1], key)]);
   const rows = await readCachedRows(db, [...feats.map((f) => f.path), '/not/cached.jpg']);
   expect(rows.size).toBe(2);

@@ -115,11 +115,15 @@ export interface DetailScores {
   box: number;
 }
 
-/** The box views' alignments, cheapest first: as stored, then one side trimmed by each margin. */
-function boxAlignments(a: Detail, b: Detail): (() => number)[] {
+/**
+ * The box views' alignments, cheapest first, in groups that are symmetric in the pair: as stored, then
+ * for each margin one side trimmed and the other side trimmed. A verdict stops only between groups, so
+ * its score does not depend on which image of the pair is `a` (stored decisions are keyed without order).
+ */
+function boxAlignments(a: Detail, b: Detail): (() => number)[][] {
   return [
-    () => worstBlockSsim(a.box, b.box),
-    ...CROP_MARGINS.flatMap((m) => [
+    [() => worstBlockSsim(a.box, b.box)],
+    ...CROP_MARGINS.map((m) => [
       () => worstBlockSsim(trimMargin(a.box, DETAIL_SIZE, m), b.box),
       () => worstBlockSsim(a.box, trimMargin(b.box, DETAIL_SIZE, m)),
     ]),
@@ -128,12 +132,15 @@ function boxAlignments(a: Detail, b: Detail): (() => number)[] {
 
 /** Both views' scores (the box at its best alignment), for tuning and reports. */
 export function compareDetail(a: Detail, b: Detail): DetailScores {
-  return { full: worstBlockSsim(a.full, b.full), box: Math.max(...boxAlignments(a, b).map((t) => t())) };
+  return {
+    full: worstBlockSsim(a.full, b.full),
+    box: Math.max(...boxAlignments(a, b).flatMap((group) => group.map((t) => t()))),
+  };
 }
 
 /**
- * Stage 3c verdict: either view agrees at `minBlock`. Stops at the first view or alignment that agrees
- * (most pairs that reach this stage are copies), so `score` is that one's, else the best of all.
+ * Stage 3c verdict: either view agrees at `minBlock`. Stops after the first group of alignments that
+ * agrees (most pairs that reach this stage are copies), so `score` is the best so far, else the best of all.
  */
 export function detailCheck(
   a: Detail,
@@ -141,8 +148,8 @@ export function detailCheck(
   settings: DetailVerifySettings,
 ): { pass: boolean; score: number } {
   let score = -1;
-  for (const t of [() => worstBlockSsim(a.full, b.full), ...boxAlignments(a, b)]) {
-    score = Math.max(score, t());
+  for (const group of [[() => worstBlockSsim(a.full, b.full)], ...boxAlignments(a, b)]) {
+    for (const t of group) score = Math.max(score, t());
     if (score >= settings.minBlock) return { pass: true, score };
   }
   return { pass: false, score };

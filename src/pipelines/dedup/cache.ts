@@ -53,7 +53,8 @@ export function featureSettingsKey(s: FeatureSettings): string {
     embedding: s.embedding ?? null,
     foreground: s.foreground,
     // 2: foreground records; dHash/wHash ignore sub-grey-level noise. 3: 64x64 detail views in them.
-    version: 3,
+    // 4: rows of modified files kept the previous file's foreground record (upsert missed the column).
+    version: 4,
   };
   return createHash('sha1').update(JSON.stringify(relevant)).digest('hex').slice(0, 16);
 }
@@ -288,17 +289,25 @@ export async function setFeatureDigests(
   }
 }
 
+/** Every column of a cache row but its key: an upsert replaces them all. */
+const REPLACED_COLUMNS = [
+  ...INDEX_COLUMNS.filter((c) => c !== 'path'),
+  'colour',
+  'thumb',
+  'thumb_size',
+  'embedding',
+  'foreground',
+] as const;
+// Compile-time check: a column added to FeatureCacheRow but not to REPLACED_COLUMNS would keep the
+// previous file's data on the row of a modified file (as `foreground` once did).
+type Unreplaced = Exclude<keyof FeatureCacheRow, 'path' | (typeof REPLACED_COLUMNS)[number]>;
+const everyColumnReplaced: [Unreplaced] extends [never] ? true : Unreplaced = true;
+void everyColumnReplaced;
+
 /** A cache row is replaced by the newest features of its path. */
 export const CACHE_CONFLICT: ConflictTarget<DB, 'dedup_features'> = {
   columns: ['path'],
-  update: [
-    ...INDEX_COLUMNS.filter((c) => c !== 'path'),
-    'colour',
-    'thumb',
-    'thumb_size',
-    'embedding',
-    'updated_at',
-  ],
+  update: [...REPLACED_COLUMNS, 'updated_at'],
 };
 
 /** Upserts rows, the newest row of a path winning (chunked under the bind-parameter limit, one transaction). */
